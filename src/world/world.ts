@@ -1,0 +1,225 @@
+/**
+ * The composed world: a fixed set of machine instances (components), the calls parties can
+ * make (steps), and the routing of each call, and of what machines emit, to machine events.
+ *
+ * A world state is one snapshot per component. Snapshots are interned per component, so equal
+ * snapshots are one object with one small id; a state's fingerprint is its id vector. That
+ * makes de-duplication cheap and lets per-component invariants run once per distinct snapshot.
+ */
+import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/refusals.ts';
+import type { ComponentInfo, ComponentKind, WorldModel, WorldSnapshot } from '../../properties/model.ts';
+import type { MachineEvent, Snap, Stepper } from '../engine/stepper.ts';
+
+export interface WorldState extends WorldSnapshot {
+  readonly parts: readonly Snap[];
+  /** Interned id of each part: equal ids ⇔ equal snapshots. */
+  readonly ids: readonly number[];
+}
+
+export interface WorldComponent extends ComponentInfo {
+  readonly stepper: Stepper;
+  // biome-ignore lint/suspicious/noExplicitAny: a table is typed by its own machine
+  readonly refusals?: RefusalTable<string, any, any>;
+  readonly input: unknown;
+}
+
+/** One machine event for one component. */
+export interface Delivery {
+  readonly component: number;
+  readonly event: MachineEvent;
+  /** A refusal of an optional delivery is skipped instead of refusing the whole step. */
+  readonly optional?: boolean;
+}
+
+/** The arguments that identify a step, kept small and serialisable for replay tokens. */
+export type StepArgs = Readonly<Record<string, string | number>>;
+
+export interface StepDef {
+  readonly index: number;
+  /** The call's name as its source spells it, in MACRO_CASE: `HOST_SHARE_HYP`, `FFA_MEM_LEND`. */
+  readonly call: string;
+  /** Who makes the call: `host`, `hyp`, `guest decrypt`, `secure world`, a device. */
+  readonly actor: string;
+  readonly args: StepArgs;
+  /** The call in domain words: "host shares page 3 with hyp". */
+  readonly text: string;
+  /**
+   * The machine events this call delivers in `state`, or `undefined` when the caller cannot
+   * make it now (a guest hypercall needs a running vCPU; a bounded counter is at its bound).
+   */
+  readonly plan: (state: WorldState) => readonly Delivery[] | undefined;
+}
+
+/** Where an event a component emits goes: the deliveries it causes. */
+export type EmitRoute = (from: number, event: MachineEvent, state: WorldState) => readonly Delivery[];
+
+/** Why a step does not apply in a state. */
+export type StepRefusal =
+  | { readonly kind: 'notIssued' }
+  | {
+      readonly kind: 'refused';
+      readonly component: WorldComponent;
+      readonly event: MachineEvent;
+      readonly code: ErrorCode;
+      readonly failedGuard?: string;
+    };
+
+export interface WorldFacts {
+  readonly guestNames: readonly string[];
+  readonly guestProtected: readonly boolean[];
+  readonly kernel: 'upstream' | 'android';
+}
+
+export class World implements WorldModel {
+  readonly components: readonly WorldComponent[];
+  readonly steps: readonly StepDef[];
+  readonly initial: WorldState;
+  readonly guestNames: readonly string[];
+  readonly guestProtected: readonly boolean[];
+  readonly kernel: 'upstream' | 'android';
+  readonly byKind: Readonly<Partial<Record<ComponentKind, readonly number[]>>>;
+  private readonly interned: Map<string, { snap: Snap; id: number }>[];
+  private readonly snapsById: Snap[][];
+  private readonly route: EmitRoute;
+  private readonly emitted: MachineEvent[] = [];
+
+  constructor(
+    components: readonly WorldComponent[],
+    steps: readonly StepDef[],
+    route: EmitRoute,
+    facts: WorldFacts,
+  ) {
+    this.components = components;
+    this.steps = steps;
+    this.route = route;
+    this.guestNames = facts.guestNames;
+    this.guestProtected = facts.guestProtected;
+    this.kernel = facts.kernel;
+    const byKind: Partial<Record<ComponentKind, number[]>> = {};
+    for (const component of components) {
+      const list = byKind[component.kind] ?? [];
+      list.push(component.index);
+      byKind[component.kind] = list;
+    }
+    this.byKind = byKind;
+    this.interned = components.map(() => new Map());
+    this.snapsById = components.map(() => []);
+    const parts: Snap[] = [];
+    const ids: number[] = [];
+    components.forEach((component, index) => {
+      const [snap, id] = this.intern(index, component.stepper.initial(component.input));
+      parts.push(snap);
+      ids.push(id);
+    });
+    this.initial = { parts, ids };
+  }
+
+  /** The canonical object and id of a component snapshot. */
+  private intern(component: number, snap: Snap): [Snap, number] {
+    const table = this.interned[component]!;
+    const key = `${snap.value}|${JSON.stringify(snap.context)}`;
+    const found = table.get(key);
+    if (found) return [found.snap, found.id];
+    const id = table.size;
+    table.set(key, { snap, id });
+    this.snapsById[component]!.push(snap);
+    return [snap, id];
+  }
+
+  /** Number of distinct snapshots seen so far for a component. */
+  distinctSnapshots(component: number): number {
+    return this.snapsById[component]!.length;
+  }
+
+  /** The state after `step`, or `undefined` if the step is not issued or some machine refuses it. */
+  apply(state: WorldState, step: StepDef): WorldState | undefined {
+    const deliveries = step.plan(state);
+    if (!deliveries) return undefined;
+    let parts: Snap[] | undefined;
+    let ids: number[] | undefined;
+    let queue: readonly Delivery[] = deliveries;
+    for (let i = 0; i < queue.length; i++) {
+      const delivery = queue[i]!;
+      const component = this.components[delivery.component]!;
+      const emitted = this.emitted;
+      emitted.length = 0;
+      const next = component.stepper.step(
+        (parts ?? state.parts)[delivery.component]!,
+        delivery.event,
+        emitted,
+      );
+      if (!next) {
+        if (delivery.optional) continue;
+        return undefined;
+      }
+      if (!parts || !ids) {
+        parts = state.parts.slice();
+        ids = state.ids.slice();
+      }
+      const [snap, id] = this.intern(delivery.component, next);
+      parts[delivery.component] = snap;
+      ids[delivery.component] = id;
+      if (emitted.length > 0) {
+        const current = { parts, ids };
+        const more = emitted.flatMap((event) => this.route(delivery.component, event, current));
+        if (more.length > 0) queue = [...queue, ...more];
+      }
+    }
+    return parts && ids ? { parts, ids } : state;
+  }
+
+  /** Why `step` does not apply in `state`; `undefined` if it does. */
+  explain(state: WorldState, step: StepDef): StepRefusal | undefined {
+    if (this.apply(state, step)) return undefined;
+    const deliveries = step.plan(state);
+    if (!deliveries) return { kind: 'notIssued' };
+    const parts = state.parts.slice();
+    for (const delivery of deliveries) {
+      const component = this.components[delivery.component]!;
+      const snap = parts[delivery.component]!;
+      const next = component.stepper.step(snap, delivery.event, []);
+      if (next) {
+        parts[delivery.component] = next;
+        continue;
+      }
+      if (delivery.optional) continue;
+      const refusal = component.stepper.explain(snap, delivery.event) ?? {
+        reason: 'guard' as const,
+        state: snap.value,
+      };
+      const code: ErrorCode = component.refusals
+        ? refusalCode(component.refusals, refusal, snap.context, delivery.event)
+        : 'EINVAL';
+      return {
+        kind: 'refused',
+        component,
+        event: delivery.event,
+        code,
+        ...(refusal.failedGuard ? { failedGuard: refusal.failedGuard } : {}),
+      };
+    }
+    return { kind: 'notIssued' };
+  }
+
+  /** Indices of the steps that apply in `state`, with their successor states. */
+  successors(state: WorldState): { step: StepDef; next: WorldState }[] {
+    const out: { step: StepDef; next: WorldState }[] = [];
+    for (const step of this.steps) {
+      const next = this.apply(state, step);
+      if (next) out.push({ step, next });
+    }
+    return out;
+  }
+
+  /** A canonical key: equal keys ⇔ equal world states. */
+  fingerprint(state: WorldState): string {
+    return state.ids.join(',');
+  }
+
+  /** The first step with this call and these arguments. */
+  findStep(call: string, args: StepArgs = {}): StepDef | undefined {
+    return this.steps.find(
+      (step) => step.call === call && Object.entries(args).every(([key, value]) => step.args[key] === value),
+    );
+  }
+}
