@@ -22,6 +22,10 @@ export type Errno =
   | 'EACCES'
   | 'EAGAIN'
   | 'EOVERFLOW'
+  | 'EPROTO'
+  | 'EIO'
+  | 'ENOSPC'
+  | 'EOPNOTSUPP'
   | 'EHWPOISON';
 
 /**
@@ -44,10 +48,17 @@ export type FfaStatus =
 
 /** Status words of other layers (TEE Internal Core API, Widevine CDM, virtio, QEMU). */
 export type OtherStatus =
+  /** TEE Internal Core API (`TEE_CheckMemoryAccessRights()` and friends). */
   | 'TEE_ERROR_ACCESS_DENIED'
   | 'TEE_ERROR_BAD_PARAMETERS'
+  | 'TEE_ERROR_BAD_STATE'
+  | 'TEE_ERROR_SECURITY'
+  /** Widevine CDM / OEMCrypto. */
   | 'SECURE_BUFFER_REQUIRED'
-  | 'VIRTIO_GPU_UUID_ERR'
+  | 'OEMCrypto_ERROR_INSUFFICIENT_HDCP'
+  /** A transaction's firmware filter (TZASC/TZC-400) rejects the access. */
+  | 'TZASC_DENIED'
+  /** QEMU's shared-object table (`hw/display/virtio-dmabuf.c`, `hw/virtio/vhost-user.c`). */
   | 'QEMU_SHARED_OBJECT_EXISTS'
   | 'QEMU_NOT_OWNER'
   | 'QEMU_NO_SUCH_OBJECT';
