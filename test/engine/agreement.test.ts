@@ -1,0 +1,46 @@
+/**
+ * The compiled driver is only allowed in the exploration loop because it steps every machine
+ * exactly as XState's `machine.transition` does. This test walks whole worlds with both drivers
+ * side by side, mostly through enabled steps (so runs go deep) and sometimes through refused
+ * ones, and compares each machine's state and context at every step.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { resolveChoices, stepChoices } from '../../properties/arbitraries/stepChoices.ts';
+import { ownershipWorld } from '../support/pkvmWorlds.ts';
+
+describe('compiled and interpreted drivers agree', () => {
+  for (const kernel of ['upstream', 'android'] as const) {
+    it(`on random walks through the ${kernel} pKVM world`, () => {
+      const compiled = ownershipWorld(kernel, 'compiled');
+      const interpreted = ownershipWorld(kernel, 'interpreted');
+      expect(compiled.steps.map((s) => s.text)).toEqual(interpreted.steps.map((s) => s.text));
+      const model = {
+        initial: compiled.initial,
+        steps: compiled.steps,
+        apply: compiled.apply.bind(compiled),
+      };
+      let deepest = 0;
+      fc.assert(
+        fc.property(stepChoices({ minLength: 30, maxLength: 60, enabledBias: 0.85 }), (choices) => {
+          let b = interpreted.initial;
+          let accepted = 0;
+          for (const resolved of resolveChoices(model, choices)) {
+            const nextB = interpreted.apply(b, interpreted.steps[resolved.step.index]!);
+            expect(nextB !== undefined).toBe(resolved.accepted);
+            if (nextB) {
+              b = nextB;
+              accepted++;
+            }
+            expect(resolved.state.parts.map((p) => [p.value, p.context])).toEqual(
+              b.parts.map((p) => [p.value, p.context]),
+            );
+          }
+          deepest = Math.max(deepest, accepted);
+        }),
+        { seed: 20261125, numRuns: 120 },
+      );
+      expect(deepest).toBeGreaterThanOrEqual(30);
+    });
+  }
+});

@@ -1,0 +1,33 @@
+/** Small pKVM worlds used by several tests. */
+import type { AnyStateMachine } from 'xstate';
+import type { StepperKind } from '../../src/world/builder.ts';
+import { buildPkvmWorld, type KernelVariant, type PkvmFamilySpec } from '../../src/world/pkvmFamily.ts';
+
+/** Three pages (the last a no-map carveout), two non-protected guests and one protected guest. */
+export function ownershipSpec(kernel: KernelVariant, pageMachine?: AnyStateMachine): PkvmFamilySpec {
+  return {
+    kernel,
+    iommu: kernel === 'android' ? 'dmaDomains' : 'none',
+    pages: [
+      { label: 'page 0', memoryType: 'memory' },
+      { label: 'page 1', memoryType: 'memory' },
+      { label: 'page 2 (no-map carveout)', memoryType: 'nomap' },
+    ],
+    guests: [
+      { name: 'infotainment', protected: false },
+      { name: 'cluster', protected: false },
+      { name: 'decrypt', protected: true },
+    ],
+    bounds: { hypPins: 2, dmaMappings: 1, vcpus: 1 },
+    rawFfaCalls: true,
+    ...(pageMachine ? { pageMachine } : {}),
+  };
+}
+
+export function ownershipWorld(
+  kernel: KernelVariant,
+  stepperKind: StepperKind = 'compiled',
+  pageMachine?: AnyStateMachine,
+) {
+  return buildPkvmWorld(ownershipSpec(kernel, pageMachine), stepperKind).world;
+}
