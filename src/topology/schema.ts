@@ -1,0 +1,236 @@
+/**
+ * The topology file format: one candidate Secure Data Path design, written as YAML (or JSON).
+ *
+ * A topology says which hypervisor runs (and which of its variants), which guest VMs exist,
+ * what the secure world offers, how physical memory is carved up and protected, which heaps
+ * and buffers the pipeline uses, which devices master DMA and who controls them, how buffers
+ * cross VMs (virtio-dmabuf, swiotlb bounce, FF-A), who may see each stream's plaintext, the
+ * pipeline that must be able to run, and which named flaws are switched on.
+ *
+ * The schema checks shapes; `validateTopology` then checks references between sections.
+ * `protmem schema` prints this schema as JSON Schema for editors.
+ */
+import { z } from 'zod';
+
+/** A lower-case name: letters, digits and dashes, starting with a letter. */
+export const Name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'a name of lower-case letters, digits and dashes, starting with a letter');
+
+const Hypervisor = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('none').describe('No hypervisor: the host OS runs directly in the normal world.'),
+  }),
+  z.strictObject({
+    kind: z.literal('pkvm'),
+    kernel: z
+      .enum(['upstream', 'android'])
+      .describe('Which pKVM: mainline Linux, or the Android Common Kernel where the reference says they differ.'),
+    iommu: z
+      .enum(['none', 'identity', 'dmaDomains'])
+      .describe(
+        'DMA isolation (reference pkvm-ffa §3): none (mainline: a host-programmed master reaches all memory), identity (Android: an IOMMU domain mirroring the host stage-2), dmaDomains (Android: explicit per-device domains with a DMA refcount).',
+      ),
+    ffaLend: z
+      .enum(['share', 'unmapOnLend', 'unmapAll'])
+      .default('share')
+      .describe(
+        'What the FF-A proxy does to the host on MEM_LEND: share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
+      ),
+  }),
+]);
+
+const SecureWorld = z.strictObject({
+  tee: z.boolean().default(true).describe('A TEE (OP-TEE) runs the decrypt trusted app.'),
+  spmc: z
+    .enum(['none', 'hafnium'])
+    .default('none')
+    .describe('An FF-A SPMC (Hafnium) arbitrates memory sharing with the secure world.'),
+  protectsLentMemory: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The SPMC moves lent or donated normal-world memory to the secure address space (arch_memory_protect, RME or dynamic TrustZone), so the lender can no longer read it.',
+    ),
+  dumpCommand: z
+    .boolean()
+    .default(false)
+    .describe('The trusted app offers a secure-to-clear copy (the OP-TEE sdp_basic test TA DUMP command).'),
+});
+
+const Vm = z.strictObject({
+  name: Name,
+  protected: z.boolean().describe('A protected VM (pVM): the host cannot access its memory.'),
+});
+
+const Tzasc = z.strictObject({
+  configuredAt: z
+    .enum(['boot', 'runtime'])
+    .default('boot')
+    .describe('When firmware programs the region: before the host boots, or later as a step the explorer may take.'),
+  nsRead: z.array(Name).default([]).describe('Non-secure masters (devices) allowed to read the region.'),
+  nsWrite: z.array(Name).default([]).describe('Non-secure masters (devices) allowed to write the region.'),
+});
+
+const Region = z.strictObject({
+  name: Name,
+  pages: z.number().int().min(1).max(8).describe('Pages modelled in this region.'),
+  type: z
+    .enum(['memory', 'nomap'])
+    .default('memory')
+    .describe('memory, or a MEMBLOCK_NOMAP carveout the kernel never maps (check_range_allowed_memory refuses it).'),
+  knownBy: z
+    .enum(['deviceTree', 'runtimeQuery', 'dynamicLending'])
+    .default('deviceTree')
+    .describe(
+      'How the OS learns of the region: a reserved-memory node in the device tree, a run-time query to the TEE (OPTEE_SMC_GET_PROTMEM_CONFIG), or CMA pages lent at run time.',
+    ),
+  protection: z
+    .enum(['none', 'tzasc'])
+    .default('none')
+    .describe('Firmware protection of the region (a TZC-400 style address-space controller).'),
+  tzasc: Tzasc.optional(),
+  owner: z
+    .string()
+    .default('host')
+    .describe('Who owns the pages at boot: host, or a guest VM (pages donated to a pVM or shared with an np-VM).'),
+  sharedWithHost: z
+    .boolean()
+    .default(false)
+    .describe("A pVM region its guest shares back with the host at boot (MEM_SHARE), like a swiotlb bounce pool."),
+});
+
+const Heap = z.strictObject({
+  name: Name,
+  kind: z.enum(['system', 'cma', 'protectedStatic', 'protectedDynamic']),
+  region: Name.describe('The memory region backing the heap.'),
+  exporter: z
+    .enum(['system', 'teeHeap', 'mtkRestricted'])
+    .default('system')
+    .describe(
+      "Whose dma_buf_ops apply: system/CMA heaps (CPU access allowed), drivers/tee/tee_heap.c (no mmap/vmap ops), or ChromeOS MediaTek restricted_heap.c (-EACCES).",
+    ),
+  scrub: z
+    .enum(['zero', 'none', 'quarantine'])
+    .default('zero')
+    .describe('What the free path does: zero the pages, nothing, or zero and quarantine pages whose reclaim failed.'),
+});
+
+const Buffer = z.strictObject({
+  name: Name,
+  heap: Name.optional().describe('The heap it is allocated from.'),
+  region: Name.optional().describe("Or a region of a guest's own memory (no heap)."),
+  pages: z.number().int().min(1).max(4).default(1),
+  allocatedBy: z.string().default('host').describe('The party that allocates it and first holds it: host or a guest VM.'),
+});
+
+const Device = z.strictObject({
+  name: Name,
+  role: z.enum(['decoder', 'display', 'gpu', 'dma']),
+  controlledBy: z.string().default('host').describe('The party that programs the device: host, a guest VM, or secure.'),
+  iommu: z
+    .enum(['bypass', 'identity', 'domain'])
+    .default('bypass')
+    .describe(
+      'How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain).',
+    ),
+  secureMaster: z.boolean().default(false).describe('Its bus accesses are secure (a secure display or decoder).'),
+  secureInImpliesSecureOut: z
+    .boolean()
+    .default(true)
+    .describe('The device refuses to write output for protected input into a non-protected buffer.'),
+});
+
+const Virtio = z.strictObject({
+  sharedObjects: z
+    .strictObject({
+      accessControl: z
+        .boolean()
+        .default(false)
+        .describe('Lookups are checked against an allow-list (not in QEMU today: any back-end that knows the UUID gets the fd).'),
+    })
+    .default({ accessControl: false }),
+  backends: z
+    .array(z.strictObject({ name: Name, servesVm: z.string().describe('The guest whose device this back-end serves.') }))
+    .default([]),
+  exports: z
+    .array(
+      z.strictObject({
+        buffer: Name,
+        by: z.string().describe('The guest that exports the buffer with a UUID.'),
+        via: z.enum(['virtioGpu', 'vhostUser']).default('virtioGpu'),
+        allow: z.array(Name).default([]).describe('Back-ends allowed to look it up when access control is on.'),
+      }),
+    )
+    .default([]),
+  imports: z
+    .array(
+      z.strictObject({
+        buffer: Name,
+        into: z.string().describe('The guest that imports the buffer into its virtio-gpu device.'),
+      }),
+    )
+    .default([]),
+  bounce: z
+    .array(
+      z.strictObject({
+        vm: z.string(),
+        pool: Name.describe("The region holding the guest's swiotlb pool (shared with the host at boot)."),
+        buffer: Name.describe('The buffer whose contents the guest bounces through the pool to reach a host device.'),
+      }),
+    )
+    .default([]),
+});
+
+const Stream = z.strictObject({
+  name: Name,
+  audience: z.array(z.string()).min(1).describe('Parties allowed to see the plaintext: secure, guests, devices.'),
+});
+
+const Pipeline = z.strictObject({
+  stream: Name,
+  input: Name.describe('The buffer the ciphertext arrives in.'),
+  decrypt: z.strictObject({ by: z.string().describe('secure (the trusted app) or a guest VM'), output: Name }),
+  decode: z.strictObject({ by: Name.describe('a decoder device'), output: Name }).optional(),
+  display: z.strictObject({ by: Name.describe('a display device') }),
+});
+
+const CheckDefaults = z.strictObject({
+  mode: z.enum(['random', 'exhaustive']).default('exhaustive'),
+  maxDepth: z.number().int().min(1).max(64).default(10),
+  maxStates: z.number().int().min(1).default(200_000),
+  runs: z.number().int().min(1).default(500),
+});
+
+export const TopologySchema = z
+  .strictObject({
+    name: Name,
+    description: z.string().min(1).describe('Which real system this stands for and why its verdict is what it is.'),
+    references: z.array(z.string()).default([]).describe('Reference sections the design rests on.'),
+    hypervisor: Hypervisor,
+    secureWorld: SecureWorld.default({ tee: true, spmc: 'none', protectsLentMemory: false, dumpCommand: false }),
+    vms: z.array(Vm).default([]),
+    memory: z.array(Region).min(1),
+    heaps: z.array(Heap).default([]),
+    buffers: z.array(Buffer).min(1),
+    devices: z.array(Device).default([]),
+    virtio: Virtio.default({ sharedObjects: { accessControl: false }, backends: [], exports: [], imports: [], bounce: [] }),
+    streams: z.array(Stream).min(1),
+    pipeline: Pipeline,
+    flaws: z.array(z.string()).default([]).describe('Named flaws switched on: see `protmem flaws`.'),
+    check: CheckDefaults.default({ mode: 'exhaustive', maxDepth: 10, maxStates: 200_000, runs: 500 }),
+  })
+  .describe('A protmem topology: one candidate Secure Data Path design.');
+
+export type Topology = z.output<typeof TopologySchema>;
+export type TopologyInput = z.input<typeof TopologySchema>;
+export type RegionSpec = Topology['memory'][number];
+export type HeapSpec = Topology['heaps'][number];
+export type BufferSpec = Topology['buffers'][number];
+export type DeviceSpec = Topology['devices'][number];
+export type VmSpec = Topology['vms'][number];
+
+/** The JSON Schema of the topology format, for editors. */
+export function topologyJsonSchema(): unknown {
+  return z.toJSONSchema(TopologySchema, { io: 'input' });
+}
