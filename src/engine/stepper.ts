@@ -117,10 +117,13 @@ export function interpretedStepper<C>(machine: AnyStateMachine): Stepper<C> {
     initial: (input) => wrap(machine.getInitialSnapshot(scope, input)),
     step(snap, event, emitted) {
       const before = unwrap(snap);
+      // A transition that only emits, or does nothing, returns the very same snapshot, so
+      // acceptance is read from the enabled transitions, not from snapshot identity.
+      if (machine.getTransitionData(before, event as never).length === 0) return undefined;
       sink = emitted;
       const after = machine.transition(before, event as never, scope);
       sink = undefined;
-      return after === before ? undefined : wrap(after);
+      return wrap(after);
     },
     handles: compiled.handles,
     explain: compiled.explain,

@@ -112,3 +112,19 @@ describe('compileMachine', () => {
     expect(() => compileMachine(withSideEffect)).toThrow(/only assign and emit actions/);
   });
 });
+
+describe('interpretedStepper', () => {
+  it('accepts a transition that only emits, although XState returns the same snapshot', () => {
+    const pinger = setup({
+      types: { events: {} as { type: 'PING' } },
+      actions: { pong: emit({ type: 'PONG' }) },
+    }).createMachine({ initial: 'idle', states: { idle: { on: { PING: { actions: 'pong' } } } } });
+    for (const stepper of [interpretedStepper(pinger), compileMachine(pinger)]) {
+      const emitted: unknown[] = [];
+      const next = stepper.step(stepper.initial(), { type: 'PING' }, emitted as never);
+      expect(next?.value).toBe('idle');
+      expect(emitted).toEqual([{ type: 'PONG' }]);
+      expect(stepper.step(stepper.initial(), { type: 'NOPE' })).toBeUndefined();
+    }
+  });
+});
