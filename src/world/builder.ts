@@ -26,15 +26,21 @@ export interface StepInput {
   readonly args: StepArgs;
   readonly text: string;
   readonly plan: (state: WorldState) => readonly Delivery[] | undefined;
+  /** Components the step reads or writes (see `StepDef.touches`). */
+  readonly touches: readonly number[];
 }
 
 export class WorldBuilder {
   private readonly components: WorldComponent[] = [];
   private readonly steps: StepDef[] = [];
   private readonly routes = new Map<string, EmitRoute>();
+  private readonly routeTargets: ((from: number) => readonly number[])[] = [];
   private readonly steppers = new Map<AnyStateMachine, Stepper>();
 
-  constructor(readonly stepperKind: StepperKind = 'compiled') {}
+  constructor(
+    readonly stepperKind: StepperKind = 'compiled',
+    readonly memoize = true,
+  ) {}
 
   private stepperFor(machine: AnyStateMachine): Stepper {
     let stepper = this.steppers.get(machine);
@@ -71,9 +77,37 @@ export class WorldBuilder {
     this.steps.push({ index: this.steps.length, ...step });
   }
 
-  /** Routes events of type `eventType` emitted by components of `kind`. */
-  onEmit(kind: ComponentKind, eventType: string, route: EmitRoute): void {
+  /**
+   * Routes events of type `eventType` emitted by components of `kind`. `targets` names every
+   * component the route may deliver to from a given emitter, so that steps touching the
+   * emitter also declare what its emissions touch.
+   */
+  onEmit(
+    kind: ComponentKind,
+    eventType: string,
+    route: EmitRoute,
+    targets: (from: number) => readonly number[],
+  ): void {
     this.routes.set(`${kind}:${eventType}`, route);
+    this.routeTargets.push((from) => (this.components[from]!.kind === kind ? targets(from) : []));
+  }
+
+  /** A step's declared components plus everything their emissions may reach, transitively. */
+  private closeTouches(touches: readonly number[]): number[] {
+    const all = new Set(touches);
+    const queue = [...touches];
+    while (queue.length > 0) {
+      const from = queue.pop()!;
+      for (const targets of this.routeTargets) {
+        for (const target of targets(from)) {
+          if (!all.has(target)) {
+            all.add(target);
+            queue.push(target);
+          }
+        }
+      }
+    }
+    return [...all].sort((a, b) => a - b);
   }
 
   build(facts: WorldFacts): World {
@@ -83,6 +117,7 @@ export class WorldBuilder {
       const handler = routes.get(`${components[from]!.kind}:${event.type}`);
       return handler ? handler(from, event, state) : [];
     };
-    return new World(components, this.steps, route, facts);
+    const steps = this.steps.map((step) => ({ ...step, touches: this.closeTouches(step.touches) }));
+    return new World(components, steps, route, { ...facts, memoize: this.memoize });
   }
 }

@@ -223,6 +223,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
         actor: call.actor,
         args: { page: pfn },
         text: call.words(label),
+        touches: [component],
         plan: (state) => {
           if (
             call.call === 'HYP_PIN_SHARED_MEM' &&
@@ -248,6 +249,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
           actor: call.actor === 'guest' ? `guest ${guest.name}` : 'host',
           args: { page: pfn, vm: guest.name },
           text: call.words(label, guest.name),
+          touches: [component, guests[vm]!],
           plan: (state) => {
             const facts = guestFacts(state, vm);
             if (call.actor === 'guest' && !facts.vcpuLoaded) return undefined;
@@ -266,6 +268,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
         actor: 'host',
         args: { vm: name },
         text: call.words(name),
+        touches: call.call === 'FINALIZE_TEARDOWN_VM' ? [component, ...pages] : [component],
         plan: (state) => {
           if (call.call === 'INIT_VCPU') {
             const context = state.parts[component]!.context as GuestVmContext;
@@ -291,8 +294,9 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
 export function buildPkvmWorld(
   spec: PkvmFamilySpec,
   stepperKind: StepperKind = 'compiled',
+  memoize = true,
 ): { world: World; family: PkvmFamily } {
-  const builder = new WorldBuilder(stepperKind);
+  const builder = new WorldBuilder(stepperKind, memoize);
   const family = addPkvmFamily(builder, spec);
   const world = builder.build({
     guestNames: spec.guests.map((guest) => guest.name),

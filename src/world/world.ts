@@ -48,6 +48,11 @@ export interface StepDef {
    * make it now (a guest hypercall needs a running vCPU; a bounded counter is at its bound).
    */
   readonly plan: (state: WorldState) => readonly Delivery[] | undefined;
+  /**
+   * Every component whose snapshot the step reads or writes, including writes caused by what
+   * the machines emit. The outcome is a function of these snapshots alone.
+   */
+  readonly touches: readonly number[];
 }
 
 /** Where an event a component emits goes: the deliveries it causes. */
@@ -68,6 +73,8 @@ export interface WorldFacts {
   readonly guestNames: readonly string[];
   readonly guestProtected: readonly boolean[];
   readonly kernel: 'upstream' | 'android';
+  /** Remember step outcomes per touched-snapshot tuple (default true; off only to measure or cross-check). */
+  readonly memoize?: boolean;
 }
 
 export class World implements WorldModel {
@@ -81,7 +88,8 @@ export class World implements WorldModel {
   private readonly interned: Map<string, { snap: Snap; id: number }>[];
   private readonly snapsById: Snap[][];
   private readonly route: EmitRoute;
-  private readonly emitted: MachineEvent[] = [];
+  private readonly memo: Map<number | string, readonly number[] | null>[];
+  private readonly memoize: boolean;
 
   constructor(
     components: readonly WorldComponent[],
@@ -103,6 +111,8 @@ export class World implements WorldModel {
     }
     this.byKind = byKind;
     this.interned = components.map(() => new Map());
+    this.memo = steps.map(() => new Map());
+    this.memoize = facts.memoize ?? true;
     this.snapsById = components.map(() => []);
     const parts: Snap[] = [];
     const ids: number[] = [];
@@ -131,41 +141,99 @@ export class World implements WorldModel {
     return this.snapsById[component]!.length;
   }
 
-  /** The state after `step`, or `undefined` if the step is not issued or some machine refuses it. */
+  /**
+   * The state after `step`, or `undefined` if the step is not issued or some machine refuses it.
+   *
+   * A step's outcome depends only on the snapshots of the components it touches, and those are
+   * interned, so outcomes are remembered per step and per id tuple of its touched components:
+   * after the first time, applying a step is a lookup. On every miss the step is computed for
+   * real, and the world checks that it read and wrote only components it declared: a wrong
+   * declaration fails loudly instead of exploring a wrong space.
+   */
   apply(state: WorldState, step: StepDef): WorldState | undefined {
-    const deliveries = step.plan(state);
-    if (!deliveries) return undefined;
-    let parts: Snap[] | undefined;
-    let ids: number[] | undefined;
+    if (!this.memoize) return this.applyOutcome(state, this.compute(state, step));
+    const memo = this.memo[step.index]!;
+    const touches = step.touches;
+    let key: number | string;
+    if (touches.length === 1) key = state.ids[touches[0]!]!;
+    else if (touches.length === 2) key = state.ids[touches[0]!]! * 0x10000 + state.ids[touches[1]!]!;
+    else {
+      key = '';
+      for (const index of touches) key += `${state.ids[index]},`;
+    }
+    let outcome = memo.get(key);
+    if (outcome === undefined) {
+      outcome = this.compute(state, step);
+      memo.set(key, outcome);
+    }
+    return this.applyOutcome(state, outcome);
+  }
+
+  private applyOutcome(state: WorldState, outcome: readonly number[] | null): WorldState | undefined {
+    if (outcome === null) return undefined;
+    const parts = state.parts.slice();
+    const ids = state.ids.slice();
+    for (let i = 0; i < outcome.length; i += 2) {
+      const component = outcome[i]!;
+      const id = outcome[i + 1]!;
+      ids[component] = id;
+      parts[component] = this.snapsById[component]![id]!;
+    }
+    return { parts, ids };
+  }
+
+  /** Runs `step` for real: `null` if refused, else the changed components and their new ids. */
+  private compute(state: WorldState, step: StepDef): readonly number[] | null {
+    const allowed = new Set(step.touches);
+    const guarded = this.guardReads(state, allowed, step);
+    const deliveries = step.plan(guarded);
+    if (!deliveries) return null;
+    const parts = state.parts.slice();
+    const ids = state.ids.slice();
+    const changed = new Set<number>();
     let queue: readonly Delivery[] = deliveries;
     for (let i = 0; i < queue.length; i++) {
       const delivery = queue[i]!;
+      if (!allowed.has(delivery.component)) {
+        throw new Error(
+          `step "${step.text}" delivers to ${this.components[delivery.component]!.id}, which it does not declare`,
+        );
+      }
       const component = this.components[delivery.component]!;
-      const emitted = this.emitted;
-      emitted.length = 0;
-      const next = component.stepper.step(
-        (parts ?? state.parts)[delivery.component]!,
-        delivery.event,
-        emitted,
-      );
+      const emitted: MachineEvent[] = [];
+      const next = component.stepper.step(parts[delivery.component]!, delivery.event, emitted);
       if (!next) {
         if (delivery.optional) continue;
-        return undefined;
-      }
-      if (!parts || !ids) {
-        parts = state.parts.slice();
-        ids = state.ids.slice();
+        return null;
       }
       const [snap, id] = this.intern(delivery.component, next);
       parts[delivery.component] = snap;
       ids[delivery.component] = id;
+      changed.add(delivery.component);
       if (emitted.length > 0) {
-        const current = { parts, ids };
+        const current = this.guardReads({ parts, ids }, allowed, step);
         const more = emitted.flatMap((event) => this.route(delivery.component, event, current));
         if (more.length > 0) queue = [...queue, ...more];
       }
     }
-    return parts && ids ? { parts, ids } : state;
+    return [...changed].sort((a, b) => a - b).flatMap((component) => [component, ids[component]!]);
+  }
+
+  /** A view of `state` that throws when a step reads a component it did not declare. */
+  private guardReads(state: WorldState, allowed: ReadonlySet<number>, step: StepDef): WorldState {
+    const components = this.components;
+    const check = (target: readonly unknown[]) =>
+      new Proxy(target, {
+        get(array, property, receiver) {
+          if (typeof property === 'string' && /^\d+$/.test(property) && !allowed.has(Number(property))) {
+            throw new Error(
+              `step "${step.text}" reads ${components[Number(property)]!.id}, which it does not declare`,
+            );
+          }
+          return Reflect.get(array, property, receiver);
+        },
+      });
+    return { parts: check(state.parts) as readonly Snap[], ids: check(state.ids) as readonly number[] };
   }
 
   /** Why `step` does not apply in `state`; `undefined` if it does. */

@@ -44,3 +44,28 @@ describe('compiled and interpreted drivers agree', () => {
     });
   }
 });
+
+describe('remembered step outcomes', () => {
+  it('explore exactly the space that computing every step afresh explores', async () => {
+    const { breadthFirstSearch } = await import('../../src/engine/bfs.ts');
+    const explore = (memoize: boolean) => {
+      const world = ownershipWorld('android', 'compiled', undefined, memoize);
+      const seen: string[] = [];
+      const result = breadthFirstSearch(world, {
+        maxDepth: 6,
+        maxStates: 20_000,
+        properties: ['never'],
+        violated: (state) => {
+          seen.push(state.parts.map((part) => `${part.value}${JSON.stringify(part.context)}`).join('|'));
+          return [];
+        },
+      });
+      return { distinct: result.distinctStates, transitions: result.transitions, seen };
+    };
+    const fresh = explore(false);
+    const memoized = explore(true);
+    expect(memoized.distinct).toBe(fresh.distinct);
+    expect(memoized.transitions).toBe(fresh.transitions);
+    expect(memoized.seen).toEqual(fresh.seen);
+  });
+});

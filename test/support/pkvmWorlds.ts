@@ -28,6 +28,7 @@ export function ownershipWorld(
   kernel: KernelVariant,
   stepperKind: StepperKind = 'compiled',
   pageMachine?: AnyStateMachine,
+  memoize = true,
 ) {
-  return buildPkvmWorld(ownershipSpec(kernel, pageMachine), stepperKind).world;
+  return buildPkvmWorld(ownershipSpec(kernel, pageMachine), stepperKind, memoize).world;
 }
