@@ -64,7 +64,7 @@ export function resolveChoices<State, Step>(
       const enabled: { step: Step; next: State }[] = [];
       for (const step of model.steps) {
         const next = model.apply(state, step);
-        if (next) enabled.push({ step, next });
+        if (next !== undefined) enabled.push({ step, next });
       }
       if (enabled.length === 0) break;
       const picked = enabled[choice.pick % enabled.length]!;
@@ -73,7 +73,7 @@ export function resolveChoices<State, Step>(
     } else {
       const step = model.steps[choice.pick % model.steps.length]!;
       const next = model.apply(state, step);
-      if (next) state = next;
+      if (next !== undefined) state = next;
       out.push({ step, state, accepted: next !== undefined });
     }
   }

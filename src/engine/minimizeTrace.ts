@@ -27,7 +27,7 @@ export function replayToViolation<State, Step>(
   if (violates(state)) return taken;
   for (const step of steps) {
     const next = model.apply(state, step);
-    if (!next) continue;
+    if (next === undefined) continue;
     state = next;
     taken.push(step);
     if (violates(state)) return taken;
