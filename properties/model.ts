@@ -28,6 +28,8 @@ export type ComponentKind =
   | 'virtioDmabufExport'
   | 'sharedObjectEntry'
   | 'vhostBackend'
+  | 'virtioGpuImport'
+  | 'swiotlbBounce'
   | 'mediaDevice';
 
 export interface ComponentInfo {
