@@ -1,0 +1,208 @@
+/**
+ * The decrypt TA against the Widevine CDM rule (`crypto_session.cpp`), the OEMCrypto
+ * key-control rule (`oemcrypto_engine_mock.cpp`) and OP-TEE's sdp_basic memory checks
+ * (`ta_sdp_basic.c`), with the DUMP variant and the clear-output flaw.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type DecryptTrustedAppContext,
+  type DecryptTrustedAppEmitted,
+  type DecryptTrustedAppEvent,
+  decryptTrustedAppFlaws,
+  decryptTrustedAppMachine,
+  decryptTrustedAppRefusals,
+  decryptTrustedAppVariants,
+  type InvokeDecryptEvent,
+  type InvokeDumpEvent,
+} from '../../machines/decryptTrustedAppMachine.ts';
+import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+
+type Driver = ReturnType<typeof driverFor>;
+function driverFor(machine = decryptTrustedAppMachine) {
+  return machineDriver<DecryptTrustedAppContext, DecryptTrustedAppEvent, DecryptTrustedAppEmitted>(
+    machine,
+    decryptTrustedAppRefusals,
+    {},
+  );
+}
+
+const ta = driverFor();
+const open = { type: 'OPEN_SESSION' } as const;
+const close = { type: 'CLOSE_SESSION' } as const;
+const loadKeys = (dataPathSecure = true, stream = 'movie') =>
+  ({ type: 'LOAD_KEYS', stream, dataPathSecure }) as const;
+const decrypt = (extra: Partial<InvokeDecryptEvent> = {}): InvokeDecryptEvent => ({
+  type: 'INVOKE_DECRYPT',
+  stream: 'movie',
+  isSecure: true,
+  input: 'bitstream',
+  inputPages: [1],
+  inputNonSecure: true,
+  output: 'frame',
+  outputPages: [20, 21],
+  outputSecure: true,
+  ...extra,
+});
+const dump = (extra: Partial<InvokeDumpEvent> = {}): InvokeDumpEvent => ({
+  type: 'INVOKE_DUMP',
+  input: 'frame',
+  inputPages: [20],
+  inputSecure: true,
+  output: 'leak',
+  outputPages: [5],
+  outputSecure: false,
+  ...extra,
+});
+
+function ready(driver: Driver, dataPathSecure = true, input: object = {}) {
+  return driver.accept(driver.accept(driver.start(input), open), loadKeys(dataPathSecure));
+}
+
+describe('session lifecycle', () => {
+  it('closed → open → key loaded → closed, dropping the key', () => {
+    const opened = ta.accept(ta.start(), open);
+    expect(opened.value).toBe('open.awaitingKey');
+    const keyed = ta.accept(opened, loadKeys());
+    expect(keyed.value).toBe('open.keyLoaded');
+    expect(keyed.context.key).toEqual({ stream: 'movie', dataPathSecure: true });
+    const closed = ta.accept(keyed, close);
+    expect(closed.value).toBe('closed');
+    expect(closed.context.key).toBeNull();
+  });
+
+  it('issues nothing without a session; refuses a decrypt before LOAD_KEYS (TEE_ERROR_BAD_STATE)', () => {
+    ta.expectRefused(ta.start(), [
+      [loadKeys(), 'NOT_ISSUED'],
+      [decrypt(), 'NOT_ISSUED'],
+      [close, 'NOT_ISSUED'],
+      [dump(), 'NOT_ISSUED'],
+    ]);
+    ta.expectRefused(ta.accept(ta.start(), open), [
+      [decrypt(), 'TEE_ERROR_BAD_STATE'],
+      [open, 'NOT_ISSUED'],
+    ]);
+    ta.expectRefused(ready(ta), [[decrypt({ stream: 'other' }), 'TEE_ERROR_BAD_STATE']]);
+  });
+});
+
+describe('INVOKE_DECRYPT', () => {
+  it('decrypts a secure stream into secure memory on an L1 device and says so', () => {
+    const result = ta.run(ready(ta), decrypt());
+    expect(result.snap.value).toBe('open.keyLoaded');
+    expect(result.emitted).toEqual([
+      {
+        type: 'PLAINTEXT_WRITTEN',
+        stream: 'movie',
+        output: 'frame',
+        outputPages: [20, 21],
+        bufferType: 'secure',
+        keyRequiresSecureDataPath: true,
+        by: 'INVOKE_DECRYPT',
+      },
+    ]);
+  });
+
+  it('CDM rule: is_secure on a device whose destination type is Clear is SECURE_BUFFER_REQUIRED', () => {
+    const l3 = ready(ta, true, { destinationBufferType: 'clear' });
+    ta.expectRefused(l3, [[decrypt(), 'SECURE_BUFFER_REQUIRED']]);
+  });
+
+  it('key control: a secure-data-path key refuses a Clear buffer, even when the caller skips is_secure', () => {
+    ta.expectRefused(ready(ta), [[decrypt({ isSecure: false, outputSecure: false }), 'TEE_ERROR_SECURITY']]);
+  });
+
+  it('decrypts a key without the secure-data-path bit into a clear (non-secure) buffer', () => {
+    const result = ta.run(ready(ta, false), decrypt({ isSecure: false, outputSecure: false }));
+    expect(result.emitted).toMatchObject([{ bufferType: 'clear', keyRequiresSecureDataPath: false }]);
+  });
+
+  it('INJECT checks: input READ|NONSECURE, output WRITE|SECURE (or NONSECURE for a clear buffer)', () => {
+    ta.expectRefused(ready(ta), [
+      [decrypt({ inputNonSecure: false }), 'TEE_ERROR_ACCESS_DENIED'],
+      [decrypt({ outputSecure: false }), 'TEE_ERROR_ACCESS_DENIED'],
+    ]);
+    ta.expectRefused(ready(ta, false), [
+      [decrypt({ isSecure: false, outputSecure: true }), 'TEE_ERROR_ACCESS_DENIED'],
+    ]);
+  });
+});
+
+describe('flaw: acceptsClearOutputBuffer', () => {
+  const flawed = driverFor(
+    decryptTrustedAppMachine.provide(decryptTrustedAppFlaws.acceptsClearOutputBuffer.provide),
+  );
+
+  it('writes plaintext of a secure stream into a non-secure buffer the sound TA refuses', () => {
+    const handedNonSecure = decrypt({ outputSecure: false });
+    expect(ta.code(ready(ta), handedNonSecure)).toBe('TEE_ERROR_ACCESS_DENIED');
+    expect(flawed.run(ready(flawed), handedNonSecure).emitted).toMatchObject([
+      { type: 'PLAINTEXT_WRITTEN', output: 'frame', keyRequiresSecureDataPath: true },
+    ]);
+    const clearCall = decrypt({ isSecure: false, outputSecure: false });
+    expect(ta.code(ready(ta), clearCall)).toBe('TEE_ERROR_SECURITY');
+    expect(flawed.code(ready(flawed), clearCall)).toBe('ACCEPTED');
+  });
+
+  it('still enforces the normal-world CDM rule, which is not the TA’s', () => {
+    flawed.expectRefused(ready(flawed, true, { destinationBufferType: 'clear' }), [
+      [decrypt(), 'SECURE_BUFFER_REQUIRED'],
+    ]);
+  });
+});
+
+describe('variant: sdp_basic DUMP (secure → non-secure copy)', () => {
+  const withDump = driverFor(
+    decryptTrustedAppMachine.provide(decryptTrustedAppVariants.sdpBasicDump.provide),
+  );
+
+  it('is absent from the default TA (unknown command)', () => {
+    ta.expectRefused(ready(ta), [[dump(), 'TEE_ERROR_BAD_PARAMETERS']]);
+  });
+
+  it('copies a secure buffer into a non-secure one, needing only a session', () => {
+    const session = withDump.accept(withDump.start(), open);
+    expect(withDump.run(session, dump()).emitted).toEqual([
+      {
+        type: 'BUFFER_COPIED',
+        from: 'frame',
+        fromPages: [20],
+        to: 'leak',
+        toPages: [5],
+        by: 'TA_SDP_BASIC_CMD_DUMP',
+      },
+    ]);
+  });
+
+  it('checks the non-secure output first, then the secure input', () => {
+    const session = withDump.accept(withDump.start(), open);
+    withDump.expectRefused(session, [
+      [dump({ outputSecure: true, inputSecure: false }), 'TEE_ERROR_ACCESS_DENIED'],
+      [dump({ inputSecure: false }), 'TEE_ERROR_ACCESS_DENIED'],
+    ]);
+    expect(withDump.call(session, dump({ outputSecure: true, inputSecure: false }))).toMatchObject({
+      failedGuard: 'dumpOutputWritableNonSecure',
+    });
+  });
+});
+
+describe('compiled and interpreted drivers agree', () => {
+  it('on a session with refusals, decrypts and a reload', () => {
+    const script: DecryptTrustedAppEvent[] = [
+      decrypt(),
+      open,
+      decrypt(),
+      loadKeys(true),
+      decrypt(),
+      decrypt({ outputSecure: false }),
+      decrypt({ isSecure: false, outputSecure: false }),
+      loadKeys(false),
+      decrypt({ isSecure: false, outputSecure: false }),
+      dump(),
+      close,
+      open,
+    ];
+    expect(expectDriversAgree(decryptTrustedAppMachine, {}, script)).toBe(7);
+    const variant = decryptTrustedAppMachine.provide(decryptTrustedAppVariants.sdpBasicDump.provide);
+    expect(expectDriversAgree(variant, {}, script)).toBe(8);
+  });
+});

@@ -1,0 +1,373 @@
+/**
+ * The pKVM FF-A proxy against `arch/arm64/kvm/hyp/nvhe/ffa.c` (mainline @ a4a508df, and the
+ * Android copy with `kvm_ffa_unmap_on_lend`): version gate, mailbox lifecycle, the descriptor
+ * checks of `__do_ffa_mem_xfer` in order, the page transitions each call asks of mem_protect.c,
+ * and the calls it refuses.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type PkvmFfaProxyContext,
+  type PkvmFfaProxyEmitted,
+  type PkvmFfaProxyEvent,
+  type PkvmFfaProxyInput,
+  PROXY_UNSUPPORTED_CALLS,
+  type ProxyXferEvent,
+  pkvmFfaProxyMachine,
+  pkvmFfaProxyRefusals,
+  pkvmFfaProxyVariants,
+} from '../../machines/pkvmFfaProxyMachine.ts';
+import { fragmentLengthFor, hostMemDescriptor, MAILBOX_BYTES } from '../../machines/pkvmFfaProxyState.ts';
+import { androidPkvmPageMachine, pkvmPageMachine } from '../../machines/pkvmPageMachine.ts';
+import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import { compileMachine, type Snap } from '../../src/engine/stepper.ts';
+import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+
+const proxy = machineDriver<PkvmFfaProxyContext, PkvmFfaProxyEvent, PkvmFfaProxyEmitted>(
+  pkvmFfaProxyMachine,
+  pkvmFfaProxyRefusals,
+  {} satisfies PkvmFfaProxyInput,
+);
+
+const version = (minor = 2, extra: Partial<{ major: number; firmwareAcceptsVersion: boolean }> = {}) =>
+  ({ type: 'FFA_VERSION', major: 1, minor, firmwareAcceptsVersion: true, ...extra }) as const;
+const rxtxMap = (
+  extra: Partial<{ pageCount: number; pageAligned: boolean; mailboxShareable: boolean }> = {},
+) =>
+  ({
+    type: 'FFA_FN64_RXTX_MAP',
+    tx: 10,
+    rx: 11,
+    pageCount: 1,
+    pageAligned: true,
+    mailboxShareable: true,
+    ...extra,
+  }) as const;
+function xfer(
+  type: 'FFA_MEM_SHARE' | 'FFA_MEM_LEND',
+  pages: readonly number[] = [0, 1],
+  extra: Partial<ProxyXferEvent> = {},
+): ProxyXferEvent {
+  return {
+    type,
+    ...hostMemDescriptor(pages.length),
+    receiver: 'sp1',
+    flags: 0,
+    pages,
+    rangesShareable: true,
+    handle: 0,
+    ...extra,
+  };
+}
+const fragTx = (
+  pages: readonly number[],
+  extra: Partial<{
+    handle: number;
+    rangesShareable: boolean;
+    spmdAccepts: boolean;
+    fragmentLength: number;
+  }> = {},
+) =>
+  ({
+    type: 'FFA_MEM_FRAG_TX',
+    handle: 0,
+    fragmentLength: fragmentLengthFor(pages.length),
+    pages,
+    rangesShareable: true,
+    spmdAccepts: true,
+    ...extra,
+  }) as const;
+const reclaim = (handle = 0, pages: readonly number[] = [0, 1]) =>
+  ({ type: 'FFA_MEM_RECLAIM', handle, flags: 0, pages }) as const;
+
+const unset = proxy.start();
+const negotiated = proxy.accept(unset, version());
+const mapped = proxy.accept(negotiated, rxtxMap());
+const android = proxy.start(pkvmFfaProxyVariants.unmapOnLend.input);
+const androidMapped = proxy.accept(proxy.accept(android, version()), rxtxMap());
+
+function pageCalls(emitted: readonly PkvmFfaProxyEmitted[]): [string, readonly number[]][] {
+  return emitted.flatMap((e) =>
+    e.type === 'PKVM_PAGE_TRANSITION' ? [[e.call, e.pages] as [string, readonly number[]]] : [],
+  );
+}
+
+describe('version negotiation (do_ffa_version)', () => {
+  it('refuses every call but FFA_VERSION before negotiation with INVALID_PARAMETERS', () => {
+    proxy.expectRefused(unset, [
+      [rxtxMap(), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_SHARE'), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND'), 'FFA_RET_INVALID_PARAMETERS'],
+      [reclaim(), 'FFA_RET_INVALID_PARAMETERS'],
+      [fragTx([2]), 'FFA_RET_INVALID_PARAMETERS'],
+      [{ type: 'FFA_RXTX_UNMAP', id: 0 }, 'FFA_RET_INVALID_PARAMETERS'],
+      ...PROXY_UNSUPPORTED_CALLS.map((type) => [{ type }, 'FFA_RET_INVALID_PARAMETERS'] as const),
+    ]);
+  });
+
+  it('refuses a major other than 1, a downgrade the SPMD refuses, and a failed post-init', () => {
+    proxy.expectRefused(unset, [
+      [version(0, { major: 2 }), 'FFA_RET_NOT_SUPPORTED'],
+      [version(1, { firmwareAcceptsVersion: false }), 'FFA_RET_NOT_SUPPORTED'],
+    ]);
+    proxy.expectRefused(proxy.start({ postInitOk: false }), [[version(), 'FFA_RET_NOT_SUPPORTED']]);
+  });
+
+  it('negotiates, lowering hyp_ffa_version on an accepted downgrade', () => {
+    expect(negotiated.value).toBe('versionNegotiated.mailboxUnmapped');
+    expect(negotiated.context.hypVersionMinor).toBe(2);
+    expect(proxy.accept(unset, version(3)).context.hypVersionMinor).toBe(2);
+    const downgraded = proxy.accept(unset, version(0));
+    expect(downgraded.context.hypVersionMinor).toBe(0);
+  });
+
+  it('afterwards answers the agreed version, or NOT_SUPPORTED for a lower minor', () => {
+    const again = proxy.run(negotiated, version(2));
+    expect(again.snap).toEqual(negotiated);
+    proxy.expectRefused(negotiated, [[version(1), 'FFA_RET_NOT_SUPPORTED']]);
+  });
+});
+
+describe('calls refused by ffa_call_supported()', () => {
+  it('refuses DONATE, RETRIEVE_REQ/RESP, RELINQUISH, FRAG_RX, OP_PAUSE/RESUME and 32-bit RXTX_MAP', () => {
+    for (const snap of [negotiated, mapped]) {
+      proxy.expectRefused(
+        snap,
+        PROXY_UNSUPPORTED_CALLS.map((type) => [{ type }, 'FFA_RET_NOT_SUPPORTED'] as const),
+      );
+    }
+  });
+});
+
+describe('mailbox (do_ffa_rxtx_map / do_ffa_rxtx_unmap)', () => {
+  it('maps: shares both pages with hyp, then pins them', () => {
+    const result = proxy.run(negotiated, rxtxMap());
+    expect(result.snap.value).toBe('versionNegotiated.mailboxMapped');
+    expect(result.snap.context.mailbox).toEqual({ tx: 10, rx: 11 });
+    expect(pageCalls(result.emitted)).toEqual([
+      ['HOST_SHARE_HYP', [10, 11]],
+      ['HYP_PIN_SHARED_MEM', [10, 11]],
+    ]);
+  });
+
+  it('refuses a wrong page count, unaligned buffers and pages it cannot share (INVALID_PARAMETERS)', () => {
+    proxy.expectRefused(negotiated, [
+      [rxtxMap({ pageCount: 2 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [rxtxMap({ pageAligned: false }), 'FFA_RET_INVALID_PARAMETERS'],
+      [rxtxMap({ mailboxShareable: false }), 'FFA_RET_INVALID_PARAMETERS'],
+    ]);
+  });
+
+  it('refuses a second map with DENIED, after the page-count and alignment checks', () => {
+    proxy.expectRefused(mapped, [
+      [rxtxMap(), 'FFA_RET_DENIED'],
+      [rxtxMap({ pageCount: 0 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [rxtxMap({ pageAligned: false }), 'FFA_RET_INVALID_PARAMETERS'],
+    ]);
+  });
+
+  it('unmaps: unpin and unshare TX, then RX; refuses a wrong id and an unmapped mailbox', () => {
+    const result = proxy.run(mapped, { type: 'FFA_RXTX_UNMAP', id: 0 });
+    expect(result.snap.value).toBe('versionNegotiated.mailboxUnmapped');
+    expect(result.snap.context.mailbox).toBeNull();
+    expect(pageCalls(result.emitted)).toEqual([
+      ['HYP_UNPIN_SHARED_MEM', [10]],
+      ['HOST_UNSHARE_HYP', [10]],
+      ['HYP_UNPIN_SHARED_MEM', [11]],
+      ['HOST_UNSHARE_HYP', [11]],
+    ]);
+    proxy.expectRefused(mapped, [[{ type: 'FFA_RXTX_UNMAP', id: 1 }, 'FFA_RET_INVALID_PARAMETERS']]);
+    proxy.expectRefused(negotiated, [[{ type: 'FFA_RXTX_UNMAP', id: 0 }, 'FFA_RET_INVALID_PARAMETERS']]);
+  });
+
+  it('refuses memory sends and fragments without a TX mailbox (INVALID_PARAMETERS)', () => {
+    proxy.expectRefused(negotiated, [
+      [xfer('FFA_MEM_SHARE'), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND'), 'FFA_RET_INVALID_PARAMETERS'],
+      [fragTx([2]), 'FFA_RET_INVALID_PARAMETERS'],
+    ]);
+  });
+});
+
+describe('__do_ffa_mem_xfer checks, in order', () => {
+  const good = hostMemDescriptor(2);
+  it('refuses each malformed descriptor with the kernel’s code', () => {
+    proxy.expectRefused(mapped, [
+      [xfer('FFA_MEM_SHARE', [0, 1], { addressMbz: 0x8000 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_SHARE', [0, 1], { pageCountMbz: 1 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_SHARE', [0, 1], { fragmentLength: good.length + 16 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [
+        xfer('FFA_MEM_SHARE', [0, 1], { length: 2 * MAILBOX_BYTES, fragmentLength: MAILBOX_BYTES + 16 }),
+        'FFA_RET_INVALID_PARAMETERS',
+      ],
+      [xfer('FFA_MEM_SHARE', [0, 1], { fragmentLength: 48 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_SHARE', [0, 1], { length: 64 * MAILBOX_BYTES }), 'FFA_RET_NO_MEMORY'],
+      [xfer('FFA_MEM_SHARE', [0, 1], { compositeOffset: 0 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { epCount: 2 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { senderId: 0x8001 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { compositeOffset: 0xffff_fff8 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { compositeOffset: good.fragmentLength }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { compositeOffset: 72 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [xfer('FFA_MEM_LEND', [0, 1], { rangesShareable: false }), 'FFA_RET_DENIED'],
+    ]);
+  });
+
+  it('checks the descriptor size before the header (NO_MEMORY wins over a bad ep_count)', () => {
+    proxy.expectRefused(mapped, [
+      [xfer('FFA_MEM_SHARE', [0, 1], { length: 64 * MAILBOX_BYTES, epCount: 3 }), 'FFA_RET_NO_MEMORY'],
+    ]);
+  });
+});
+
+describe('memory sends: the page transitions asked of mem_protect.c', () => {
+  it('SHARE shares each range with FF-A (__pkvm_host_share_ffa), then forwards', () => {
+    const result = proxy.run(mapped, xfer('FFA_MEM_SHARE', [4, 5]));
+    expect(result.snap).toEqual(mapped);
+    expect(result.emitted).toEqual([
+      { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_SHARE_FFA', pages: [4, 5] },
+      {
+        type: 'FFA_FORWARD',
+        call: 'FFA_MEM_SHARE',
+        handle: 0,
+        sender: 'host',
+        receiver: 'sp1',
+        flags: 0,
+        pages: [4, 5],
+        length: hostMemDescriptor(2).length,
+        fragmentLength: hostMemDescriptor(2).fragmentLength,
+      },
+    ]);
+  });
+
+  it('lendTreatedAsShare (mainline): LEND also calls __pkvm_host_share_ffa, the host keeps its mapping', () => {
+    expect(pageCalls(proxy.run(mapped, xfer('FFA_MEM_LEND', [4])).emitted)).toEqual([
+      ['HOST_SHARE_FFA', [4]],
+    ]);
+  });
+
+  it('unmapOnLend (Android): LEND calls __pkvm_host_donate_ffa and records the handle as lent', () => {
+    const lent = proxy.run(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
+    expect(pageCalls(lent.emitted)).toEqual([['HOST_DONATE_FFA', [4]]]);
+    expect(lent.snap.context.transfers).toEqual([{ handle: 7, lend: true }]);
+    const shared = proxy.run(androidMapped, xfer('FFA_MEM_SHARE', [5], { handle: 8 }));
+    expect(pageCalls(shared.emitted)).toEqual([['HOST_SHARE_FFA', [5]]]);
+    expect(shared.snap.context.transfers).toEqual([{ handle: 8, lend: false }]);
+  });
+
+  it('Android: a full handle table fails the call after the ranges were given away (not rolled back)', () => {
+    const small = proxy.accept(
+      proxy.accept(proxy.start({ unmapOnLend: true, maxHandles: 1 }), version()),
+      rxtxMap(),
+    );
+    const first = proxy.accept(small, xfer('FFA_MEM_LEND', [4], { handle: 0 }));
+    const failed = proxy.run(first, xfer('FFA_MEM_LEND', [5], { handle: 1 }));
+    expect(failed.emitted).toEqual([
+      { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_DONATE_FFA', pages: [5] },
+      {
+        type: 'FFA_PROXY_CALL_FAILED',
+        call: 'FFA_MEM_LEND',
+        code: 'FFA_RET_NO_MEMORY',
+        handle: 1,
+        pages: [5],
+      },
+    ]);
+    expect(failed.snap.context.transfers).toEqual([{ handle: 0, lend: true }]);
+  });
+});
+
+describe('fragments (do_ffa_mem_frag_tx)', () => {
+  it('refuses oversized or ragged fragments, and unshareable ranges with DENIED', () => {
+    proxy.expectRefused(mapped, [
+      [fragTx([2], { fragmentLength: MAILBOX_BYTES + 16 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [fragTx([2], { fragmentLength: 24 }), 'FFA_RET_INVALID_PARAMETERS'],
+      [fragTx([2], { rangesShareable: false }), 'FFA_RET_DENIED'],
+    ]);
+  });
+
+  it('shares the fragment’s ranges when the SPMD accepts it; forwards alone when it does not', () => {
+    expect(proxy.run(mapped, fragTx([2, 3])).emitted.map((e) => e.type)).toEqual([
+      'PKVM_PAGE_TRANSITION',
+      'FFA_FORWARD',
+    ]);
+    expect(proxy.run(mapped, fragTx([2, 3], { spmdAccepts: false })).emitted.map((e) => e.type)).toEqual([
+      'FFA_FORWARD',
+    ]);
+  });
+
+  it('Android: refuses an unknown handle; donates the fragments of a lent handle', () => {
+    proxy.expectRefused(androidMapped, [[fragTx([2], { handle: 3 }), 'FFA_RET_INVALID_PARAMETERS']]);
+    const lent = proxy.accept(
+      androidMapped,
+      xfer('FFA_MEM_LEND', [0, 1], { ...hostMemDescriptor(3, 2), handle: 3 }),
+    );
+    expect(pageCalls(proxy.run(lent, fragTx([2], { handle: 3 })).emitted)).toEqual([
+      ['HOST_DONATE_FFA', [2]],
+    ]);
+  });
+});
+
+describe('reclaim (do_ffa_mem_reclaim)', () => {
+  it('forwards and unshares the SPMC’s constituents; needs no mailbox', () => {
+    const result = proxy.run(negotiated, reclaim(0, [4, 5]));
+    expect(result.emitted).toMatchObject([
+      { type: 'FFA_FORWARD', call: 'FFA_MEM_RECLAIM', handle: 0 },
+      { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_UNSHARE_FFA', pages: [4, 5] },
+    ]);
+  });
+
+  it('Android: reclaims a lent handle with __pkvm_host_reclaim_ffa and frees its slot', () => {
+    const lent = proxy.accept(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
+    const result = proxy.run(lent, reclaim(7, [4]));
+    expect(pageCalls(result.emitted)).toEqual([['HOST_RECLAIM_FFA', [4]]]);
+    expect(result.snap.context.transfers).toEqual([]);
+    proxy.expectRefused(result.snap, [[reclaim(7, [4]), 'FFA_RET_INVALID_PARAMETERS']]);
+  });
+});
+
+describe('composition with the page machines (the contract PKVM_PAGE_TRANSITION carries)', () => {
+  function applyToPage(machine: typeof pkvmPageMachine, emitted: readonly PkvmFfaProxyEmitted[]) {
+    const page = compileMachine<PkvmPageContext>(machine);
+    let snap: Snap<PkvmPageContext> = page.initial({ pfn: 4, guestCount: 0 });
+    for (const e of emitted) {
+      if (e.type !== 'PKVM_PAGE_TRANSITION' || !e.pages.includes(4)) continue;
+      const next = page.step(snap, { type: e.call });
+      if (!next) throw new Error(`${e.call} refused by the page in ${snap.value}`);
+      snap = next;
+    }
+    return snap;
+  }
+
+  it('mainline LEND leaves the host page SHARED_OWNED (still mapped); Android unmaps it (NOPAGE)', () => {
+    const mainline = applyToPage(pkvmPageMachine, proxy.run(mapped, xfer('FFA_MEM_LEND', [4])).emitted);
+    expect(mainline.value).toBe('SHARED_OWNED');
+    const androidLend = proxy.run(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 0 }));
+    const androidPage = applyToPage(androidPkvmPageMachine, androidLend.emitted);
+    expect(androidPage.value).toBe('NOPAGE.ownedByFfa');
+    const back = proxy.run(androidLend.snap, reclaim(0, [4]));
+    expect(applyToPage(androidPkvmPageMachine, [...androidLend.emitted, ...back.emitted]).value).toBe(
+      'OWNED',
+    );
+  });
+});
+
+describe('compiled and interpreted drivers agree', () => {
+  it('on a scripted mainline and Android session', () => {
+    const script: PkvmFfaProxyEvent[] = [
+      xfer('FFA_MEM_SHARE'),
+      version(3, { major: 2 }),
+      version(1),
+      version(0),
+      rxtxMap({ pageCount: 2 }),
+      rxtxMap(),
+      rxtxMap(),
+      xfer('FFA_MEM_LEND', [0, 1], { ...hostMemDescriptor(3, 2), handle: 1 }),
+      fragTx([2], { handle: 1 }),
+      fragTx([3], { handle: 1, spmdAccepts: false }),
+      { type: 'FFA_MEM_DONATE' },
+      reclaim(1, [0, 1, 2]),
+      { type: 'FFA_RXTX_UNMAP', id: 0 },
+      reclaim(5, [9]),
+    ];
+    expect(expectDriversAgree(pkvmFfaProxyMachine, {}, script)).toBe(8);
+    expect(expectDriversAgree(pkvmFfaProxyMachine, { unmapOnLend: true, maxHandles: 1 }, script)).toBe(7);
+  });
+});
