@@ -31,7 +31,8 @@ export const FLAWS: readonly FlawInfo[] = [
   },
   {
     name: 'cpuMmapAllowedOnProtected',
-    summary: 'The exporter lets user space mmap a protected buffer (protection-unaware exporters; reference D.1).',
+    summary:
+      'The exporter lets user space mmap a protected buffer (protection-unaware exporters; reference D.1).',
   },
   {
     name: 'virtioImportDropsProtection',
@@ -40,7 +41,8 @@ export const FLAWS: readonly FlawInfo[] = [
   },
   {
     name: 'lookupWithoutAccessControl',
-    summary: 'Any vhost-user back-end that knows a UUID gets the buffer (QEMU SHARED_OBJECT_LOOKUP; reference B2, D.8).',
+    summary:
+      'Any vhost-user back-end that knows a UUID gets the buffer (QEMU SHARED_OBJECT_LOOKUP; reference B2, D.8).',
   },
   {
     name: 'removeByNonOwner',
@@ -48,7 +50,8 @@ export const FLAWS: readonly FlawInfo[] = [
   },
   {
     name: 'staleEntriesAfterBackendDeath',
-    summary: "A dead back-end's shared-object entries stay in the table (before virtio_dmabuf_vhost_cleanup; reference D.9).",
+    summary:
+      "A dead back-end's shared-object entries stay in the table (before virtio_dmabuf_vhost_cleanup; reference D.9).",
   },
   {
     name: 'teardownWithoutPoison',
@@ -57,7 +60,8 @@ export const FLAWS: readonly FlawInfo[] = [
   },
   {
     name: 'decoderWritesPlaintextToClearOutput',
-    summary: 'The decoder writes the output of protected input into a non-protected buffer (breaks secure-in implies secure-out; reference C).',
+    summary:
+      'The decoder writes the output of protected input into a non-protected buffer (breaks secure-in implies secure-out; reference C).',
   },
   {
     name: 'decryptAcceptsClearOutput',

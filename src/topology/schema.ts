@@ -25,7 +25,9 @@ const Hypervisor = z.discriminatedUnion('kind', [
     kind: z.literal('pkvm'),
     kernel: z
       .enum(['upstream', 'android'])
-      .describe('Which pKVM: mainline Linux, or the Android Common Kernel where the reference says they differ.'),
+      .describe(
+        'Which pKVM: mainline Linux, or the Android Common Kernel where the reference says they differ.',
+      ),
     iommu: z
       .enum(['none', 'identity', 'dmaDomains'])
       .describe(
@@ -67,7 +69,9 @@ const Tzasc = z.strictObject({
   configuredAt: z
     .enum(['boot', 'runtime'])
     .default('boot')
-    .describe('When firmware programs the region: before the host boots, or later as a step the explorer may take.'),
+    .describe(
+      'When firmware programs the region: before the host boots, or later as a step the explorer may take.',
+    ),
   nsRead: z.array(Name).default([]).describe('Non-secure masters (devices) allowed to read the region.'),
   nsWrite: z.array(Name).default([]).describe('Non-secure masters (devices) allowed to write the region.'),
 });
@@ -78,7 +82,9 @@ const Region = z.strictObject({
   type: z
     .enum(['memory', 'nomap'])
     .default('memory')
-    .describe('memory, or a MEMBLOCK_NOMAP carveout the kernel never maps (check_range_allowed_memory refuses it).'),
+    .describe(
+      'memory, or a MEMBLOCK_NOMAP carveout the kernel never maps (check_range_allowed_memory refuses it).',
+    ),
   knownBy: z
     .enum(['deviceTree', 'runtimeQuery', 'dynamicLending'])
     .default('deviceTree')
@@ -93,11 +99,15 @@ const Region = z.strictObject({
   owner: z
     .string()
     .default('host')
-    .describe('Who owns the pages at boot: host, or a guest VM (pages donated to a pVM or shared with an np-VM).'),
+    .describe(
+      'Who owns the pages at boot: host, or a guest VM (pages donated to a pVM or shared with an np-VM).',
+    ),
   sharedWithHost: z
     .boolean()
     .default(false)
-    .describe("A pVM region its guest shares back with the host at boot (MEM_SHARE), like a swiotlb bounce pool."),
+    .describe(
+      'A pVM region its guest shares back with the host at boot (MEM_SHARE), like a swiotlb bounce pool.',
+    ),
 });
 
 const Heap = z.strictObject({
@@ -108,12 +118,14 @@ const Heap = z.strictObject({
     .enum(['system', 'teeHeap', 'mtkRestricted'])
     .default('system')
     .describe(
-      "Whose dma_buf_ops apply: system/CMA heaps (CPU access allowed), drivers/tee/tee_heap.c (no mmap/vmap ops), or ChromeOS MediaTek restricted_heap.c (-EACCES).",
+      'Whose dma_buf_ops apply: system/CMA heaps (CPU access allowed), drivers/tee/tee_heap.c (no mmap/vmap ops), or ChromeOS MediaTek restricted_heap.c (-EACCES).',
     ),
   scrub: z
     .enum(['zero', 'none', 'quarantine'])
     .default('zero')
-    .describe('What the free path does: zero the pages, nothing, or zero and quarantine pages whose reclaim failed.'),
+    .describe(
+      'What the free path does: zero the pages, nothing, or zero and quarantine pages whose reclaim failed.',
+    ),
 });
 
 const Buffer = z.strictObject({
@@ -121,20 +133,29 @@ const Buffer = z.strictObject({
   heap: Name.optional().describe('The heap it is allocated from.'),
   region: Name.optional().describe("Or a region of a guest's own memory (no heap)."),
   pages: z.number().int().min(1).max(4).default(1),
-  allocatedBy: z.string().default('host').describe('The party that allocates it and first holds it: host or a guest VM.'),
+  allocatedBy: z
+    .string()
+    .default('host')
+    .describe('The party that allocates it and first holds it: host or a guest VM.'),
 });
 
 const Device = z.strictObject({
   name: Name,
   role: z.enum(['decoder', 'display', 'gpu', 'dma']),
-  controlledBy: z.string().default('host').describe('The party that programs the device: host, a guest VM, or secure.'),
+  controlledBy: z
+    .string()
+    .default('host')
+    .describe('The party that programs the device: host, a guest VM, or secure.'),
   iommu: z
     .enum(['bypass', 'identity', 'domain'])
     .default('bypass')
     .describe(
       'How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain).',
     ),
-  secureMaster: z.boolean().default(false).describe('Its bus accesses are secure (a secure display or decoder).'),
+  secureMaster: z
+    .boolean()
+    .default(false)
+    .describe('Its bus accesses are secure (a secure display or decoder).'),
   secureInImpliesSecureOut: z
     .boolean()
     .default(true)
@@ -147,11 +168,18 @@ const Virtio = z.strictObject({
       accessControl: z
         .boolean()
         .default(false)
-        .describe('Lookups are checked against an allow-list (not in QEMU today: any back-end that knows the UUID gets the fd).'),
+        .describe(
+          'Lookups are checked against an allow-list (not in QEMU today: any back-end that knows the UUID gets the fd).',
+        ),
     })
     .default({ accessControl: false }),
   backends: z
-    .array(z.strictObject({ name: Name, servesVm: z.string().describe('The guest whose device this back-end serves.') }))
+    .array(
+      z.strictObject({
+        name: Name,
+        servesVm: z.string().describe('The guest whose device this back-end serves.'),
+      }),
+    )
     .default([]),
   exports: z
     .array(
@@ -159,7 +187,10 @@ const Virtio = z.strictObject({
         buffer: Name,
         by: z.string().describe('The guest that exports the buffer with a UUID.'),
         via: z.enum(['virtioGpu', 'vhostUser']).default('virtioGpu'),
-        allow: z.array(Name).default([]).describe('Back-ends allowed to look it up when access control is on.'),
+        allow: z
+          .array(Name)
+          .default([])
+          .describe('Back-ends allowed to look it up when access control is on.'),
       }),
     )
     .default([]),
@@ -176,7 +207,9 @@ const Virtio = z.strictObject({
       z.strictObject({
         vm: z.string(),
         pool: Name.describe("The region holding the guest's swiotlb pool (shared with the host at boot)."),
-        buffer: Name.describe('The buffer whose contents the guest bounces through the pool to reach a host device.'),
+        buffer: Name.describe(
+          'The buffer whose contents the guest bounces through the pool to reach a host device.',
+        ),
       }),
     )
     .default([]),
@@ -184,13 +217,19 @@ const Virtio = z.strictObject({
 
 const Stream = z.strictObject({
   name: Name,
-  audience: z.array(z.string()).min(1).describe('Parties allowed to see the plaintext: secure, guests, devices.'),
+  audience: z
+    .array(z.string())
+    .min(1)
+    .describe('Parties allowed to see the plaintext: secure, guests, devices.'),
 });
 
 const Pipeline = z.strictObject({
   stream: Name,
   input: Name.describe('The buffer the ciphertext arrives in.'),
-  decrypt: z.strictObject({ by: z.string().describe('secure (the trusted app) or a guest VM'), output: Name }),
+  decrypt: z.strictObject({
+    by: z.string().describe('secure (the trusted app) or a guest VM'),
+    output: Name,
+  }),
   decode: z.strictObject({ by: Name.describe('a decoder device'), output: Name }).optional(),
   display: z.strictObject({ by: Name.describe('a display device') }),
 });
@@ -205,16 +244,30 @@ const CheckDefaults = z.strictObject({
 export const TopologySchema = z
   .strictObject({
     name: Name,
-    description: z.string().min(1).describe('Which real system this stands for and why its verdict is what it is.'),
+    description: z
+      .string()
+      .min(1)
+      .describe('Which real system this stands for and why its verdict is what it is.'),
     references: z.array(z.string()).default([]).describe('Reference sections the design rests on.'),
     hypervisor: Hypervisor,
-    secureWorld: SecureWorld.default({ tee: true, spmc: 'none', protectsLentMemory: false, dumpCommand: false }),
+    secureWorld: SecureWorld.default({
+      tee: true,
+      spmc: 'none',
+      protectsLentMemory: false,
+      dumpCommand: false,
+    }),
     vms: z.array(Vm).default([]),
     memory: z.array(Region).min(1),
     heaps: z.array(Heap).default([]),
     buffers: z.array(Buffer).min(1),
     devices: z.array(Device).default([]),
-    virtio: Virtio.default({ sharedObjects: { accessControl: false }, backends: [], exports: [], imports: [], bounce: [] }),
+    virtio: Virtio.default({
+      sharedObjects: { accessControl: false },
+      backends: [],
+      exports: [],
+      imports: [],
+      bounce: [],
+    }),
     streams: z.array(Stream).min(1),
     pipeline: Pipeline,
     flaws: z.array(z.string()).default([]).describe('Named flaws switched on: see `protmem flaws`.'),
