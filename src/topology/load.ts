@@ -1,6 +1,6 @@
 /**
  * Reading a topology file: YAML (`.yaml`, `.yml`) or JSON (`.json`), checked against the
- * schema. Every problem found is reported at once,
+ * schema and then for references between sections. Every problem found is reported at once,
  * each placed at its file, line and column, in a `TopologyError`.
  */
 import { readFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import {
 import { type Topology, TopologySchema } from './schema.ts';
 import { schemaProblems } from './schemaProblems.ts';
 import { lineCounterFor, locate, parseSource, type SourceNode, sourceFormat } from './source.ts';
+import { validateTopology } from './validate.ts';
 
 export { TopologyError, type TopologyIssue, type TopologyIssueCode } from './issues.ts';
 
@@ -74,6 +75,8 @@ export function parseTopology(text: string, fileName: string): LoadedTopology {
       cause: result.error,
     });
   }
+  const problems = validateTopology(result.data);
+  if (problems.length > 0) throw new TopologyError(fileName, place(parsed.root, problems));
   return { file: fileName, topology: result.data, source: text };
 }
 
