@@ -1,0 +1,141 @@
+/**
+ * The commands of `protmem` and their option tables. Help text and parsing both come from
+ * these tables (see `options.ts`).
+ */
+import type { OptionTable } from './options.ts';
+
+const help = {
+  help: { type: 'boolean', short: 'h', default: false, description: 'Show this help.' },
+} as const satisfies OptionTable;
+
+export const globalOptions = {
+  ...help,
+  version: { type: 'boolean', short: 'v', default: false, description: 'Print the version of protmem.' },
+} as const satisfies OptionTable;
+
+/** Seed of the random walks when none is given, so a plain `check` repeats itself exactly. */
+export const DEFAULT_SEED = 0;
+
+export const checkOptions = {
+  mode: {
+    type: 'string',
+    valueName: 'MODE',
+    choices: ['random', 'exhaustive'],
+    defaultText: "the topology's check.mode, else exhaustive",
+    description: 'Explore every reachable state breadth-first, or take random walks.',
+  },
+  runs: {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    defaultText: "the topology's check.runs, else 500",
+    description: 'Random mode: how many walks to take.',
+  },
+  maxDepth: {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    max: 64,
+    defaultText: "the topology's check.maxDepth, else 10",
+    description: 'Longest trace explored, in steps after boot.',
+  },
+  maxStates: {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    defaultText: "the topology's check.maxStates, else 200000",
+    description: 'Exhaustive mode: stop after this many distinct states.',
+  },
+  seed: {
+    type: 'integer',
+    valueName: 'N',
+    min: 0,
+    max: 2 ** 31 - 1,
+    default: DEFAULT_SEED,
+    description: 'Seed of the random walks; the same seed takes the same walks.',
+  },
+  property: {
+    type: 'string[]',
+    valueName: 'NAME',
+    description: 'Check only this property (all of them when not given).',
+  },
+  replay: {
+    type: 'string',
+    valueName: 'TOKEN',
+    description: 'Re-run exactly the counterexample whose replay token a report printed.',
+  },
+  json: { type: 'boolean', default: false, description: 'Print the report as JSON instead of text.' },
+  timing: {
+    type: 'boolean',
+    default: true,
+    description: 'Leave the duration out of the report, so the output is the same on every run.',
+  },
+  ...help,
+} as const satisfies OptionTable;
+
+export interface ArgumentSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Takes one or more values: `<files...>`. */
+  readonly variadic?: boolean;
+  readonly optional?: boolean;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  /** One line, for the command list. */
+  readonly summary: string;
+  /** More about the command, for its own help. */
+  readonly description?: string;
+  readonly arguments: readonly ArgumentSpec[];
+  readonly options: OptionTable;
+}
+
+export const commands = {
+  check: {
+    name: 'check',
+    summary: 'Explore a topology and check every property against it',
+    description:
+      'Loads the topology, explores the steps its parties can take, and reports each property as holding, violated (with a shortest or shrunk counterexample and a replay token) or vacuous.',
+    arguments: [{ name: 'topology', description: 'A topology file (.yaml, .yml or .json).' }],
+    options: checkOptions,
+  },
+  validate: {
+    name: 'validate',
+    summary: 'Load topology files and report every problem in them',
+    description:
+      'Prints "ok <file>" for each valid topology, and each problem of the others as file:line:column.',
+    arguments: [{ name: 'files', variadic: true, description: 'Topology files (.yaml, .yml or .json).' }],
+    options: help,
+  },
+  schema: {
+    name: 'schema',
+    summary: 'Print the topology format as JSON Schema, for editors',
+    arguments: [],
+    options: help,
+  },
+  flaws: {
+    name: 'flaws',
+    summary: 'List the named flaws a topology can switch on',
+    arguments: [],
+    options: help,
+  },
+  help: {
+    name: 'help',
+    summary: 'Show help for protmem or for one command',
+    arguments: [{ name: 'command', optional: true, description: 'The command to explain.' }],
+    options: help,
+  },
+} as const satisfies Readonly<Record<string, CommandSpec>>;
+
+export type CommandName = keyof typeof commands;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}
+
+/** `<topology>`, `<files...>`, `[command]`. */
+export function argumentUsage(argument: ArgumentSpec): string {
+  const inner = `${argument.name}${argument.variadic ? '...' : ''}`;
+  return argument.optional ? `[${inner}]` : `<${inner}>`;
+}

@@ -1,0 +1,121 @@
+/**
+ * A check report as text for people, laid out as the house style's "Reporting a
+ * counterexample": for each violated property a headline, one line per violation, a
+ * ready-to-paste replay command, the numbered trace with the violating step marked, and at
+ * most two hints; then vacuous properties, the properties that hold, and the statistics.
+ * Pure: report in, string out.
+ */
+import type {
+  CheckReport,
+  CheckStatistics,
+  PropertyResult,
+  TraceStep,
+  ViolationReport,
+} from '../check/report.ts';
+
+export interface TextRenderOptions {
+  /** Include the duration in the statistics line (off for reproducible output). */
+  readonly timing?: boolean;
+}
+
+const MAX_HINTS = 2;
+
+function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+const formatCount = (count: number) => count.toLocaleString('en-US');
+
+/** Quotes a file name for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that re-runs a counterexample. */
+export function replayCommand(file: string, token: string): string {
+  return `npx protmem check ${shellQuote(file)} --replay ${token}`;
+}
+
+function violationLine(violation: ViolationReport): string {
+  const parties =
+    violation.parties && violation.parties.length > 0 ? ` [${violation.parties.join(', ')}]` : '';
+  return `  ${violation.subject}: expected ${violation.expected}; actual ${violation.actual}${parties}`;
+}
+
+function traceLines(steps: readonly TraceStep[]): string[] {
+  if (steps.length === 0) return ['    (no steps: the initial state already violates it)'];
+  const width = String(steps.at(-1)!.index).length;
+  return steps.map((step, position) => {
+    const marker = position === steps.length - 1 ? '  ✖ ' : '    ';
+    return `${marker}${String(step.index).padStart(width)}. ${step.description}  [${step.event}]`;
+  });
+}
+
+function hints(report: CheckReport, property: PropertyResult): string[] {
+  const found: string[] = [];
+  if (report.mode === 'random') {
+    found.push('found by random walks; --mode exhaustive finds a shortest trace');
+  }
+  if (report.properties.length > 1) {
+    found.push(`check this property alone while fixing it: add --property ${property.name}`);
+  }
+  return found.slice(0, MAX_HINTS).map((hint) => `  hint: ${hint}`);
+}
+
+function violatedBlock(report: CheckReport, property: PropertyResult): string[] {
+  const counterexample = property.counterexample;
+  const steps = counterexample?.steps ?? [];
+  const lines = [`✖ ${property.name} violated after ${plural(steps.length, 'step')}  (${report.file})`];
+  if (counterexample === undefined) return lines;
+  lines.push(...counterexample.violations.map(violationLine));
+  lines.push('  replay with:', `    ${replayCommand(report.file, counterexample.replay)}`);
+  const shrunk =
+    counterexample.shrinks === undefined ? '' : ` (shrunk ${plural(counterexample.shrinks, 'time')})`;
+  lines.push(`  trace${shrunk}:`, ...traceLines(steps));
+  lines.push(...hints(report, property));
+  return lines;
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function statisticsLine(report: CheckReport, statistics: CheckStatistics, timing: boolean): string {
+  const parts = [
+    `explored ${formatCount(statistics.distinctStates)} distinct states`,
+    `depth ${statistics.depth}`,
+  ];
+  if (statistics.boundReached) {
+    const bound = [`max depth ${report.bound.maxDepth}`];
+    if (report.bound.maxStates !== undefined) bound.push(`max states ${formatCount(report.bound.maxStates)}`);
+    if (report.bound.runs !== undefined) bound.push(`runs ${formatCount(report.bound.runs)}`);
+    parts.push(`bound reached (${bound.join(', ')})`);
+  } else {
+    parts.push('exhausted');
+  }
+  if (timing) parts.push(formatDuration(statistics.durationMs));
+  return parts.join(', ');
+}
+
+/** The report as text, ending in a newline. */
+export function renderReport(report: CheckReport, options: TextRenderOptions = {}): string {
+  const timing = options.timing ?? true;
+  const blocks: string[][] = [];
+  for (const property of report.properties) {
+    if (property.status === 'violated') blocks.push(violatedBlock(report, property));
+  }
+  const vacuous = report.properties
+    .filter((property) => property.status === 'vacuous')
+    .map((property) => `! ${property.name} vacuous: ${property.reason ?? 'there was nothing to check'}`);
+  if (vacuous.length > 0) blocks.push(vacuous);
+  const holding = report.properties
+    .filter((property) => property.status === 'holds')
+    .map((property) =>
+      property.witness === undefined
+        ? `✔ ${property.name}`
+        : `✔ ${property.name}  (reached after ${plural(property.witness.steps.length, 'step')})`,
+    );
+  if (holding.length > 0) blocks.push(holding);
+  blocks.push([statisticsLine(report, report.statistics, timing)]);
+  return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
+}

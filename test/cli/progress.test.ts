@@ -1,0 +1,46 @@
+/** The progress indicator: silent off a terminal and for short runs, throttled, erased at the end. */
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../src/cli/progress.ts';
+
+function fakeTerminal(isTTY: boolean) {
+  const written: string[] = [];
+  return { stream: { isTTY, write: (text: string) => written.push(text) }, written };
+}
+
+describe('createProgress', () => {
+  it('writes nothing when stderr is not a terminal', () => {
+    const { stream, written } = fakeTerminal(false);
+    let time = 0;
+    const progress = createProgress(stream, () => time);
+    time = 5000;
+    progress.update({ done: 1, total: 2, phase: 'exhaustive' });
+    progress.finish();
+    expect(written).toEqual([]);
+  });
+
+  it('stays quiet during the first second, then redraws at most every 100 ms', () => {
+    const { stream, written } = fakeTerminal(true);
+    let time = 0;
+    const progress = createProgress(stream, () => time);
+    time = 999;
+    progress.update({ done: 10, total: 1000, phase: 'exhaustive' });
+    expect(written).toEqual([]);
+    time = 1000;
+    progress.update({ done: 20, total: 1000, phase: 'exhaustive' });
+    time = 1050;
+    progress.update({ done: 30, total: 1000, phase: 'exhaustive' });
+    time = 1100;
+    progress.update({ done: 2500, total: 10_000, phase: 'random' });
+    expect(written).toEqual(['\r\x1b[2Kexhaustive: 20/1,000 (2%)', '\r\x1b[2Krandom: 2,500/10,000 (25%)']);
+    progress.finish();
+    expect(written.at(-1)).toBe('\r\x1b[2K');
+  });
+
+  it('erases nothing when it never drew', () => {
+    const { stream, written } = fakeTerminal(true);
+    const progress = createProgress(stream, () => 0);
+    progress.update({ done: 1, total: 1, phase: 'exhaustive' });
+    progress.finish();
+    expect(written).toEqual([]);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * `protmem` end to end: spawns `node bin/protmem.mjs` as a user would run it and checks exit
+ * codes and output. Usage and input mistakes exit 2 with a message and never a stack trace.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeReplayToken } from '../../src/check/replayToken.ts';
+import { checkOptions } from '../../src/cli/commands.ts';
+import { displayFlag } from '../../src/cli/options.ts';
+import { FLAW_NAMES } from '../../src/topology/flaws.ts';
+
+const FIXTURE = 'test/fixtures/tzasc-carveout.yaml';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function protmem(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/protmem.mjs', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout: string; stderr: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** Exit 2 with a one-line message on stderr and no stack trace. */
+function expectUsageError(run: Run, message: string): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toBe(`${message}\n`);
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'protmem-cli-'));
+});
+
+describe.concurrent('protmem', () => {
+  it('--help lists the commands and exits 0', async () => {
+    const run = await protmem('--help');
+    expect(run.code).toBe(0);
+    for (const command of ['check <topology>', 'validate <files...>', 'schema', 'flaws', 'help [command]']) {
+      expect(run.stdout).toContain(`  ${command}`);
+    }
+    expect(run.stdout).toContain('Usage: protmem <command> [options]');
+  });
+
+  it('with no command prints the help on stderr and exits 2', async () => {
+    const run = await protmem();
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: protmem <command> [options]');
+  });
+
+  it('--version prints the version from package.json', async () => {
+    const run = await protmem('--version');
+    expect(run).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
+  });
+
+  it('check --help lists every option of the table', async () => {
+    const run = await protmem('check', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: protmem check <topology> [options]');
+    for (const [key, spec] of Object.entries(checkOptions))
+      expect(run.stdout).toContain(displayFlag(key, spec));
+  });
+
+  it('help check prints the same help as check --help', async () => {
+    const [viaHelp, viaFlag] = await Promise.all([protmem('help', 'check'), protmem('check', '--help')]);
+    expect(viaHelp).toEqual(viaFlag);
+  });
+
+  it('refuses an unknown command, suggesting the closest', async () => {
+    expectUsageError(
+      await protmem('chek'),
+      `protmem: unknown command "chek" (did you mean "check"?); see 'protmem --help'`,
+    );
+  });
+
+  it('refuses an unknown option of a command', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--frobnicate'),
+      "protmem check: unknown option --frobnicate; see 'protmem check --help'",
+    );
+  });
+
+  it('refuses an option without its value', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--max-depth'),
+      "protmem check: option --max-depth needs a value <N>; see 'protmem check --help'",
+    );
+  });
+
+  it('refuses a malformed integer', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--runs', 'many'),
+      `protmem check: option --runs expects an integer of at least 1, got "many"; see 'protmem check --help'`,
+    );
+  });
+
+  it('refuses an unknown mode', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--mode', 'fast'),
+      `protmem check: option --mode expects one of random, exhaustive, got "fast"; see 'protmem check --help'`,
+    );
+  });
+
+  it('refuses check without a topology', async () => {
+    expectUsageError(await protmem('check'), "protmem check: missing <topology>; see 'protmem check --help'");
+  });
+
+  it('check of a malformed topology exits 2 naming file, line and field', async () => {
+    const file = join(dir, 'malformed.yaml');
+    await writeFile(file, 'name: demo\ndescription: x\nhypervisor:\n  kind: xen\n');
+    const run = await protmem('check', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${file}:4:9  hypervisor.kind  not an allowed value (expected one of none or pkvm, found "xen")\n`,
+    );
+    expect(run.stderr).toContain(`${file}:1:1  memory  missing required field "memory"`);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('check of a missing file exits 2', async () => {
+    const run = await protmem('check', join(dir, 'absent.yaml'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('absent.yaml:1:1  (document)  cannot read the file');
+  });
+
+  it('check with a corrupt replay token exits 2 naming the problem', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--replay', 'pm1.%%%not-base64%%%'),
+      'protmem check: option --replay: replay token is corrupt: its payload is not valid base64url JSON',
+    );
+    expectUsageError(
+      await protmem('check', FIXTURE, '--replay', 'garbage'),
+      'protmem check: option --replay: replay token must start with "pm1." (got "garbage...")',
+    );
+  });
+
+  it('check with a replay token of another topology exits 2', async () => {
+    const token = encodeReplayToken({ topology: 'other', digest: '000000000000', property: 'p', steps: [] });
+    expectUsageError(
+      await protmem('check', FIXTURE, '--replay', token),
+      `protmem check: option --replay: the token replays topology "other", but ${FIXTURE} defines "tzasc-carveout"`,
+    );
+  });
+
+  it('schema prints a JSON Schema that parses', async () => {
+    const run = await protmem('schema');
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(run.stdout);
+    expect(schema.type).toBe('object');
+    expect(Object.keys(schema.properties)).toContain('pipeline');
+  });
+
+  it('flaws lists every flaw with its summary', async () => {
+    const run = await protmem('flaws');
+    expect(run.code).toBe(0);
+    for (const name of FLAW_NAMES) expect(run.stdout).toMatch(new RegExp(`^${name}\\n {4}\\S`, 'm'));
+  });
+
+  it('validate prints ok for a valid topology and exits 0', async () => {
+    expect(await protmem('validate', FIXTURE)).toEqual({ code: 0, stdout: `ok ${FIXTURE}\n`, stderr: '' });
+  });
+
+  it('validate prints every problem of an invalid topology and exits 2', async () => {
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{\n  "name": "Broken",\n  "flaws": 3\n}\n');
+    const run = await protmem('validate', FIXTURE, file);
+    expect(run.code).toBe(2);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`ok ${FIXTURE}`);
+    expect(lines).toContain(
+      `${file}:2:11  name  not a valid name (expected a name of lower-case letters, digits and dashes, starting with a letter, found "Broken")`,
+    );
+    expect(lines).toContain(`${file}:3:12  flaws  wrong type (expected a list, found 3)`);
+    expect(lines.filter((line) => line.startsWith(`${file}:`)).length).toBe(lines.length - 1);
+  });
+
+  it('validate without files is a usage error', async () => {
+    expectUsageError(
+      await protmem('validate'),
+      "protmem validate: missing <files...>; see 'protmem validate --help'",
+    );
+  });
+});
