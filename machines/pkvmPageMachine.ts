@@ -238,6 +238,18 @@ export const pkvmPageMachine = setup({
       iommuIdmapMapped: true,
     })),
     hypPoisonPage: emit({ type: 'PAGE_POISONED', by: 'hyp_poison_page' } as const),
+    /**
+     * `__pkvm_host_reclaim_page_guest()` calls `hyp_poison_page()` on a guest-owned page before
+     * the host gets it back: the guarantee the `teardownWithoutPoison` flaw removes.
+     */
+    poisonReclaimedGuestPage: emit({ type: 'PAGE_POISONED', by: 'hyp_poison_page' } as const),
+    /**
+     * [A] `__pkvm_host_donate_ffa()` passes `HOST_SET_NO_IOMMU_UPDATE`: the identity IOMMU domain
+     * keeps mapping the lent page. `unmapAllOnLendPkvmPageMachine` is the fix that unmaps it.
+     */
+    iommuOnFfaLend: assign({}),
+    /** [A] `__pkvm_host_reclaim_ffa()`: no IOMMU update either (nothing was unmapped). */
+    iommuOnFfaReclaim: assign({}),
     useDma: assign(({ context }) => ({ dmaRefcount: context.dmaRefcount + 1 })),
     unuseDma: assign(({ context }) => ({ dmaRefcount: context.dmaRefcount - 1 })),
   },
@@ -275,6 +287,7 @@ export const pkvmPageMachine = setup({
         HOST_DONATE_FFA: {
           guard: and(['pageAcceptedForFfa', 'refcountIsZero']),
           target: 'NOPAGE.ownedByFfa',
+          actions: 'iommuOnFfaLend',
         },
         /** `__pkvm_host_donate_guest()`: host OWNED, guest NOPAGE; [A] unmaps the IOMMU idmap first. */
         HOST_DONATE_GUEST: {
@@ -396,7 +409,7 @@ export const pkvmPageMachine = setup({
             RECLAIM_DYING_GUEST_PAGE: {
               guard: and(['vmIsDying', 'guestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsOwned']),
               target: '#pkvmPage.OWNED',
-              actions: ['hypPoisonPage', 'guestUnmapsForHost'],
+              actions: ['poisonReclaimedGuestPage', 'guestUnmapsForHost'],
             },
             /**
              * `__pkvm_host_force_reclaim_page_guest()` (host fault path, any live VM): zero the
@@ -422,7 +435,7 @@ export const pkvmPageMachine = setup({
           description: '[A] Lent to the secure world with unmap-on-lend (owner id PKVM_ID_FFA)',
           on: {
             /** [A] `__pkvm_host_reclaim_ffa()`: host NOPAGE → owner HOST; no IOMMU update either way. */
-            HOST_RECLAIM_FFA: { target: '#pkvmPage.OWNED' },
+            HOST_RECLAIM_FFA: { target: '#pkvmPage.OWNED', actions: 'iommuOnFfaReclaim' },
           },
         },
       },
@@ -511,6 +524,33 @@ export const pkvmPageRefusals: RefusalTable<PageGuard, PkvmPageContext, PkvmPage
     pageSharedWithFfa: 'FFA_RET_INVALID_PARAMETERS',
   },
 };
+
+/**
+ * The fix neither kernel has: unmap-on-lend that removes the page from the IOMMU identity
+ * domain as well as from the host stage-2, and maps it back on reclaim.
+ */
+export const unmapAllOnLendPkvmPageMachine = androidPkvmPageMachine.provide({
+  actions: {
+    iommuOnFfaLend: assign({ iommuIdmapMapped: false }),
+    iommuOnFfaReclaim: assign({ iommuIdmapMapped: true }),
+  },
+});
+
+/**
+ * Named flaws: buggy implementations of one check of this machine, switched on by topologies.
+ */
+export const pkvmPageFlaws = {
+  teardownWithoutPoison: {
+    summary:
+      'Reclaiming a dying guest page gives it to the host without zeroing it: __pkvm_host_reclaim_page_guest() without hyp_poison_page() (reference pkvm-ffa §2.4; the class of §5 "Scrubbing").',
+    provide: { actions: { poisonReclaimedGuestPage: assign({}) } },
+  },
+  unmapOnLendWithoutIommu: {
+    summary:
+      'Unmap-on-lend removes the host CPU mapping but not the IOMMU identity mapping, so host DMA masters still reach lent memory (Android __pkvm_host_donate_ffa with HOST_SET_NO_IOMMU_UPDATE; reference pkvm-ffa §3).',
+    provide: { actions: { iommuOnFfaLend: assign({}), iommuOnFfaReclaim: assign({}) } },
+  },
+} as const;
 
 /** Android: `HOST_CHECK_IS_MEMORY` turns an MMIO page into -EINVAL for the FF-A calls. */
 export const androidPkvmPageRefusals: typeof pkvmPageRefusals = {
