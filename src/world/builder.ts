@@ -23,6 +23,7 @@ export type StepperKind = 'compiled' | 'interpreted';
 export interface StepInput {
   readonly call: string;
   readonly actor: string;
+  readonly role?: 'pipeline' | 'adversary' | 'environment';
   readonly args: StepArgs;
   readonly text: string;
   readonly plan: (state: WorldState) => readonly Delivery[] | undefined;

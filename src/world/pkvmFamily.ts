@@ -53,6 +53,14 @@ export interface PkvmFamilySpec {
    * secure world drive them through the FF-A proxy instead.
    */
   readonly rawFfaCalls: boolean;
+  /**
+   * `ownership`: every host, hyp and guest call (the pKVM ownership model on its own).
+   * `sdp`: only the host calls that decide what happens to a Secure Data Path's pages once the
+   * platform has booted: unsharing from np-guests, force reclaim, and VM teardown. Donations,
+   * guest shares and hyp calls happen in the topology's boot sequence; the full call set is
+   * exercised by the ownership property tests.
+   */
+  readonly scope?: 'ownership' | 'sdp';
   /** Replaces the page machine (a flawed variant under test, for instance). */
   readonly pageMachine?: AnyStateMachine;
   readonly vmMachine?: AnyStateMachine;
@@ -160,6 +168,17 @@ const GUEST_PAGE_CALLS: readonly {
   },
 ];
 
+/** The calls a Secure Data Path world explores after boot (`scope: 'sdp'`). */
+const SDP_CALLS: ReadonlySet<string> = new Set([
+  'FORCE_RECLAIM_GUEST_PAGE',
+  'HOST_UNSHARE_GUEST',
+  'RECLAIM_DYING_GUEST_PAGE',
+  'VCPU_LOAD',
+  'VCPU_PUT',
+  'START_TEARDOWN_VM',
+  'FINALIZE_TEARDOWN_VM',
+]);
+
 const VM_CALLS = [
   { call: 'INIT_VCPU', words: (vm: string) => `host initialises a vCPU of guest ${vm}` },
   { call: 'VCPU_LOAD', words: (vm: string) => `host loads a vCPU of guest ${vm}` },
@@ -211,6 +230,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
   };
 
   const pageContext = (state: WorldState, page: number) => state.parts[page]!.context as PkvmPageContext;
+  const inScope = (call: string) => spec.scope !== 'sdp' || SDP_CALLS.has(call);
 
   for (const [pfn, component] of pages.entries()) {
     const label = spec.pages[pfn]!.label;
@@ -218,6 +238,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
       if (call.android && !android) continue;
       if (call.ffa && !spec.rawFfaCalls) continue;
       if (call.dma && spec.iommu !== 'dmaDomains') continue;
+      if (!inScope(call.call)) continue;
       builder.addStep({
         call: call.call,
         actor: call.actor,
@@ -244,6 +265,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
     for (const [vm, guest] of spec.guests.entries()) {
       for (const call of GUEST_PAGE_CALLS) {
         if (call.android && !android) continue;
+        if (!inScope(call.call)) continue;
         builder.addStep({
           call: call.call,
           actor: call.actor === 'guest' ? `guest ${guest.name}` : 'host',
@@ -263,6 +285,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
   for (const [vm, component] of guests.entries()) {
     const name = spec.guests[vm]!.name;
     for (const call of VM_CALLS) {
+      if (!inScope(call.call)) continue;
       builder.addStep({
         call: call.call,
         actor: 'host',

@@ -23,10 +23,16 @@ export interface WorldComponent extends ComponentInfo {
   readonly input: unknown;
 }
 
+/** A machine event as the world builds it: its type and the fields the machine reads. */
+export interface EventData {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
 /** One machine event for one component. */
 export interface Delivery {
   readonly component: number;
-  readonly event: MachineEvent;
+  readonly event: EventData;
   /** A refusal of an optional delivery is skipped instead of refusing the whole step. */
   readonly optional?: boolean;
 }
@@ -40,6 +46,11 @@ export interface StepDef {
   readonly call: string;
   /** Who makes the call: `host`, `hyp`, `guest decrypt`, `secure world`, a device. */
   readonly actor: string;
+  /**
+   * Whose behaviour the step is: the legitimate `pipeline`, an untrusted party (`adversary`,
+   * the default), or the `environment` (firmware, the secure world's answers, failures).
+   */
+  readonly role?: 'pipeline' | 'adversary' | 'environment';
   readonly args: StepArgs;
   /** The call in domain words: "host shares page 3 with hyp". */
   readonly text: string;
@@ -80,7 +91,8 @@ export interface WorldFacts {
 export class World implements WorldModel {
   readonly components: readonly WorldComponent[];
   readonly steps: readonly StepDef[];
-  readonly initial: WorldState;
+  /** The state exploration starts from: the components' initial states after the boot sequence. */
+  initial: WorldState;
   readonly guestNames: readonly string[];
   readonly guestProtected: readonly boolean[];
   readonly kernel: 'upstream' | 'android';
@@ -134,6 +146,43 @@ export class World implements WorldModel {
     table.set(key, { snap, id });
     this.snapsById[component]!.push(snap);
     return [snap, id];
+  }
+
+  /**
+   * Delivers events outside any step (the boot sequence that brings the platform to the state
+   * exploration starts from). Every delivery must be accepted; a refusal is a broken topology
+   * or a broken boot sequence, so it throws naming the event and the component.
+   */
+  deliver(state: WorldState, deliveries: readonly Delivery[], what: string): WorldState {
+    const parts = state.parts.slice();
+    const ids = state.ids.slice();
+    let queue: readonly Delivery[] = deliveries;
+    for (let i = 0; i < queue.length; i++) {
+      const delivery = queue[i]!;
+      const component = this.components[delivery.component]!;
+      const emitted: MachineEvent[] = [];
+      const snap = parts[delivery.component]!;
+      const next = component.stepper.step(snap, delivery.event, emitted);
+      if (!next) {
+        if (delivery.optional) continue;
+        const refusal = component.stepper.explain(snap, delivery.event);
+        const code =
+          component.refusals && refusal
+            ? refusalCode(component.refusals, refusal, snap.context, delivery.event)
+            : 'refused';
+        throw new Error(
+          `${what}: ${component.label} refused ${delivery.event.type} in state ${snap.value} (${code})`,
+        );
+      }
+      const [canonical, id] = this.intern(delivery.component, next);
+      parts[delivery.component] = canonical;
+      ids[delivery.component] = id;
+      if (emitted.length > 0) {
+        const current = { parts, ids };
+        queue = [...queue, ...emitted.flatMap((event) => this.route(delivery.component, event, current))];
+      }
+    }
+    return { parts, ids };
   }
 
   /** Number of distinct snapshots seen so far for a component. */
