@@ -1,0 +1,98 @@
+/**
+ * No dangling access after free or teardown (reference dmabuf-virtio-sdp D.9, P6; pkvm-ffa §2.4).
+ * Safety: once a buffer is freed or a VM destroyed, no IOMMU domain still maps its pages, no
+ * device is still programmed with it, no VMM blob still points at it, no UUID still names it,
+ * and no guest PTE of a destroyed VM still maps a page. Any of these lets the next user's data
+ * reach the previous user's device or VM.
+ */
+import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import type { IommuDomainContext } from '../../machines/iommuDomainMachine.ts';
+import type { MediaDeviceContext } from '../../machines/mediaDeviceMachine.ts';
+import { guestPteIsMapped, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { ComponentSnapshot, Invariant, Violation, WorldSnapshot } from '../model.ts';
+import { liveGuests } from './pagesInUse.ts';
+import { isSdpModel, type SdpModel } from './sdpModel.ts';
+
+function part<C>(state: WorldSnapshot, index: number): ComponentSnapshot<C> {
+  return state.parts[index] as ComponentSnapshot<C>;
+}
+
+/** Buffers that are gone: a freed dma-buf, or guest memory of a destroyed VM. */
+function goneBuffers(model: SdpModel, state: WorldSnapshot): Set<string> {
+  const live = liveGuests(model, state);
+  return new Set(
+    model.buffers
+      .filter((b) =>
+        b.dmaBuf === undefined
+          ? !live.has(b.allocatedBy) && model.guests.some((g) => g.name === b.allocatedBy)
+          : part<DmaBufContext>(state, b.dmaBuf).value === 'free',
+      )
+      .map((b) => b.name),
+  );
+}
+
+export const noDanglingAccessAfterRelease: Invariant = {
+  name: 'noDanglingAccessAfterRelease',
+  summary:
+    'True iff no IOMMU mapping, device queue, VMM blob or shared-object UUID refers to a freed buffer, and no destroyed VM still maps a page.',
+  kind: 'safety',
+  world(state, model) {
+    if (!isSdpModel(model)) return [];
+    const out: Violation[] = [];
+    const gone = goneBuffers(model, state);
+    const violation = (subject: string, actual: string, parties?: string[]) =>
+      out.push({
+        property: 'noDanglingAccessAfterRelease',
+        subject,
+        ...(parties ? { parties } : {}),
+        expected: 'no reference after free or teardown',
+        actual,
+      });
+    for (const buffer of model.buffers.filter((b) => gone.has(b.name))) {
+      for (const device of model.devices) {
+        if (device.domain !== undefined) {
+          const mapped = part<IommuDomainContext>(state, device.domain).context.mapped;
+          if (buffer.pages.some((pfn) => mapped.includes(pfn))) {
+            violation(`freed buffer ${buffer.name}`, `still mapped in the IOMMU domain of ${device.name}`, [
+              device.name,
+            ]);
+          }
+        }
+        if (device.machine !== undefined) {
+          const c = part<MediaDeviceContext>(state, device.machine).context;
+          if (c.input?.buffer === buffer.name || c.output?.buffer === buffer.name) {
+            violation(`freed buffer ${buffer.name}`, `still queued on ${device.name}`, [device.name]);
+          }
+        }
+      }
+      for (const { component, guest } of model.imports) {
+        const snap = part<{ pages: readonly number[] }>(state, component);
+        if (snap.value === 'blobCreated' && buffer.pages.some((pfn) => snap.context.pages.includes(pfn))) {
+          violation(
+            `freed buffer ${buffer.name}`,
+            `the VMM still holds its pages as a blob imported by ${guest}`,
+            ['vmm'],
+          );
+        }
+      }
+      for (const entry of model.sharedObjects.filter((s) => s.buffer === buffer.name)) {
+        if (part(state, entry.component).value !== 'absent') {
+          violation(`freed buffer ${buffer.name}`, 'its UUID is still in the shared-object table');
+        }
+      }
+    }
+    const live = liveGuests(model, state);
+    for (const [vm, guest] of model.guests.entries()) {
+      if (live.has(guest.name)) continue;
+      for (const page of model.pages) {
+        if (page.pkvm === undefined) continue;
+        const view = part<PkvmPageContext>(state, page.pkvm).context.guests[vm] ?? 'NOPAGE';
+        if (guestPteIsMapped(view))
+          violation(`page ${page.label}`, `still mapped (${view}) by destroyed guest ${guest.name}`, [
+            guest.name,
+          ]);
+      }
+    }
+    return out;
+  },
+};

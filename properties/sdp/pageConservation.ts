@@ -1,0 +1,55 @@
+/**
+ * Page conservation (PRODUCT.md): every physical page keeps an owner that exists. Well-formed:
+ * a page annotated as owned by a guest that has been destroyed, or as lent to FF-A with no
+ * live transaction behind it, is lost to the system for good (the Android proxy's handle table
+ * overflow leaves exactly that; a host that finalizes teardown before reclaiming strands pVM
+ * pages). Quarantined pages are deliberately kept out of use and count as accounted for.
+ */
+import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
+import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import { liveGuests } from './pagesInUse.ts';
+import { isSdpModel } from './sdpModel.ts';
+
+export const pageConservation: Invariant = {
+  name: 'pageConservation',
+  summary:
+    'True iff no page is owned by a destroyed guest or lent to FF-A without a live transaction: every page can still come back to someone.',
+  kind: 'wellFormed',
+  world(state, model) {
+    if (!isSdpModel(model)) return [];
+    const out: Violation[] = [];
+    const live = liveGuests(model, state);
+    for (const page of model.pages) {
+      if (page.pkvm === undefined) continue;
+      const snap = state.parts[page.pkvm] as ComponentSnapshot<PkvmPageContext>;
+      if (snap.value === 'NOPAGE.ownedByGuest') {
+        const owner = model.guests[snap.context.guestOwner];
+        if (owner && !live.has(owner.name)) {
+          out.push({
+            property: 'pageConservation',
+            subject: `page ${page.label}`,
+            parties: [owner.name],
+            expected: 'owned by a live component',
+            actual: `annotated as owned by destroyed guest ${owner.name}`,
+          });
+        }
+      }
+      if (snap.value === 'NOPAGE.ownedByFfa') {
+        const covered = model.ffaTransactions.some((slot) => {
+          const c = (state.parts[slot] as ComponentSnapshot<FfaTransactionContext>).context;
+          return c.shareFunc !== null && c.pages.includes(page.pfn);
+        });
+        if (!covered) {
+          out.push({
+            property: 'pageConservation',
+            subject: `page ${page.label}`,
+            expected: 'a page lent over FF-A is covered by a live transaction',
+            actual: 'host NOPAGE owned by FF-A with no transaction that could return it',
+          });
+        }
+      }
+    }
+    return out;
+  },
+};

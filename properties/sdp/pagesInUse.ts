@@ -1,0 +1,63 @@
+/**
+ * Which pages are in use in a world state: held by a live buffer, owned by a live guest, lent
+ * to the secure world, handed out or quarantined by a protected pool. Every other page is free
+ * for the next allocation, which is what scrub-before-reuse and page conservation read.
+ */
+import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
+import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { ProtectedHeapContext } from '../../machines/protectedHeapState.ts';
+import type { ComponentSnapshot, WorldSnapshot } from '../model.ts';
+import type { SdpModel } from './sdpModel.ts';
+
+export type PageUse =
+  | { readonly kind: 'buffer'; readonly name: string }
+  | { readonly kind: 'guest'; readonly name: string }
+  | { readonly kind: 'ffa'; readonly handle: number }
+  | { readonly kind: 'pool'; readonly heap: string }
+  | { readonly kind: 'quarantined'; readonly heap: string };
+
+function part<C>(state: WorldSnapshot, index: number): ComponentSnapshot<C> {
+  return state.parts[index] as ComponentSnapshot<C>;
+}
+
+/** Live guests: created and not yet destroyed. */
+export function liveGuests(model: SdpModel, state: WorldSnapshot): Set<string> {
+  return new Set(
+    model.guests.filter((g) => part(state, g.component).value !== 'destroyed').map((g) => g.name),
+  );
+}
+
+/** What keeps page `pfn` in use, or undefined when it is free for reuse. */
+export function pageUse(model: SdpModel, state: WorldSnapshot, pfn: number): PageUse | undefined {
+  for (const buffer of model.buffers) {
+    if (!buffer.pages.includes(pfn)) continue;
+    if (buffer.dmaBuf === undefined) {
+      if (liveGuests(model, state).has(buffer.allocatedBy)) return { kind: 'buffer', name: buffer.name };
+      continue;
+    }
+    const snap = part<DmaBufContext>(state, buffer.dmaBuf);
+    if (snap.value === 'quarantined') return { kind: 'quarantined', heap: buffer.name };
+    if (snap.value !== 'free') return { kind: 'buffer', name: buffer.name };
+  }
+  const page = model.pages[pfn]!;
+  if (page.pkvm !== undefined) {
+    const context = part<PkvmPageContext>(state, page.pkvm).context;
+    const live = liveGuests(model, state);
+    for (const [vm, view] of context.guests.entries()) {
+      const name = model.guests[vm]?.name;
+      if (name && live.has(name) && (view === 'OWNED' || view === 'SHARED_OWNED'))
+        return { kind: 'guest', name };
+    }
+  }
+  for (const slot of model.ffaTransactions) {
+    const c = part<FfaTransactionContext>(state, slot).context;
+    if (c.shareFunc !== null && c.pages.includes(pfn)) return { kind: 'ffa', handle: c.handle };
+  }
+  for (const pool of model.pools) {
+    const c = part<ProtectedHeapContext>(state, pool.component).context;
+    if (c.quarantined.includes(pfn)) return { kind: 'quarantined', heap: pool.heap };
+    if (c.allocated.includes(pfn) || c.pendingAlloc.includes(pfn)) return { kind: 'pool', heap: pool.heap };
+  }
+  return undefined;
+}

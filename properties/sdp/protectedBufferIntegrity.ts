@@ -1,0 +1,47 @@
+/**
+ * Integrity of the plaintext path: while a buffer carries the pipeline's plaintext (the decrypt
+ * and decode outputs), or is allocated from a protected heap, only the stream's audience and
+ * trusted parties can write its pages. Safety: an unauthorized writer can inject frames into a
+ * protected pipeline or corrupt what the decoder consumes (reference dmabuf-virtio-sdp C, the
+ * firewall's write enables; D.5 dirty lines written back into protected memory).
+ */
+import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import { accessPaths, inAudience } from './access.ts';
+import { isSdpModel } from './sdpModel.ts';
+
+export const protectedBufferIntegrity: Invariant = {
+  name: 'protectedBufferIntegrity',
+  summary:
+    "True iff every page of a live protected or plaintext-carrying buffer can be written only by the pipeline stream's audience and trusted parties.",
+  kind: 'safety',
+  world(state, model) {
+    if (!isSdpModel(model)) return [];
+    const out: Violation[] = [];
+    const stream = model.pipeline.stream;
+    const audience = model.streams.find((s) => s.name === stream)?.audience ?? [];
+    for (const buffer of model.buffers) {
+      const carriesPlaintext = model.pipeline.plaintextBuffers.includes(buffer.name);
+      if (!buffer.protected && !carriesPlaintext) continue;
+      if (buffer.dmaBuf !== undefined) {
+        const snap = state.parts[buffer.dmaBuf] as ComponentSnapshot<DmaBufContext>;
+        if (snap.value !== 'exported') continue;
+      }
+      const seen = new Set<string>();
+      for (const pfn of buffer.pages) {
+        for (const writer of accessPaths(model, state, pfn, 'write')) {
+          if (inAudience(model, stream, writer.party) || seen.has(writer.party)) continue;
+          seen.add(writer.party);
+          out.push({
+            property: 'protectedBufferIntegrity',
+            subject: `buffer ${buffer.name} (page ${model.pages[pfn]!.label})`,
+            parties: [writer.party],
+            expected: `writable only by ${audience.join(', ')}`,
+            actual: `writable by ${writer.party} via ${writer.via}`,
+          });
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * The static facts of a Secure Data Path world that its properties read: where each page
+ * lives, which machine holds each part of its story (ownership, content, firewall, FF-A),
+ * which devices master DMA and through what, which buffers exist, and who may see each stream.
+ * `src/world/sdpWorld.ts` builds it from a topology; properties only read it.
+ */
+import type { WorldModel } from '../model.ts';
+
+export interface SdpPage {
+  readonly pfn: number;
+  /** `region:index`. */
+  readonly label: string;
+  readonly region: string;
+  /** The pKVM page machine, when a hypervisor runs. */
+  readonly pkvm?: number;
+  /** The page's content-label machine. */
+  readonly content: number;
+  /** The firewall region machine protecting the page, if any. */
+  readonly tzasc?: number;
+}
+
+export interface SdpDevice {
+  readonly name: string;
+  readonly role: 'decoder' | 'display' | 'gpu' | 'dma';
+  readonly controller: string;
+  /** bypass: no IOMMU translation; identity: pKVM's identity domain; domain: an explicit pKVM DMA domain. */
+  readonly iommu: 'bypass' | 'identity' | 'domain';
+  readonly secureMaster: boolean;
+  /** The non-secure access ID its transactions carry (the firewall's per-master enables). */
+  readonly nsaid: number;
+  /** Its explicit IOMMU domain machine, for `domain`. */
+  readonly domain?: number;
+  /** Its media device machine (decoder, display, GPU). */
+  readonly machine?: number;
+}
+
+export interface SdpBuffer {
+  readonly name: string;
+  readonly pages: readonly number[];
+  /** Allocated from a protected heap. */
+  readonly protected: boolean;
+  /** Its dma-buf machine (heap buffers); guest-memory buffers have none. */
+  readonly dmaBuf?: number;
+  readonly allocatedBy: string;
+}
+
+export interface SdpGuest {
+  readonly name: string;
+  readonly protected: boolean;
+  readonly component: number;
+}
+
+export interface SdpStream {
+  readonly name: string;
+  readonly audience: readonly string[];
+}
+
+export interface SdpModel extends WorldModel {
+  readonly hypervisor: 'none' | 'pkvm';
+  readonly pages: readonly SdpPage[];
+  readonly devices: readonly SdpDevice[];
+  readonly buffers: readonly SdpBuffer[];
+  readonly guests: readonly SdpGuest[];
+  readonly streams: readonly SdpStream[];
+  /** Parties every design trusts with plaintext: the hypervisor and the firmware (EL3, SPMC). */
+  readonly trusted: readonly string[];
+  /** FF-A share-state machines. */
+  readonly ffaTransactions: readonly number[];
+  /** virtio-gpu import machines, with the guest that imports. */
+  readonly imports: readonly { readonly component: number; readonly guest: string }[];
+  /** Shared-object table entries, with the owner and allow-list the design intends. */
+  readonly sharedObjects: readonly {
+    readonly component: number;
+    readonly buffer: string;
+    readonly exporter: string;
+    readonly allowed: readonly string[];
+  }[];
+  /** Protected heaps' pool machines, with the pages each can hand out. */
+  readonly pools: readonly {
+    readonly component: number;
+    readonly heap: string;
+    readonly pages: readonly number[];
+  }[];
+  /** vhost-user back-end machines. */
+  readonly backends: readonly { readonly component: number; readonly name: string }[];
+  readonly pipeline: {
+    readonly stream: string;
+    readonly display: string;
+    /** Buffers that carry plaintext in the legitimate pipeline (decrypt and decode outputs). */
+    readonly plaintextBuffers: readonly string[];
+  };
+}
+
+/** True iff a world model is an SDP world (has the page layout). */
+export function isSdpModel(model: WorldModel): model is SdpModel {
+  return 'pages' in model && 'streams' in model;
+}
