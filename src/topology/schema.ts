@@ -194,6 +194,12 @@ const Virtio = z.strictObject({
       }),
     )
     .default([]),
+  importChecksProtection: z
+    .boolean()
+    .default(false)
+    .describe(
+      'virtio-gpu refuses to import a protected dma-buf (a proposed fix; the kernel today imports it as an ordinary guest blob).',
+    ),
   imports: z
     .array(
       z.strictObject({
@@ -265,6 +271,7 @@ export const TopologySchema = z
       sharedObjects: { accessControl: false },
       backends: [],
       exports: [],
+      importChecksProtection: false,
       imports: [],
       bounce: [],
     }),

@@ -1,0 +1,1447 @@
+/**
+ * Composes the world of one Secure Data Path topology: every machine the design involves, the
+ * boot sequence that brings the platform up, and the calls the parties can make afterwards.
+ *
+ * Who makes which calls:
+ * - the legitimate pipeline (`role: pipeline`): allocate the declared buffers, write the
+ *   ciphertext, decrypt, program the decoder and the display with the declared buffers;
+ * - the untrusted parties (`role: adversary`): the host kernel and VMM programming any device
+ *   they control with any buffer they hold, asking the trusted app to decrypt into any buffer,
+ *   mapping buffers they hold, passing fds on, looking UUIDs up, tearing VMs down, freeing;
+ * - the environment (`role: environment`): firmware configuring a region late, the secure
+ *   world's answers, a reclaim that fails, a back-end that dies.
+ * Trusted parties (the secure world, protected guests running the decrypt stage) only do what
+ * the design says they do; the adversary does anything its interfaces allow.
+ *
+ * What the families route between machines is listed with each `onEmit`.
+ */
+import { type ContentLabel, mergeLabels, ZERO_LABEL } from '../../machines/contentLabel.ts';
+import {
+  decryptTrustedAppMachine,
+  decryptTrustedAppRefusals,
+} from '../../machines/decryptTrustedAppMachine.ts';
+import { dmaBufMachine, dmaBufRefusals } from '../../machines/dmaBufMachine.ts';
+import type { DmaBufContext, Exporter, HeapKind } from '../../machines/dmaBufState.ts';
+import {
+  type FfaTransactionContext,
+  ffaTransactionMachine,
+  ffaTransactionRefusals,
+} from '../../machines/ffaTransactionMachine.ts';
+import { iommuDomainMachine, iommuDomainRefusals } from '../../machines/iommuDomainMachine.ts';
+import {
+  type MediaDeviceContext,
+  mediaDeviceMachine,
+  mediaDeviceRefusals,
+} from '../../machines/mediaDeviceMachine.ts';
+import { pageContentMachine, pageContentRefusals } from '../../machines/pageContentMachine.ts';
+import { pkvmFfaProxyMachine, pkvmFfaProxyRefusals } from '../../machines/pkvmFfaProxyMachine.ts';
+import { hostMemDescriptor } from '../../machines/pkvmFfaProxyState.ts';
+import {
+  androidPkvmPageMachine,
+  pkvmPageMachine,
+  unmapAllOnLendPkvmPageMachine,
+} from '../../machines/pkvmPageMachine.ts';
+import { protectedHeapMachine, protectedHeapRefusals } from '../../machines/protectedHeapMachine.ts';
+import {
+  sharedObjectEntryMachine,
+  sharedObjectEntryRefusals,
+  sharedObjectEntryWithAccessControlMachine,
+} from '../../machines/sharedObjectEntryMachine.ts';
+import { swiotlbBounceMachine, swiotlbBounceRefusals } from '../../machines/swiotlbBounceMachine.ts';
+import { tzascRegionMachine, tzascRegionRefusals } from '../../machines/tzascRegionMachine.ts';
+import { tzcRegionAccessRd, tzcRegionAccessWr } from '../../machines/tzascRegionState.ts';
+import { vhostBackendMachine, vhostBackendRefusals } from '../../machines/vhostBackendMachine.ts';
+import {
+  virtioDmabufExportMachine,
+  virtioDmabufExportRefusals,
+} from '../../machines/virtioDmabufExportMachine.ts';
+import {
+  virtioGpuImportMachine,
+  virtioGpuImportRefusals,
+  virtioGpuImportRefusesProtectedMachine,
+} from '../../machines/virtioGpuImportMachine.ts';
+import type { ComponentSnapshot } from '../../properties/model.ts';
+import { accessPaths, CPU_NSAID, cpuDomainOf, inSecurePas } from '../../properties/sdp/access.ts';
+import type { SdpBuffer, SdpDevice, SdpModel, SdpPage } from '../../properties/sdp/sdpModel.ts';
+import type { Topology } from '../topology/schema.ts';
+import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
+import { FLAW_SWITCHES, withFlaws } from './flawSwitches.ts';
+import { type Layout, resolveLayout } from './layout.ts';
+import { addPkvmFamily } from './pkvmFamily.ts';
+import type { Delivery, StepDef, World, WorldState } from './world.ts';
+
+export type StepRole = 'pipeline' | 'adversary' | 'environment';
+
+export interface SdpWorld {
+  readonly world: World;
+  readonly model: SdpModel;
+  readonly layout: Layout;
+  /** True iff the display has shown plaintext of the pipeline's stream. */
+  readonly displayed: (state: WorldState) => boolean;
+}
+
+export interface ComposeOptions {
+  readonly stepper?: StepperKind;
+  readonly memoize?: boolean;
+}
+
+const HOST_PARTIES = new Set(['host', 'vmm']);
+
+/** The name of the clear buffer every host can allocate for itself, whatever the design says. */
+export const HOST_SCRATCH = 'host-scratch';
+
+/**
+ * The design plus what the adversary always has: one page of ordinary host memory it can
+ * allocate as a buffer, to hand to a trusted app or a device as an output.
+ */
+export function withHostScratch(topology: Topology): Topology {
+  return {
+    ...topology,
+    memory: [
+      ...topology.memory,
+      {
+        name: HOST_SCRATCH,
+        pages: 1,
+        type: 'memory',
+        knownBy: 'deviceTree',
+        protection: 'none',
+        owner: 'host',
+        sharedWithHost: false,
+      },
+    ],
+    heaps: [
+      ...topology.heaps,
+      { name: HOST_SCRATCH, kind: 'system', region: HOST_SCRATCH, exporter: 'system', scrub: 'zero' },
+    ],
+    buffers: [...topology.buffers, { name: HOST_SCRATCH, heap: HOST_SCRATCH, pages: 1, allocatedBy: 'host' }],
+  };
+}
+
+export function composeWorld(design: Topology, options: ComposeOptions = {}): SdpWorld {
+  const topology = withHostScratch(design);
+  const builder = new WorldBuilder(options.stepper ?? 'compiled', options.memoize ?? true);
+  const layout = resolveLayout(topology);
+  const flaws = topology.flaws;
+  const pkvm = topology.hypervisor.kind === 'pkvm' ? topology.hypervisor : undefined;
+  const addStep = (role: StepRole, step: StepInput) => builder.addStep({ ...step, role });
+  const part = <C>(state: WorldState, index: number) => state.parts[index] as ComponentSnapshot<C>;
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Pages: ownership (pKVM) and content                                                        */
+  /* ---------------------------------------------------------------------------------------- */
+  const guests = topology.vms;
+  let pkvmPages: readonly number[] = [];
+  let guestComponents: readonly number[] = [];
+  let guestFacts: ((state: WorldState, vm: number) => unknown) | undefined;
+  if (pkvm) {
+    const family = addPkvmFamily(builder, {
+      kernel: pkvm.kernel,
+      iommu: pkvm.iommu,
+      pages: layout.pages.map((page) => ({
+        label: page.label,
+        memoryType: topology.memory.find((r) => r.name === page.region)!.type,
+      })),
+      guests: guests.map((vm) => ({ name: vm.name, protected: vm.protected })),
+      bounds: { hypPins: 1, dmaMappings: Math.max(1, topology.devices.length), vcpus: 1 },
+      rawFfaCalls: false,
+      scope: 'sdp',
+      pageMachine: withFlaws(
+        pkvm.kernel !== 'android'
+          ? pkvmPageMachine
+          : pkvm.ffaLend === 'unmapAll'
+            ? unmapAllOnLendPkvmPageMachine
+            : androidPkvmPageMachine,
+        'pkvmPage',
+        flaws,
+      ),
+    });
+    pkvmPages = family.pages;
+    guestComponents = family.guests;
+    guestFacts = family.guestFacts;
+  }
+  const contents = layout.pages.map((page) =>
+    builder.addComponent({
+      id: `content:${page.pfn}`,
+      kind: 'pageContent',
+      label: `content of ${page.label}`,
+      machine: pageContentMachine,
+      input: {},
+      refusals: pageContentRefusals,
+    }),
+  );
+  const scrub = (pages: readonly number[], by: string): Delivery[] =>
+    pages.map((pfn) => ({ component: contents[pfn]!, event: { type: 'SCRUB', by }, optional: true }));
+  if (pkvm) {
+    // hyp_poison_page() zeroes the page whose content machine is the page's own.
+    builder.onEmit(
+      'pkvmPage',
+      'PAGE_POISONED',
+      (from) => scrub([pkvmPages.indexOf(from)], 'hyp_poison_page'),
+      (from) => [contents[pkvmPages.indexOf(from)]!],
+    );
+  }
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Firewall regions                                                                           */
+  /* ---------------------------------------------------------------------------------------- */
+  const deviceNsaid = new Map(topology.devices.map((device, i) => [device.name, i + 1]));
+  const tzascOf = new Map<string, number>();
+  const tzascBoot: Delivery[] = [];
+  topology.memory.forEach((region, index) => {
+    if (region.protection !== 'tzasc' || !region.tzasc) return;
+    const pages = layout.regionPages.get(region.name)!;
+    const component = builder.addComponent({
+      id: `tzasc:${region.name}`,
+      kind: 'tzascRegion',
+      label: `firewall region ${region.name}`,
+      machine: tzascRegionMachine,
+      input: { region: index + 1, pages },
+      refusals: tzascRegionRefusals,
+    });
+    tzascOf.set(region.name, component);
+    let permissions = 0;
+    for (const device of region.tzasc.nsRead) permissions |= tzcRegionAccessRd(deviceNsaid.get(device)!);
+    for (const device of region.tzasc.nsWrite) permissions |= tzcRegionAccessWr(deviceNsaid.get(device)!);
+    const configure: Delivery = {
+      component,
+      event: {
+        type: 'TZC400_CONFIGURE_REGION',
+        filters: 1,
+        secAttr: 'TZC_REGION_S_RDWR',
+        nsaidPermissions: permissions >>> 0,
+      },
+    };
+    if (region.tzasc.configuredAt === 'boot') tzascBoot.push(configure);
+    else {
+      addStep('environment', {
+        call: 'TZC400_CONFIGURE_REGION',
+        actor: 'firmware',
+        args: { region: region.name },
+        text: `firmware protects region ${region.name} (secure RW; ${describeNsaids(region.tzasc)})`,
+        touches: [component],
+        plan: () => [configure],
+      });
+    }
+  });
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Heaps and buffers                                                                          */
+  /* ---------------------------------------------------------------------------------------- */
+  const heapPool = new Map<string, number>();
+  const poolBoot: Delivery[] = [];
+  for (const heap of topology.heaps) {
+    if (heap.kind !== 'protectedStatic' && heap.kind !== 'protectedDynamic') continue;
+    const region = topology.memory.find((r) => r.name === heap.region)!;
+    const pages = layout.regionPages.get(heap.region)!;
+    const component = builder.addComponent({
+      id: `pool:${heap.name}`,
+      kind: 'protectedPool',
+      label: `protected pool of heap ${heap.name}`,
+      machine: withFlaws(protectedHeapMachine, 'protectedPool', flaws),
+      input: {
+        pool: heap.kind === 'protectedStatic' ? 'static' : 'dynamic',
+        configSource: region.knownBy === 'deviceTree' ? 'deviceTree' : 'query',
+        heapName: `protected,${heap.name}`,
+        reclaimFailurePolicy: heap.scrub === 'quarantine' ? 'quarantine' : 'upstream',
+      },
+      refusals: protectedHeapRefusals,
+    });
+    heapPool.set(heap.name, component);
+    const config: Delivery =
+      heap.kind === 'protectedStatic' && region.knownBy === 'deviceTree'
+        ? { component, event: { type: 'OF_RESERVED_MEM_LOOKUP', ok: true, pages } }
+        : { component, event: { type: 'GET_PROTMEM_CONFIG', ok: true, pages, pageCount: pages.length } };
+    poolBoot.push(config, { component, event: { type: 'TEE_DEVICE_REGISTER_DMA_HEAP', heapIdBound: false } });
+  }
+
+  const exporterFor = (exporter: string, kind: HeapKind): Exporter =>
+    exporter === 'teeHeap'
+      ? 'teeHeap'
+      : exporter === 'mtkRestricted'
+        ? 'mtkRestrictedHeap'
+        : kind === 'cma'
+          ? 'cmaHeap'
+          : 'systemHeap';
+  const dmaBufMachineFlawed = withFlaws(dmaBufMachine, 'dmaHeapBuffer', flaws);
+  const buffers: SdpBuffer[] = layout.buffers.map((buffer) => {
+    if (!buffer.heap)
+      return { name: buffer.name, pages: buffer.pages, protected: false, allocatedBy: buffer.allocatedBy };
+    const heap = topology.heaps.find((h) => h.name === buffer.heap)!;
+    const component = builder.addComponent({
+      id: `buffer:${buffer.name}`,
+      kind: 'dmaHeapBuffer',
+      label: `buffer ${buffer.name}`,
+      machine: dmaBufMachineFlawed,
+      input: {
+        heapKind: heap.kind,
+        exporter: exporterFor(heap.exporter, heap.kind),
+        scrubOnFree: heap.scrub === 'none' ? 'none' : 'zero',
+        reclaimFailurePolicy: heap.scrub === 'quarantine' ? 'quarantine' : 'upstream',
+      },
+      refusals: dmaBufRefusals,
+    });
+    return {
+      name: buffer.name,
+      pages: buffer.pages,
+      protected: buffer.protected,
+      dmaBuf: component,
+      allocatedBy: buffer.allocatedBy,
+    };
+  });
+  const bufferByName = new Map(buffers.map((b) => [b.name, b]));
+  const dmaBufOf = (state: WorldState, buffer: SdpBuffer) =>
+    buffer.dmaBuf === undefined ? undefined : part<DmaBufContext>(state, buffer.dmaBuf);
+  /** True iff `party` holds the buffer now: an fd for a dma-buf, ownership for guest memory. */
+  const holds = (state: WorldState, party: string, buffer: SdpBuffer): boolean => {
+    const snap = dmaBufOf(state, buffer);
+    if (!snap) return buffer.allocatedBy === party;
+    return snap.value === 'exported' && snap.context.fdHolders.includes(party);
+  };
+  const bufferReads = (buffer: SdpBuffer) => (buffer.dmaBuf === undefined ? [] : [buffer.dmaBuf]);
+
+  // Buffer emissions: zeroing, pages given back to a protected pool, DMA mappings through domains.
+  builder.onEmit(
+    'dmaHeapBuffer',
+    'PAGES_ZEROED',
+    (_from, event) => scrub((event as unknown as { pages: number[] }).pages, 'heap_zero'),
+    (from) => bufferOfComponent(from).pages.map((pfn) => contents[pfn]!),
+  );
+  const bufferOfComponent = (component: number) => buffers.find((b) => b.dmaBuf === component)!;
+  builder.onEmit(
+    'dmaHeapBuffer',
+    'PAGES_RETURNED',
+    (from, event) => {
+      const returned = event as unknown as { pages: number[]; to: string };
+      const heap = layout.buffers.find((b) => b.name === bufferOfComponent(from).name)!.heap;
+      const pool = heap ? heapPool.get(heap) : undefined;
+      return returned.to === 'protectedPool' && pool !== undefined
+        ? [{ component: pool, event: { type: 'TEE_HEAP_BUF_FREE', pages: returned.pages } }]
+        : [];
+    },
+    (from) => {
+      const heap = layout.buffers.find((b) => b.name === bufferOfComponent(from).name)!.heap;
+      const pool = heap ? heapPool.get(heap) : undefined;
+      return pool === undefined ? [] : [pool];
+    },
+  );
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Devices and IOMMU domains                                                                  */
+  /* ---------------------------------------------------------------------------------------- */
+  const domainBoot: Delivery[] = [];
+  const mediaMachine = withFlaws(mediaDeviceMachine, 'mediaDevice', flaws);
+  const devices: SdpDevice[] = topology.devices.map((device, index) => {
+    const machine =
+      device.role === 'dma'
+        ? undefined
+        : builder.addComponent({
+            id: `device:${device.name}`,
+            kind: 'mediaDevice',
+            label: `${device.role} ${device.name}`,
+            machine: mediaMachine,
+            input: {
+              role: device.role,
+              controller: device.controlledBy,
+              secureOutputEnforced: device.secureInImpliesSecureOut,
+            },
+            refusals: mediaDeviceRefusals,
+          });
+    const domain =
+      device.iommu === 'domain'
+        ? builder.addComponent({
+            id: `iommu:${device.name}`,
+            kind: 'iommuDomain',
+            label: `IOMMU domain of ${device.name}`,
+            machine: iommuDomainMachine,
+            input: { domainId: index + 1 },
+            refusals: iommuDomainRefusals,
+          })
+        : undefined;
+    if (domain !== undefined) {
+      domainBoot.push(
+        { component: domain, event: { type: 'IOMMU_ALLOC_DOMAIN' } },
+        { component: domain, event: { type: 'IOMMU_ATTACH_DEV', endpoint: index + 1, endpointInUse: false } },
+      );
+    }
+    return {
+      name: device.name,
+      role: device.role,
+      controller: device.controlledBy,
+      iommu: device.iommu,
+      secureMaster: device.secureMaster,
+      nsaid: index + 1,
+      ...(domain !== undefined ? { domain } : {}),
+      ...(machine !== undefined ? { machine } : {}),
+    };
+  });
+  const deviceByName = new Map(devices.map((d) => [d.name, d]));
+  const mediaMachines = devices.flatMap((d) => (d.machine !== undefined ? [d.machine] : []));
+  /** True iff the device has `buffer` queued (its input or output). */
+  const queues = (state: WorldState, machine: number, buffer: string) => {
+    const c = part<MediaDeviceContext>(state, machine).context;
+    return c.input?.buffer === buffer || c.output?.buffer === buffer;
+  };
+  // A device mapping a buffer through an explicit pKVM domain: the domain maps the pages and
+  // each page's DMA refcount goes up (`kvm_iommu_map_pages` → `__pkvm_host_use_dma`).
+  const domainDeliveries = (device: string, pages: readonly number[], map: boolean): Delivery[] => {
+    const d = deviceByName.get(device);
+    if (!d || d.domain === undefined) return [];
+    return [
+      {
+        component: d.domain,
+        event: map ? { type: 'IOMMU_MAP_PAGES', pages } : { type: 'IOMMU_UNMAP_PAGES', pages },
+      },
+      ...pages.map((pfn) => ({
+        component: pkvmPages[pfn]!,
+        event: { type: map ? 'HOST_USE_DMA' : 'HOST_UNUSE_DMA' },
+      })),
+    ];
+  };
+  const domainTargets = (from: number) => {
+    const buffer = bufferOfComponent(from);
+    return devices.flatMap((d) =>
+      d.domain === undefined ? [] : [d.domain, ...buffer.pages.map((pfn) => pkvmPages[pfn]!)],
+    );
+  };
+  builder.onEmit(
+    'dmaHeapBuffer',
+    'DMA_MAPPING_CREATED',
+    (_from, event) => {
+      const e = event as unknown as { device: string; pages: number[] };
+      return domainDeliveries(e.device, e.pages, true);
+    },
+    domainTargets,
+  );
+  builder.onEmit(
+    'dmaHeapBuffer',
+    'DMA_MAPPING_REMOVED',
+    (_from, event) => {
+      const e = event as unknown as { device: string; pages: number[] };
+      return domainDeliveries(e.device, e.pages, false);
+    },
+    domainTargets,
+  );
+  builder.onEmit(
+    'mediaDevice',
+    'DEVICE_DMA_WRITE',
+    (_from, event) => {
+      const e = event as unknown as { to: string; label: ContentLabel };
+      return bufferByName.get(e.to)!.pages.map((pfn) => ({
+        component: contents[pfn]!,
+        event: { type: 'DMA_WRITE', label: e.label },
+        optional: true,
+      }));
+    },
+    () => contents,
+  );
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Secure world: trusted app, FF-A proxy and SPMC share states                                */
+  /* ---------------------------------------------------------------------------------------- */
+  const secureBoot: Delivery[] = [];
+  const stream = topology.pipeline.stream;
+  const ta = topology.secureWorld.tee
+    ? builder.addComponent({
+        id: 'ta:decrypt',
+        kind: 'decryptTrustedApp',
+        label: 'decrypt trusted app',
+        machine: withFlaws(decryptTrustedAppMachine, 'decryptTrustedApp', flaws),
+        input: {},
+        refusals: decryptTrustedAppRefusals,
+      })
+    : undefined;
+  if (ta !== undefined) {
+    secureBoot.push(
+      { component: ta, event: { type: 'OPEN_SESSION' } },
+      { component: ta, event: { type: 'LOAD_KEYS', stream, dataPathSecure: true } },
+    );
+    builder.onEmit(
+      'decryptTrustedApp',
+      'PLAINTEXT_WRITTEN',
+      (_from, event) => {
+        const e = event as unknown as { stream: string; outputPages: number[] };
+        return e.outputPages.map((pfn) => ({
+          component: contents[pfn]!,
+          event: { type: 'WRITE_PLAINTEXT', stream: e.stream, by: 'decrypt trusted app' },
+          optional: true,
+        }));
+      },
+      () => contents,
+    );
+  }
+  const spmc = topology.secureWorld.spmc === 'hafnium';
+  const ffaSlots = spmc
+    ? [0, 1].map((handle) =>
+        builder.addComponent({
+          id: `ffa:${handle}`,
+          kind: 'ffaTransaction',
+          label: `FF-A handle ${handle}`,
+          machine: ffaTransactionMachine,
+          input: { handle, pasProtection: topology.secureWorld.protectsLentMemory },
+          refusals: ffaTransactionRefusals,
+        }),
+      )
+    : [];
+  const proxy =
+    spmc && pkvm
+      ? builder.addComponent({
+          id: 'ffa:proxy',
+          kind: 'ffaProxy',
+          label: 'pKVM FF-A proxy',
+          machine: pkvmFfaProxyMachine,
+          input: {
+            unmapOnLend:
+              pkvm.ffaLend !== 'share' &&
+              FLAW_SWITCHES.lendTreatedAsShare !== undefined &&
+              !flaws.includes('lendTreatedAsShare'),
+          },
+          refusals: pkvmFfaProxyRefusals,
+        })
+      : undefined;
+  if (proxy !== undefined) {
+    secureBoot.push(
+      { component: proxy, event: { type: 'FFA_VERSION', major: 1, minor: 2, firmwareAcceptsVersion: true } },
+      {
+        component: proxy,
+        event: {
+          type: 'FFA_FN64_RXTX_MAP',
+          tx: 0,
+          rx: 1,
+          pageCount: 1,
+          pageAligned: true,
+          mailboxShareable: true,
+        },
+      },
+    );
+    // The proxy's per-page effect (`__pkvm_host_share_ffa`, `__pkvm_host_donate_ffa`, and the
+    // reverse on reclaim) lands on the host's page machines.
+    builder.onEmit(
+      'ffaProxy',
+      'PKVM_PAGE_TRANSITION',
+      (_from, event) => {
+        const e = event as unknown as { call: string; pages: number[] };
+        return e.pages.map((pfn) => ({ component: pkvmPages[pfn]!, event: { type: e.call } }));
+      },
+      () => [...pkvmPages],
+    );
+  }
+  // CLEAR / CLEAR_RELINQUISH zeroing by the SPMC.
+  if (spmc) {
+    builder.onEmit(
+      'ffaTransaction',
+      'MEMORY_CLEARED',
+      (_from, event) =>
+        scrub((event as unknown as { pages: number[] }).pages, 'ffa_clear_memory_constituents'),
+      () => contents,
+    );
+  }
+  /** The first free share-state slot (Hafnium's `allocate_share_state`). */
+  const freeSlot = (state: WorldState) => ffaSlots.find((slot) => part(state, slot).value === 'free');
+  /** The slot whose live transaction covers the page. */
+  const slotCovering = (state: WorldState, pfn: number) =>
+    ffaSlots.find((slot) => {
+      const c = part<FfaTransactionContext>(state, slot).context;
+      return c.shareFunc !== null && c.pages.includes(pfn);
+    });
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* The static layout the properties read                                                      */
+  /* ---------------------------------------------------------------------------------------- */
+  const sdpPages: SdpPage[] = layout.pages.map((page) => ({
+    pfn: page.pfn,
+    label: page.label,
+    region: page.region,
+    content: contents[page.pfn]!,
+    ...(pkvm ? { pkvm: pkvmPages[page.pfn]! } : {}),
+    ...(tzascOf.has(page.region) ? { tzasc: tzascOf.get(page.region)! } : {}),
+  }));
+
+  // Filled below once the virtio machines exist.
+  const imports: { component: number; guest: string }[] = [];
+  const sharedObjects: { component: number; buffer: string; exporter: string; allowed: readonly string[] }[] =
+    [];
+  const backends: { component: number; name: string }[] = [];
+
+  const model = (): SdpModel => ({
+    components: world.components,
+    guestNames: guests.map((vm) => vm.name),
+    guestProtected: guests.map((vm) => vm.protected),
+    byKind: world.byKind,
+    kernel: pkvm?.kernel ?? 'upstream',
+    hypervisor: pkvm ? 'pkvm' : 'none',
+    pages: sdpPages,
+    devices,
+    buffers,
+    guests: guests.map((vm, i) => ({
+      name: vm.name,
+      protected: vm.protected,
+      component: guestComponents[i]!,
+    })),
+    streams: topology.streams,
+    trusted: ['hyp'],
+    ffaTransactions: ffaSlots,
+    imports,
+    sharedObjects,
+    backends,
+    pools: [...heapPool.entries()].map(([heap, component]) => ({
+      component,
+      heap,
+      pages: layout.regionPages.get(topology.heaps.find((h) => h.name === heap)!.region)!,
+    })),
+    pipeline: {
+      stream,
+      display: topology.pipeline.display.by,
+      plaintextBuffers: [
+        topology.pipeline.decrypt.output,
+        ...(topology.pipeline.decode ? [topology.pipeline.decode.output] : []),
+      ],
+    },
+  });
+  // A partial model for the access helpers used while planning steps (same shape as the final one).
+  let planningModel: SdpModel | undefined;
+  const access = (state: WorldState, pfn: number, mode: 'read' | 'write') =>
+    accessPaths(planningModel!, state, pfn, mode);
+  /** Every component the access computation for a page reads: ownership, firewall, FF-A, domains, buffers. */
+  const accessReads = (pfn: number): number[] => {
+    const page = sdpPages[pfn]!;
+    return [
+      ...(page.pkvm !== undefined ? [page.pkvm] : []),
+      ...(page.tzasc !== undefined ? [page.tzasc] : []),
+      ...ffaSlots,
+      ...devices.flatMap((d) => (d.domain !== undefined ? [d.domain] : [])),
+      ...buffers.flatMap((b) => (b.dmaBuf !== undefined && b.pages.includes(pfn) ? [b.dmaBuf] : [])),
+      ...imports.map((i) => i.component),
+      ...sharedObjects.map((s) => s.component),
+    ];
+  };
+  const canDevice = (state: WorldState, device: string, pfn: number, mode: 'read' | 'write') =>
+    access(state, pfn, mode).some((path) => path.party === device && path.kind === 'dma');
+  const label = (state: WorldState, pages: readonly number[]): ContentLabel =>
+    pages.reduce<ContentLabel>(
+      (acc, pfn) => mergeLabels(acc, part<ContentLabel>(state, contents[pfn]!).context),
+      ZERO_LABEL,
+    );
+  /**
+   * "Secure memory" as the trusted app checks it (`TEE_CheckMemoryAccessRights` with
+   * `TEE_MEMORY_ACCESS_SECURE`): every page is out of the normal world's reach, behind a
+   * configured firewall region or moved to the secure PAS by the SPMC, or lent to and retrieved
+   * by the secure world.
+   */
+  const isSecureMemory = (state: WorldState, pages: readonly number[]) =>
+    pages.every((pfn) => {
+      const paths = access(state, pfn, 'read');
+      const secureReads = paths.some((p) => p.party === 'secure');
+      const normalCpu = paths.some((p) => p.kind === 'cpu' && p.party !== 'hyp');
+      return (secureReads && !normalCpu) || inSecurePas(planningModel!, state, pfn);
+    });
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Pipeline and adversary steps over buffers                                                 */
+  /* ---------------------------------------------------------------------------------------- */
+  const pipeline = topology.pipeline;
+  const untrusted = (party: string) =>
+    !topology.streams.find((s) => s.name === stream)!.audience.includes(party);
+  const partiesThatCanHold = [
+    ...new Set([
+      'host',
+      'vmm',
+      ...guests.map((vm) => vm.name),
+      ...topology.virtio.backends.map((b) => b.name),
+    ]),
+  ];
+
+  for (const buffer of buffers) {
+    const spec = layout.buffers.find((b) => b.name === buffer.name)!;
+    const heap = spec.heap ? topology.heaps.find((h) => h.name === spec.heap)! : undefined;
+    const pool = heap ? heapPool.get(heap.name) : undefined;
+    if (buffer.dmaBuf !== undefined) {
+      const dmaBuf = buffer.dmaBuf;
+      const dynamic = heap?.kind === 'protectedDynamic';
+      // Allocation. A dynamic pool lends its CMA pages to the secure world first (see below).
+      addStep('pipeline', {
+        call: 'DMA_HEAP_IOCTL_ALLOC',
+        actor: buffer.allocatedBy,
+        args: { buffer: buffer.name },
+        text: `${buffer.allocatedBy} allocates buffer ${buffer.name} from heap ${heap!.name}`,
+        touches: [
+          dmaBuf,
+          ...(pool !== undefined ? [pool] : []),
+          ...buffer.pages.map((pfn) => contents[pfn]!),
+        ],
+        plan: (state) => {
+          if (dynamic && part(state, pool!).value !== 'registered.lent') return undefined;
+          return [
+            ...(pool !== undefined
+              ? [
+                  {
+                    component: pool,
+                    event: { type: 'TEE_DMA_HEAP_ALLOC', pages: buffer.pages, cmaPages: [] },
+                  },
+                ]
+              : []),
+            {
+              component: dmaBuf,
+              event: {
+                type: 'DMA_HEAP_IOCTL_ALLOC',
+                party: buffer.allocatedBy,
+                pages: buffer.pages,
+                argsValid: true,
+              },
+            },
+          ];
+        },
+      });
+      // Passing the fd on (SCM_RIGHTS, binder, the VMM forwarding it).
+      for (const from of partiesThatCanHold) {
+        for (const to of partiesThatCanHold) {
+          if (from === to || !(HOST_PARTIES.has(from) || from === buffer.allocatedBy)) continue;
+          if (cpuDomainOf(planningModelStub(guests), from) !== cpuDomainOf(planningModelStub(guests), to))
+            continue;
+          addStep(untrusted(to) ? 'adversary' : 'pipeline', {
+            call: 'DMA_BUF_SHARE_FD',
+            actor: from,
+            args: { buffer: buffer.name, from, to },
+            text: `${from} passes the fd of buffer ${buffer.name} to ${to}`,
+            touches: [dmaBuf],
+            plan: () => [{ component: dmaBuf, event: { type: 'DMA_BUF_SHARE_FD', party: from, to } }],
+          });
+        }
+      }
+      // CPU views by untrusted holders: mmap (user space) and vmap (a kernel driver).
+      for (const party of partiesThatCanHold.filter(untrusted)) {
+        addStep('adversary', {
+          call: 'DMA_BUF_MMAP',
+          actor: party,
+          args: { buffer: buffer.name, party },
+          text: `${party} mmaps buffer ${buffer.name}`,
+          touches: [dmaBuf],
+          plan: () => [
+            {
+              component: dmaBuf,
+              event: { type: 'DMA_BUF_MMAP', party, vmaShared: true, withinBuffer: true },
+            },
+          ],
+        });
+        if (HOST_PARTIES.has(party)) {
+          addStep('adversary', {
+            call: 'DMA_BUF_VMAP',
+            actor: party,
+            args: { buffer: buffer.name, party },
+            text: `${party} vmaps buffer ${buffer.name}`,
+            touches: [dmaBuf],
+            plan: () => [{ component: dmaBuf, event: { type: 'DMA_BUF_VMAP', party } }],
+          });
+        }
+      }
+      // Closing every fd and mapping releases the buffer (ops->release) and frees its pages.
+      addStep('adversary', {
+        call: 'DMA_BUF_RELEASE',
+        actor: buffer.allocatedBy,
+        args: { buffer: buffer.name },
+        text: `every holder closes buffer ${buffer.name}, which is released and freed`,
+        touches: [dmaBuf, ...(pool !== undefined ? [pool] : []), ...mediaMachines],
+        plan: (state) => {
+          const snap = part<DmaBufContext>(state, dmaBuf);
+          if (snap.value !== 'exported') return undefined;
+          // A device with the buffer queued holds a reference (vb2 / DRM framebuffer): no release.
+          if (devices.some((d) => d.machine !== undefined && queues(state, d.machine, buffer.name)))
+            return undefined;
+          const c = snap.context;
+          return [
+            ...c.mmaps.map((party) => ({ component: dmaBuf, event: { type: 'DMA_BUF_MUNMAP', party } })),
+            ...c.vmaps.map((party) => ({ component: dmaBuf, event: { type: 'DMA_BUF_VUNMAP', party } })),
+            ...c.attachments.flatMap((a) => [
+              ...(a.direction !== null
+                ? [{ component: dmaBuf, event: { type: 'DMA_BUF_UNMAP_ATTACHMENT', device: a.device } }]
+                : []),
+              { component: dmaBuf, event: { type: 'DMA_BUF_DETACH', device: a.device } },
+            ]),
+            ...c.fdHolders.map((party) => ({ component: dmaBuf, event: { type: 'DMA_BUF_CLOSE', party } })),
+            { component: dmaBuf, event: { type: 'DMA_BUF_RELEASE' } },
+          ];
+        },
+      });
+    }
+  }
+
+  // The ciphertext arrives in the input buffer: its holder writes it.
+  {
+    const input = bufferByName.get(pipeline.input)!;
+    addStep('pipeline', {
+      call: 'WRITE_CIPHERTEXT',
+      actor: input.allocatedBy,
+      args: { buffer: input.name },
+      text: `${input.allocatedBy} writes ciphertext of ${stream} into buffer ${input.name}`,
+      touches: [...bufferReads(input), ...input.pages.map((pfn) => contents[pfn]!)],
+      plan: (state) =>
+        holds(state, input.allocatedBy, input)
+          ? input.pages.map((pfn) => ({
+              component: contents[pfn]!,
+              event: { type: 'WRITE_CIPHERTEXT', stream },
+              optional: true,
+            }))
+          : undefined,
+    });
+  }
+
+  // Decrypt. By the trusted app: the host (the TA's client) may name any buffers it holds.
+  if (pipeline.decrypt.by === 'secure' && ta !== undefined) {
+    for (const input of buffers) {
+      for (const output of buffers) {
+        if (input === output) continue;
+        const legit = input.name === pipeline.input && output.name === pipeline.decrypt.output;
+        addStep(legit ? 'pipeline' : 'adversary', {
+          call: 'INVOKE_DECRYPT',
+          actor: 'host',
+          args: { input: input.name, output: output.name },
+          text: `host asks the trusted app to decrypt ${stream} from ${input.name} into ${output.name}`,
+          touches: [
+            ta,
+            ...bufferReads(input),
+            ...bufferReads(output),
+            ...input.pages.map((pfn) => contents[pfn]!),
+            ...output.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
+            ...input.pages.flatMap(accessReads),
+          ],
+          plan: (state) => {
+            if (!holds(state, 'host', input) || !holds(state, 'host', output)) return undefined;
+            if (!label(state, input.pages).ciphertext.includes(stream)) return undefined;
+            return [
+              {
+                component: ta,
+                event: {
+                  type: 'INVOKE_DECRYPT',
+                  stream,
+                  isSecure: true,
+                  input: input.name,
+                  inputPages: input.pages,
+                  inputNonSecure: !isSecureMemory(state, input.pages),
+                  output: output.name,
+                  outputPages: output.pages,
+                  outputSecure: isSecureMemory(state, output.pages),
+                },
+              },
+            ];
+          },
+        });
+      }
+    }
+  } else {
+    // By a guest (the CDM runs in a VM): it decrypts its own input into its own output.
+    const by = pipeline.decrypt.by;
+    const input = bufferByName.get(pipeline.input)!;
+    const output = bufferByName.get(pipeline.decrypt.output)!;
+    addStep('pipeline', {
+      call: 'CDM_DECRYPT',
+      actor: by,
+      args: { input: input.name, output: output.name },
+      text: `${by} decrypts ${stream} from ${input.name} into ${output.name}`,
+      touches: [
+        ...bufferReads(input),
+        ...bufferReads(output),
+        ...input.pages.map((pfn) => contents[pfn]!),
+        ...output.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
+      ],
+      plan: (state) => {
+        if (!holds(state, by, input) || !holds(state, by, output)) return undefined;
+        if (!label(state, input.pages).ciphertext.includes(stream)) return undefined;
+        if (!output.pages.every((pfn) => access(state, pfn, 'write').some((p) => p.party === by)))
+          return undefined;
+        return output.pages.map((pfn) => ({
+          component: contents[pfn]!,
+          event: { type: 'WRITE_PLAINTEXT', stream, by },
+          optional: true,
+        }));
+      },
+    });
+  }
+
+  // Devices: the controller queues buffers it holds (attaching and mapping them), starts, runs.
+  for (const device of devices) {
+    if (device.machine === undefined) continue;
+    const machine = device.machine;
+    const combos: { input: SdpBuffer; output?: SdpBuffer }[] =
+      device.role === 'display'
+        ? buffers.map((input) => ({ input }))
+        : buffers.flatMap((input) =>
+            buffers.filter((output) => output !== input).map((output) => ({ input, output })),
+          );
+    for (const { input, output } of combos) {
+      const legit =
+        (device.role === 'display' &&
+          input.name === (pipeline.decode ? pipeline.decode.output : pipeline.decrypt.output) &&
+          device.name === pipeline.display.by) ||
+        (device.role === 'decoder' &&
+          pipeline.decode?.by === device.name &&
+          input.name === pipeline.decrypt.output &&
+          output?.name === pipeline.decode.output);
+      const used = output ? [input, output] : [input];
+      addStep(legit ? 'pipeline' : 'adversary', {
+        call: 'VIDIOC_QBUF',
+        actor: device.controller,
+        args: { device: device.name, input: input.name, ...(output ? { output: output.name } : {}) },
+        text: `${device.controller} queues ${input.name}${output ? ` → ${output.name}` : ''} on ${device.name}`,
+        touches: [
+          machine,
+          ...used.flatMap(bufferReads),
+          ...used.flatMap((b) => b.pages.flatMap((pfn) => (pkvm ? [pkvmPages[pfn]!] : []))),
+          ...(device.domain !== undefined ? [device.domain] : []),
+        ],
+        plan: (state) => {
+          if (!used.every((b) => holds(state, device.controller, b))) return undefined;
+          const attach = used.flatMap((b) => {
+            if (b.dmaBuf === undefined) return [];
+            const c = part<DmaBufContext>(state, b.dmaBuf).context;
+            const existing = c.attachments.find((a) => a.device === device.name);
+            return [
+              ...(existing
+                ? []
+                : [
+                    {
+                      component: b.dmaBuf,
+                      event: { type: 'DMA_BUF_ATTACH', party: device.controller, device: device.name },
+                    },
+                  ]),
+              ...(existing?.direction
+                ? []
+                : [
+                    {
+                      component: b.dmaBuf,
+                      event: {
+                        type: 'DMA_BUF_MAP_ATTACHMENT',
+                        device: device.name,
+                        direction: b === output ? 'DMA_FROM_DEVICE' : 'DMA_TO_DEVICE',
+                      },
+                    },
+                  ]),
+            ];
+          });
+          return [
+            ...attach,
+            {
+              component: machine,
+              event: {
+                type: 'VIDIOC_QBUF',
+                input: { buffer: input.name, protected: input.protected },
+                ...(output ? { output: { buffer: output.name, protected: output.protected } } : {}),
+              },
+            },
+          ];
+        },
+      });
+    }
+    addStep('pipeline', {
+      call: 'VIDIOC_STREAMON',
+      actor: device.controller,
+      args: { device: device.name },
+      text: `${device.controller} starts ${device.name}`,
+      touches: [machine],
+      plan: () => [{ component: machine, event: { type: 'VIDIOC_STREAMON' } }],
+    });
+    const runTouches = [
+      machine,
+      ...buffers.flatMap((b) => b.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)])),
+    ];
+    addStep('pipeline', {
+      call: device.role === 'display' ? 'SCANOUT' : 'DEVICE_RUN',
+      actor: device.name,
+      args: { device: device.name },
+      text:
+        device.role === 'display' ? `${device.name} scans out its framebuffer` : `${device.name} runs a job`,
+      touches: runTouches,
+      plan: (state) => {
+        const c = part<MediaDeviceContext>(state, machine);
+        if (c.value !== 'running' || !c.context.input) return undefined;
+        const input = bufferByName.get(c.context.input.buffer)!;
+        if (!input.pages.every((pfn) => canDevice(state, device.name, pfn, 'read'))) return undefined;
+        const inputLabel = label(state, input.pages);
+        if (device.role === 'display')
+          return [{ component: machine, event: { type: 'SCANOUT', label: inputLabel } }];
+        const output = c.context.output ? bufferByName.get(c.context.output.buffer) : undefined;
+        if (output && !output.pages.every((pfn) => canDevice(state, device.name, pfn, 'write')))
+          return undefined;
+        return [{ component: machine, event: { type: 'DEVICE_RUN', inputLabel } }];
+      },
+    });
+    addStep('adversary', {
+      call: 'VIDIOC_STREAMOFF',
+      actor: device.controller,
+      args: { device: device.name },
+      text: `${device.controller} stops ${device.name}`,
+      touches: [machine],
+      plan: () => [{ component: machine, event: { type: 'VIDIOC_STREAMOFF' } }],
+    });
+  }
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Dynamic protected pools lent to the secure world over FF-A                                */
+  /* ---------------------------------------------------------------------------------------- */
+  for (const heap of topology.heaps.filter((h) => h.kind === 'protectedDynamic')) {
+    const pool = heapPool.get(heap.name)!;
+    const pages = layout.regionPages.get(heap.region)!;
+    const clearRelinquish = heap.scrub !== 'none';
+    const flags = clearRelinquish ? 0x4 : 0;
+    // The OP-TEE driver lends the pool's CMA pages (`optee_ffa_lend_protmem` → FFA_MEM_LEND).
+    addStep('pipeline', {
+      call: 'FFA_MEM_LEND',
+      actor: 'host',
+      args: { heap: heap.name },
+      text: `host lends the ${heap.name} pool (${pages.length} page(s)) to the secure world${clearRelinquish ? ' with CLEAR_RELINQUISH' : ''}`,
+      touches: [
+        pool,
+        ...ffaSlots,
+        ...(proxy !== undefined ? [proxy] : []),
+        ...pages.map((pfn) => pkvmPages[pfn] ?? contents[pfn]!),
+      ],
+      plan: (state) => {
+        if (part(state, pool).value !== 'registered.unlent') return undefined;
+        const slot = freeSlot(state);
+        if (slot === undefined) return undefined;
+        const handle = ffaSlots.indexOf(slot);
+        const send: Delivery = {
+          component: slot,
+          event: {
+            type: 'FFA_MEM_LEND',
+            caller: 'host',
+            sender: 'host',
+            senderSecure: false,
+            receivers: [{ id: 'secure', access: 'RW', secure: true }],
+            pages,
+            flags,
+            fragments: 1,
+            descriptorValid: true,
+            senderExclusiveOwner: pages.every((pfn) => slotCovering(state, pfn) === undefined),
+            senderWritable: true,
+          },
+        };
+        const viaProxy: Delivery[] =
+          proxy !== undefined
+            ? [
+                {
+                  component: proxy,
+                  event: {
+                    type: 'FFA_MEM_LEND',
+                    ...hostMemDescriptor(pages.length),
+                    receiver: 'secure',
+                    flags,
+                    pages,
+                    rangesShareable: true,
+                    handle,
+                  },
+                },
+              ]
+            : [];
+        return [
+          { component: pool, event: { type: 'TEE_DMA_HEAP_ALLOC', pages: [], cmaPages: pages } },
+          ...viaProxy,
+          send,
+        ];
+      },
+    });
+    // OP-TEE retrieves the lent handle (`OPTEE_FFA_LEND_PROTMEM`), and the lend completes.
+    addStep('pipeline', {
+      call: 'FFA_MEM_RETRIEVE_REQ',
+      actor: 'secure',
+      args: { heap: heap.name },
+      text: `the secure world retrieves the ${heap.name} pool`,
+      touches: [pool, ...ffaSlots],
+      plan: (state) => {
+        const slot = slotCovering(state, pages[0]!);
+        if (slot === undefined || part(state, pool).value !== 'registered.lending') return undefined;
+        return [
+          {
+            component: slot,
+            event: {
+              type: 'FFA_MEM_RETRIEVE_REQ',
+              caller: 'secure',
+              sender: 'host',
+              transactionType: 'FFA_MEM_LEND',
+              flags: 0,
+              access: 'RW',
+              requestValid: true,
+            },
+          },
+          { component: pool, event: { type: 'LEND_PROTMEM', ok: true, rollbackReclaimOk: true } },
+        ];
+      },
+    });
+    // The pool's refcount drops to zero: OP-TEE releases it, the host reclaims it.
+    for (const ok of [true, false]) {
+      addStep(ok ? 'adversary' : 'environment', {
+        call: 'FFA_MEM_RECLAIM',
+        actor: 'host',
+        args: { heap: heap.name, outcome: ok ? 'ok' : 'fails' },
+        text: ok
+          ? `the secure world relinquishes the ${heap.name} pool and the host reclaims it`
+          : `reclaiming the ${heap.name} pool fails (the secure world keeps it)`,
+        touches: [
+          pool,
+          ...ffaSlots,
+          ...(proxy !== undefined ? [proxy] : []),
+          ...pages.flatMap((pfn) => (pkvm ? [pkvmPages[pfn]!] : [])),
+          ...pages.map((pfn) => contents[pfn]!),
+        ],
+        plan: (state) => {
+          if (part(state, pool).value !== 'registered.lent') return undefined;
+          if (
+            buffers.some(
+              (b) =>
+                b.pages.some((pfn) => pages.includes(pfn)) &&
+                b.dmaBuf !== undefined &&
+                part(state, b.dmaBuf).value !== 'free',
+            )
+          ) {
+            return undefined;
+          }
+          const slot = slotCovering(state, pages[0]!);
+          if (slot === undefined) return undefined;
+          if (!ok) return [{ component: pool, event: { type: 'RECLAIM_PROTMEM', ok: false } }];
+          const handle = ffaSlots.indexOf(slot);
+          return [
+            {
+              component: slot,
+              event: {
+                type: 'FFA_MEM_RELINQUISH',
+                caller: 'secure',
+                endpoint: 'secure',
+                flags: 0,
+                requestValid: true,
+              },
+            },
+            ...(proxy !== undefined
+              ? [{ component: proxy, event: { type: 'FFA_MEM_RECLAIM', handle, flags: 0, pages } }]
+              : []),
+            { component: slot, event: { type: 'FFA_MEM_RECLAIM', caller: 'host', flags: 0 } },
+            { component: pool, event: { type: 'RECLAIM_PROTMEM', ok: true } },
+          ];
+        },
+      });
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* virtio: UUID exports through the VMM's table, back-ends, virtio-gpu imports, bounce        */
+  /* ---------------------------------------------------------------------------------------- */
+  const entryMachine = withFlaws(
+    topology.virtio.sharedObjects.accessControl
+      ? sharedObjectEntryWithAccessControlMachine
+      : sharedObjectEntryMachine,
+    'sharedObjectEntry',
+    flaws,
+  );
+  for (const backend of topology.virtio.backends) {
+    const component = builder.addComponent({
+      id: `backend:${backend.name}`,
+      kind: 'vhostBackend',
+      label: `vhost-user back-end ${backend.name}`,
+      machine: vhostBackendMachine,
+      input: { backend: backend.name },
+      refusals: vhostBackendRefusals,
+    });
+    backends.push({ component, name: backend.name });
+    secureBoot.push({
+      component,
+      event: {
+        type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
+        backendReq: true,
+        replyAck: true,
+        sharedObject: true,
+      },
+    });
+  }
+  topology.virtio.exports.forEach((exp, index) => {
+    const buffer = bufferByName.get(exp.buffer)!;
+    const exporter = builder.addComponent({
+      id: `export:${exp.buffer}`,
+      kind: 'virtioDmabufExport',
+      label: `virtio-gpu export of ${exp.buffer}`,
+      machine: virtioDmabufExportMachine,
+      input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
+      refusals: virtioDmabufExportRefusals,
+    });
+    const entry = builder.addComponent({
+      id: `uuid:${exp.buffer}`,
+      kind: 'sharedObjectEntry',
+      label: `shared-object entry for ${exp.buffer}`,
+      machine: entryMachine,
+      input: { uuid: `uuid-${exp.buffer}` },
+      refusals: sharedObjectEntryRefusals,
+    });
+    sharedObjects.push({ component: entry, buffer: exp.buffer, exporter: exp.by, allowed: exp.allow });
+    const guestIndex = guests.findIndex((vm) => vm.name === exp.by);
+    const sharesBacking = guestIndex >= 0 && guests[guestIndex]!.protected && pkvm;
+    // The guest exports the buffer (DRM_IOCTL_PRIME_HANDLE_TO_FD); QEMU's virtio-gpu assigns the
+    // UUID and registers the resource's dma-buf in the shared-object table. A protected guest
+    // must first share the resource's backing pages with the host so the device can reach them.
+    addStep('pipeline', {
+      call: 'GEM_PRIME_EXPORT',
+      actor: exp.by,
+      args: { buffer: exp.buffer },
+      text: `${exp.by} exports buffer ${exp.buffer} over virtio-gpu with a UUID${sharesBacking ? ' (sharing its backing pages with the host)' : ''}`,
+      touches: [
+        exporter,
+        entry,
+        ...(sharesBacking
+          ? [...buffer.pages.map((pfn) => pkvmPages[pfn]!), guestComponents[guestIndex]!]
+          : []),
+      ],
+      plan: (state) => {
+        if (part(state, exporter).value !== 'INITIALIZING') return undefined;
+        const facts = sharesBacking ? (guestFacts!(state, guestIndex) as object) : undefined;
+        return [
+          ...(sharesBacking
+            ? buffer.pages.map((pfn) => ({
+                component: pkvmPages[pfn]!,
+                event: { ...facts, vcpuLoaded: true, type: 'GUEST_SHARE_HOST' },
+              }))
+            : []),
+          { component: exporter, event: { type: 'GEM_PRIME_EXPORT' } },
+          {
+            component: exporter,
+            event: {
+              type: 'RESOURCE_UUID_CB',
+              response: 'VIRTIO_GPU_RESP_OK_RESOURCE_UUID',
+              uuid: `uuid-${exp.buffer}`,
+            },
+          },
+          {
+            component: entry,
+            event: { type: 'VIRTIO_ADD_DMABUF', device: 'virtio-gpu', fdValid: true, allowed: exp.allow },
+          },
+        ];
+      },
+    });
+    for (const backend of backends) {
+      addStep(exp.allow.includes(backend.name) ? 'pipeline' : 'adversary', {
+        call: 'SHARED_OBJECT_LOOKUP',
+        actor: backend.name,
+        args: { buffer: exp.buffer, backend: backend.name },
+        text: `back-end ${backend.name} looks up the UUID of ${exp.buffer}`,
+        touches: [entry, backend.component],
+        plan: (state) =>
+          part(state, backend.component).value === 'connected'
+            ? [
+                { component: backend.component, event: { type: 'BACKEND_SHARED_OBJECT_LOOKUP' } },
+                {
+                  component: entry,
+                  event: { type: 'SHARED_OBJECT_LOOKUP', backend: backend.name, ownerReply: 'fd' },
+                },
+              ]
+            : undefined,
+      });
+      addStep('adversary', {
+        call: 'SHARED_OBJECT_REMOVE',
+        actor: backend.name,
+        args: { buffer: exp.buffer, backend: backend.name },
+        text: `back-end ${backend.name} removes the UUID of ${exp.buffer}`,
+        touches: [entry, backend.component],
+        plan: (state) =>
+          part(state, backend.component).value === 'connected'
+            ? [
+                { component: backend.component, event: { type: 'BACKEND_SHARED_OBJECT_REMOVE' } },
+                { component: entry, event: { type: 'SHARED_OBJECT_REMOVE', backend: backend.name } },
+              ]
+            : undefined,
+      });
+    }
+  });
+  for (const backend of backends) {
+    addStep('environment', {
+      call: 'CHR_EVENT_CLOSED',
+      actor: backend.name,
+      args: { backend: backend.name },
+      text: `back-end ${backend.name} crashes (its socket closes)`,
+      touches: [backend.component, ...sharedObjects.map((s) => s.component)],
+      plan: () => [{ component: backend.component, event: { type: 'CHR_EVENT_CLOSED' } }],
+    });
+  }
+  builder.onEmit(
+    'vhostBackend',
+    'VHOST_DEV_CLEANUP',
+    (_from, event) =>
+      sharedObjects.map((s) => ({
+        component: s.component,
+        event: { type: 'VHOST_DEV_CLEANUP', backend: (event as unknown as { backend: string }).backend },
+        optional: true,
+      })),
+    () => sharedObjects.map((s) => s.component),
+  );
+  topology.virtio.imports.forEach((imp, index) => {
+    const buffer = bufferByName.get(imp.buffer)!;
+    const component = builder.addComponent({
+      id: `import:${imp.buffer}:${imp.into}`,
+      kind: 'virtioGpuImport',
+      label: `virtio-gpu import of ${imp.buffer} into ${imp.into}`,
+      machine: withFlaws(
+        topology.virtio.importChecksProtection
+          ? virtioGpuImportRefusesProtectedMachine
+          : virtioGpuImportMachine,
+        'virtioGpuImport',
+        flaws,
+      ),
+      input: { guest: imp.into, resource: 100 + index, hasResourceBlob: true },
+      refusals: virtioGpuImportRefusals,
+    });
+    imports.push({ component, guest: imp.into });
+    // virtgpu_gem_prime_import(): attach, pin, wait, map, RESOURCE_CREATE_BLOB, one ioctl.
+    addStep('pipeline', {
+      call: 'GEM_PRIME_IMPORT',
+      actor: imp.into,
+      args: { buffer: imp.buffer, into: imp.into },
+      text: `${imp.into} imports buffer ${imp.buffer} into virtio-gpu (a guest blob for the VMM)`,
+      touches: [component, ...bufferReads(buffer)],
+      plan: (state) => {
+        if (
+          !holds(state, imp.into, buffer) &&
+          !(buffer.dmaBuf !== undefined && part(state, buffer.dmaBuf).value === 'exported')
+        ) {
+          return undefined;
+        }
+        return [
+          {
+            component,
+            event: {
+              type: 'GEM_PRIME_IMPORT',
+              pages: buffer.pages,
+              bufferProtected: buffer.protected,
+              exportedBySameDevice: false,
+              exporterAcceptsAttach: true,
+            },
+          },
+          { component, event: { type: 'DMA_BUF_PIN' } },
+          { component, event: { type: 'DMA_RESV_WAIT_TIMEOUT', kernelFencesSignalled: true } },
+          { component, event: { type: 'DMA_BUF_MAP_ATTACHMENT', exporterMapSucceeds: true } },
+          { component, event: { type: 'VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB' } },
+        ];
+      },
+    });
+  });
+  topology.virtio.bounce.forEach((bounce) => {
+    const source = bufferByName.get(bounce.buffer)!;
+    const poolPages = layout.regionPages.get(bounce.pool)!;
+    source.pages.forEach((origPage, i) => {
+      const bouncePage = poolPages[i % poolPages.length]!;
+      const slot = builder.addComponent({
+        id: `swiotlb:${bounce.vm}:${i}`,
+        kind: 'swiotlbBounce',
+        label: `swiotlb slot ${i} of ${bounce.vm}`,
+        machine: swiotlbBounceMachine,
+        input: { bouncePage },
+        refusals: swiotlbBounceRefusals,
+      });
+      // The guest's virtio driver maps its buffer for the device: swiotlb copies it into a
+      // bounce page it shared with the host at boot (set_memory_decrypted → MEM_SHARE).
+      addStep('pipeline', {
+        call: 'SWIOTLB_TBL_MAP_SINGLE',
+        actor: bounce.vm,
+        args: { buffer: bounce.buffer, page: i },
+        text: `${bounce.vm} maps ${source.name} for a virtio device: swiotlb bounces page ${i} into ${poolPages[i % poolPages.length] !== undefined ? layout.pages[bouncePage]!.label : ''}`,
+        touches: [
+          slot,
+          contents[origPage]!,
+          contents[bouncePage]!,
+          ...(pkvm ? [pkvmPages[bouncePage]!] : []),
+        ],
+        plan: (state) => {
+          const shared = pkvm ? part(state, pkvmPages[bouncePage]!).value === 'SHARED_BORROWED' : true;
+          return [
+            {
+              component: slot,
+              event: {
+                type: 'SWIOTLB_TBL_MAP_SINGLE',
+                origPage,
+                dir: 'DMA_TO_DEVICE',
+                bouncePageSharedWithHost: shared,
+              },
+            },
+          ];
+        },
+      });
+      addStep('pipeline', {
+        call: 'SWIOTLB_TBL_UNMAP_SINGLE',
+        actor: bounce.vm,
+        args: { buffer: bounce.buffer, page: i },
+        text: `${bounce.vm} unmaps ${source.name} page ${i} from swiotlb`,
+        touches: [slot, contents[origPage]!, contents[bouncePage]!],
+        plan: () => [{ component: slot, event: { type: 'SWIOTLB_TBL_UNMAP_SINGLE' } }],
+      });
+    });
+  });
+  builder.onEmit(
+    'swiotlbBounce',
+    'PAGE_CONTENT_COPIED',
+    (_from, event, state) => {
+      const e = event as unknown as { from: number; to: number };
+      return [
+        {
+          component: contents[e.to]!,
+          event: { type: 'COPY_FROM', source: part<ContentLabel>(state, contents[e.from]!).context },
+          optional: true,
+        },
+      ];
+    },
+    () => contents,
+  );
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Build and boot                                                                             */
+  /* ---------------------------------------------------------------------------------------- */
+  const world = builder.build({
+    guestNames: guests.map((vm) => vm.name),
+    guestProtected: guests.map((vm) => vm.protected),
+    kernel: pkvm?.kernel ?? 'upstream',
+  });
+  planningModel = model();
+  const sdp = planningModel;
+
+  // Boot: VMs get their memory, firmware programs its regions, the secure world comes up.
+  const boot: Delivery[] = [];
+  guests.forEach((vm, index) => {
+    const component = guestComponents[index]!;
+    const facts = { vm: index, vmProtected: vm.protected, vcpuLoaded: true, vmDying: false };
+    boot.push({ component, event: { type: 'INIT_VCPU' } }, { component, event: { type: 'VCPU_LOAD' } });
+    for (const region of topology.memory.filter((r) => r.owner === vm.name)) {
+      for (const pfn of layout.regionPages.get(region.name)!) {
+        boot.push({
+          component: pkvmPages[pfn]!,
+          event: { ...facts, type: vm.protected ? 'HOST_DONATE_GUEST' : 'HOST_SHARE_GUEST' },
+        });
+        if (region.sharedWithHost && vm.protected) {
+          boot.push({ component: pkvmPages[pfn]!, event: { ...facts, type: 'GUEST_SHARE_HOST' } });
+        }
+      }
+    }
+    boot.push({ component, event: { type: 'VCPU_PUT' } });
+  });
+  world.initial = world.deliver(
+    world.initial,
+    [...boot, ...tzascBoot, ...domainBoot, ...secureBoot, ...poolBoot],
+    `booting topology ${topology.name}`,
+  );
+
+  const displayDevice = deviceByName.get(pipeline.display.by);
+  const displayed = (state: WorldState): boolean => {
+    if (displayDevice?.machine === undefined) return false;
+    const frame = part<MediaDeviceContext>(state, displayDevice.machine).context.lastFrame;
+    return frame !== null && frame.plaintext.includes(stream);
+  };
+  void sdp;
+  return { world, model: planningModel, layout, displayed };
+}
+
+function describeNsaids(tzasc: { nsRead: readonly string[]; nsWrite: readonly string[] }): string {
+  const read = tzasc.nsRead.length ? `non-secure read by ${tzasc.nsRead.join(', ')}` : 'no non-secure read';
+  const write = tzasc.nsWrite.length ? `write by ${tzasc.nsWrite.join(', ')}` : 'no non-secure write';
+  return `${read}; ${write}`;
+}
+
+/** Just enough of a model for `cpuDomainOf` before the world exists. */
+function planningModelStub(guests: readonly { name: string }[]): SdpModel {
+  return {
+    guests: guests.map((g) => ({ name: g.name, protected: false, component: -1 })),
+  } as unknown as SdpModel;
+}
+
+export type { StepDef };
+
+void CPU_NSAID;
