@@ -3,7 +3,7 @@
  * snapshot, and snapshots are interned, so each is checked once per distinct snapshot and the
  * answer is remembered by id.
  */
-import type { Invariant, Violation } from '../../properties/model.ts';
+import type { Invariant, Violation, WorldModel } from '../../properties/model.ts';
 import type { World, WorldState } from '../world/world.ts';
 
 export class InvariantChecker {
@@ -14,6 +14,8 @@ export class InvariantChecker {
   constructor(
     private readonly world: World,
     readonly invariants: readonly Invariant[],
+    /** The static facts properties read; a topology world passes its richer SDP model. */
+    private readonly model: WorldModel = world,
   ) {
     this.memo = world.components.map(() => new Map());
     this.componentChecks = invariants
@@ -31,7 +33,7 @@ export class InvariantChecker {
     for (const index of [...components].sort((a, b) => a - b)) {
       out.push(...this.componentViolations(state, index));
     }
-    for (const invariant of this.worldChecks) out.push(...invariant.world!(state, this.world));
+    for (const invariant of this.worldChecks) out.push(...invariant.world!(state, this.model));
     return out;
   }
 
@@ -41,7 +43,7 @@ export class InvariantChecker {
       for (const index of components) if (this.componentViolations(state, index).length > 0) return false;
     }
     for (const invariant of this.worldChecks)
-      if (invariant.world!(state, this.world).length > 0) return false;
+      if (invariant.world!(state, this.model).length > 0) return false;
     return true;
   }
 
@@ -54,7 +56,7 @@ export class InvariantChecker {
       const snapshot = state.parts[index]!;
       found = this.componentChecks
         .filter((check) => check.invariant.component!.kind === info.kind)
-        .flatMap((check) => check.invariant.component!.check(snapshot, info, this.world));
+        .flatMap((check) => check.invariant.component!.check(snapshot, info, this.model));
       memo.set(id, found);
     }
     return found;
