@@ -11,7 +11,7 @@
  * guest-owned ones; `__pkvm_host_unshare_guest()` for np-VM pages): those steps are page-machine
  * events, and the VM finalizes once none of its pages is left mapped.
  */
-import { assign, setup } from 'xstate';
+import { assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
 
 export interface GuestVmContext {
@@ -38,6 +38,7 @@ export const guestVmMachine = setup({
     context: {} as GuestVmContext,
     events: {} as GuestVmEvent,
     input: {} as GuestVmInput,
+    emitted: {} as { type: 'VM_DESTROYED' },
   },
   guards: {
     /**
@@ -55,6 +56,11 @@ export const guestVmMachine = setup({
   },
   actions: {
     countVcpu: assign(({ context }) => ({ initialisedVcpus: context.initialisedVcpus + 1 })),
+    /**
+     * The VM is gone: the host's VMM resets and frees its virtual devices (QEMU
+     * `virtio_gpu_reset()` destroys the resources, removing their shared-object UUIDs).
+     */
+    announceDestroyed: emit({ type: 'VM_DESTROYED' } as const),
   },
 }).createMachine({
   id: 'guestVm',
@@ -101,7 +107,11 @@ export const guestVmMachine = setup({
       description: '`is_dying` set: vCPUs cannot load; the host reclaims pages one by one',
       on: {
         /** `__pkvm_finalize_teardown_vm()`: flush the VMID, drop the VM table entry, free the stage-2. */
-        FINALIZE_TEARDOWN_VM: { guard: 'guestPagesReclaimed', target: 'destroyed' },
+        FINALIZE_TEARDOWN_VM: {
+          guard: 'guestPagesReclaimed',
+          target: 'destroyed',
+          actions: 'announceDestroyed',
+        },
       },
     },
     destroyed: {

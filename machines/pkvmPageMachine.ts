@@ -64,6 +64,8 @@ export type PkvmPageEvent =
   | ({ readonly type: 'GUEST_SHARE_HOST' } & GuestFacts)
   | ({ readonly type: 'GUEST_UNSHARE_HOST' } & GuestFacts)
   | ({ readonly type: 'GUEST_RELINQUISH_TO_HOST' } & GuestFacts)
+  | ({ readonly type: 'GUEST_SHARE_FFA' } & GuestFacts)
+  | ({ readonly type: 'GUEST_UNSHARE_FFA' } & GuestFacts)
   | ({ readonly type: 'RECLAIM_DYING_GUEST_PAGE' } & GuestFacts)
   | { readonly type: 'FORCE_RECLAIM_GUEST_PAGE' }
   | { readonly type: 'HOST_USE_DMA' }
@@ -218,6 +220,14 @@ export const pkvmPageMachine = setup({
       guests: withGuestView(context.guests, eventVm(event), 'SHARED_OWNED'),
       guestOwner: -1,
       iommuIdmapMapped: true,
+    })),
+    guestSharesWithFfa: assign(({ context, event }) => ({
+      guests: withGuestView(context.guests, eventVm(event), 'SHARED_OWNED'),
+      sharedWithFfa: true,
+    })),
+    guestUnsharesFromFfa: assign(({ context, event }) => ({
+      guests: withGuestView(context.guests, eventVm(event), 'OWNED'),
+      sharedWithFfa: false,
     })),
     /** `__pkvm_guest_unshare_host()`: host annotated owner GUEST again (handle, gfn). */
     guestUnsharesFromHost: assign(({ context, event }) => ({
@@ -396,6 +406,25 @@ export const pkvmPageMachine = setup({
         ownedByGuest: {
           description: 'Owned by a guest (owner id PKVM_ID_GUEST with VM handle and gfn)',
           on: {
+            /**
+             * [A] `__pkvm_guest_share_ffa_page()` (the pVM's FF-A MEM_SHARE/LEND through the pKVM
+             * proxy, page by page): guest OWNED → SHARED_OWNED; the host stays NOPAGE, so the
+             * pVM reaches the secure world without the host ever mapping the page.
+             */
+            GUEST_SHARE_FFA: {
+              guard: and(['guestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsOwned']),
+              actions: 'guestSharesWithFfa',
+            },
+            /** [A] `__pkvm_guest_unshare_ffa_page()` on reclaim: guest SHARED_OWNED → OWNED. */
+            GUEST_UNSHARE_FFA: {
+              guard: and([
+                'guestPteNotPoisoned',
+                'guestPteIsMapped',
+                'guestPageIsSharedOwned',
+                'pageSharedWithFfa',
+              ]),
+              actions: 'guestUnsharesFromFfa',
+            },
             /** `__pkvm_guest_share_host()` (guest HVC MEM_SHARE): guest OWNED, host NOPAGE. */
             GUEST_SHARE_HOST: {
               guard: and(['guestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsOwned']),
@@ -493,6 +522,8 @@ export const pkvmPageRefusals: RefusalTable<PageGuard, PkvmPageContext, PkvmPage
       return state.startsWith('NOPAGE') ? 'EPERM' : 'EAGAIN';
     },
     GUEST_RELINQUISH_TO_HOST: (context, event) => guestPteFirst(context, event),
+    GUEST_SHARE_FFA: guestPteFirst,
+    GUEST_UNSHARE_FFA: guestPteFirst,
   },
   guards: {
     pageIsMemory: 'EPERM',
