@@ -10,7 +10,7 @@ import { describePage, guestLabel, guestsIn, noPageOwner, type PageSnapshot } fr
 export const lostPageIsAnnotated: Invariant = {
   name: 'lostPageIsAnnotated',
   summary:
-    'True iff every host-NOPAGE page is owned by the component its annotation names (hyp OWNED; the annotated guest OWNED and no other guest mapping it; FF-A with hyp and guests unmapped), and no guest whose PTE is POISON is annotated as owner.',
+    'True iff every host-NOPAGE page is owned by the component its annotation names (hyp OWNED; the annotated guest OWNED, or SHARED_OWNED with the secure world, and no other guest mapping it; FF-A with hyp and guests unmapped), and no guest whose PTE is POISON is annotated as owner.',
   kind: 'wellFormed',
   component: {
     kind: 'pkvmPage',
@@ -22,7 +22,10 @@ export const lostPageIsAnnotated: Invariant = {
       let expected: string | undefined;
       if (owner === 'hyp' && c.hyp !== 'OWNED') expected = 'hyp OWNED';
       if (owner === 'guest') {
-        if (c.guestOwner < 0 || c.guests[c.guestOwner] !== 'OWNED' || mapped.length !== 1) {
+        const view = c.guestOwner < 0 ? undefined : c.guests[c.guestOwner];
+        // [A] a pVM page it shares with the secure world stays host NOPAGE, guest SHARED_OWNED.
+        const ownerHolds = view === 'OWNED' || (view === 'SHARED_OWNED' && c.sharedWithFfa);
+        if (!ownerHolds || mapped.length !== 1) {
           expected = `the annotated ${c.guestOwner < 0 ? 'guest' : guestLabel(model, c.guestOwner)} OWNED and no other guest mapping`;
         }
       }

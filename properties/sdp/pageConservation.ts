@@ -7,6 +7,7 @@
  */
 import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { ProtectedHeapContext } from '../../machines/protectedHeapState.ts';
 import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
 import { liveGuests } from './pagesInUse.ts';
 import { isSdpModel } from './sdpModel.ts';
@@ -20,6 +21,27 @@ export const pageConservation: Invariant = {
     if (!isSdpModel(model)) return [];
     const out: Violation[] = [];
     const live = liveGuests(model, state);
+    const lent = (pfn: number) =>
+      model.ffaTransactions.some((slot) => {
+        const c = (state.parts[slot] as ComponentSnapshot<FfaTransactionContext>).context;
+        return c.shareFunc !== null && c.pages.includes(pfn);
+      });
+    // A dynamic pool that gave its pages back to the kernel while the secure world still holds
+    // them (a reclaim failure ignored): the kernel will hand them out again.
+    for (const pool of model.pools) {
+      const snap = state.parts[pool.component] as ComponentSnapshot<ProtectedHeapContext>;
+      if (snap.context.pool !== 'dynamic' || snap.context.pages.length > 0) continue;
+      for (const pfn of pool.pages) {
+        if (!lent(pfn) || snap.context.quarantined.includes(pfn)) continue;
+        out.push({
+          property: 'pageConservation',
+          subject: `page ${model.pages[pfn]!.label}`,
+          parties: ['secure'],
+          expected: 'held by one owner: back with the kernel only once the secure world gave it up',
+          actual: `returned to the kernel's allocator by heap ${pool.heap} while still lent to the secure world`,
+        });
+      }
+    }
     for (const page of model.pages) {
       if (page.pkvm === undefined) continue;
       const snap = state.parts[page.pkvm] as ComponentSnapshot<PkvmPageContext>;
@@ -36,11 +58,7 @@ export const pageConservation: Invariant = {
         }
       }
       if (snap.value === 'NOPAGE.ownedByFfa') {
-        const covered = model.ffaTransactions.some((slot) => {
-          const c = (state.parts[slot] as ComponentSnapshot<FfaTransactionContext>).context;
-          return c.shareFunc !== null && c.pages.includes(page.pfn);
-        });
-        if (!covered) {
+        if (!lent(page.pfn)) {
           out.push({
             property: 'pageConservation',
             subject: `page ${page.label}`,

@@ -6,6 +6,7 @@
  * firewall's write enables; D.5 dirty lines written back into protected memory).
  */
 import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
 import { accessPaths, inAudience } from './access.ts';
 import { isSdpModel } from './sdpModel.ts';
@@ -28,7 +29,19 @@ export const protectedBufferIntegrity: Invariant = {
         if (snap.value !== 'exported') continue;
       }
       const seen = new Set<string>();
-      for (const pfn of buffer.pages) {
+      // A guest-memory buffer is only the pages its guest still maps: a page the host took
+      // back (force reclaim poisons the guest PTE) no longer carries the guest's data.
+      const owner = model.guests.findIndex((g) => g.name === buffer.allocatedBy);
+      const pages =
+        buffer.dmaBuf !== undefined || owner < 0
+          ? buffer.pages
+          : buffer.pages.filter((pfn) => {
+              const pkvm = model.pages[pfn]!.pkvm;
+              if (pkvm === undefined) return true;
+              const view = (state.parts[pkvm] as ComponentSnapshot<PkvmPageContext>).context.guests[owner];
+              return view === 'OWNED' || view === 'SHARED_OWNED';
+            });
+      for (const pfn of pages) {
         for (const writer of accessPaths(model, state, pfn, 'write')) {
           if (inAudience(model, stream, writer.party) || seen.has(writer.party)) continue;
           seen.add(writer.party);

@@ -44,9 +44,14 @@ export const sharedObjectTableAuthority: Invariant = {
         });
       }
       const exported = model.components.find((c) => c.id === `export:${entry.buffer}`);
+      const exporterGone = model.guests.some(
+        (g) =>
+          g.name === entry.exporter && (state.parts[g.component] as ComponentSnapshot).value === 'destroyed',
+      );
       if (
         snap.value === 'absent' &&
         exported &&
+        !exporterGone &&
         (state.parts[exported.index] as ComponentSnapshot).value === 'OK'
       ) {
         out.push({
