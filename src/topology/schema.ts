@@ -185,12 +185,22 @@ const Virtio = z.strictObject({
     .array(
       z.strictObject({
         buffer: Name,
-        by: z.string().describe('The guest that exports the buffer with a UUID.'),
+        by: z
+          .string()
+          .describe(
+            'Who exports the buffer with a UUID: a guest (virtio-gpu) or a vhost-user back-end (vhostUser).',
+          ),
         via: z.enum(['virtioGpu', 'vhostUser']).default('virtioGpu'),
         allow: z
           .array(Name)
           .default([])
           .describe('Back-ends allowed to look it up when access control is on.'),
+        shareBacking: z
+          .boolean()
+          .default(true)
+          .describe(
+            "A protected guest shares the resource's backing pages with the host so the device can reach them (decrypted swiotlb or MEM_SHARE); false models a zero-copy path that passes addresses only.",
+          ),
       }),
     )
     .default([]),
@@ -216,9 +226,19 @@ const Virtio = z.strictObject({
         buffer: Name.describe(
           'The buffer whose contents the guest bounces through the pool to reach a host device.',
         ),
+        deliverTo: Name.optional().describe(
+          'A host-side buffer the VMM copies the bounced data into (the virtio back-end receiving it).',
+        ),
       }),
     )
     .default([]),
+});
+
+const FfaLend = z.strictObject({
+  buffer: Name,
+  by: z
+    .string()
+    .describe('The guest that lends its buffer to the secure world ([A] pVM FF-A through the pKVM proxy).'),
 });
 
 const Stream = z.strictObject({
@@ -267,6 +287,10 @@ export const TopologySchema = z
     heaps: z.array(Heap).default([]),
     buffers: z.array(Buffer).min(1),
     devices: z.array(Device).default([]),
+    ffaLends: z
+      .array(FfaLend)
+      .default([])
+      .describe('Buffers a guest lends to the secure world over FF-A (with secureWorld.spmc: hafnium).'),
     virtio: Virtio.default({
       sharedObjects: { accessControl: false },
       backends: [],

@@ -27,13 +27,16 @@ export interface StepInput {
   readonly args: StepArgs;
   readonly text: string;
   readonly plan: (state: WorldState) => readonly Delivery[] | undefined;
-  /** Components the step reads or writes (see `StepDef.touches`). */
-  readonly touches: readonly number[];
+  /**
+   * Components the step reads or writes (see `StepDef.touches`); a function when some of them
+   * are added to the world after the step (resolved when the world is built).
+   */
+  readonly touches: readonly number[] | (() => readonly number[]);
 }
 
 export class WorldBuilder {
   private readonly components: WorldComponent[] = [];
-  private readonly steps: StepDef[] = [];
+  private readonly steps: (Omit<StepDef, 'touches'> & Pick<StepInput, 'touches'>)[] = [];
   private readonly routes = new Map<string, EmitRoute>();
   private readonly routeTargets: ((from: number) => readonly number[])[] = [];
   private readonly steppers = new Map<AnyStateMachine, Stepper>();
@@ -118,7 +121,10 @@ export class WorldBuilder {
       const handler = routes.get(`${components[from]!.kind}:${event.type}`);
       return handler ? handler(from, event, state) : [];
     };
-    const steps = this.steps.map((step) => ({ ...step, touches: this.closeTouches(step.touches) }));
+    const steps = this.steps.map((step) => ({
+      ...step,
+      touches: this.closeTouches(typeof step.touches === 'function' ? step.touches() : step.touches),
+    }));
     return new World(components, steps, route, { ...facts, memoize: this.memoize });
   }
 }

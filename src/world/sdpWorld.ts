@@ -87,6 +87,10 @@ export interface ComposeOptions {
 
 const HOST_PARTIES = new Set(['host', 'vmm']);
 
+/** The FF-A proxy's mailbox pages: host memory outside the pages a topology models. */
+const MAILBOX_TX = 1_000_000;
+const MAILBOX_RX = 1_000_001;
+
 /** The name of the clear buffer every host can allocate for itself, whatever the design says. */
 export const HOST_SCRATCH = 'host-scratch';
 
@@ -224,6 +228,18 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     }
   });
 
+  /** The virtio-gpu export machine of each exported guest buffer (filled in the virtio section). */
+  const exportOf = new Map<string, number>();
+  /** FF-A share-state slots (created in the secure-world section). */
+  let ffaSlots: number[] = [];
+  /** True iff a live transaction covering the page was retrieved by the secure world. */
+  const retrievedBySecure = (state: WorldState, pfn: number) =>
+    ffaSlots.some((slot) => {
+      const c = part<FfaTransactionContext>(state, slot).context;
+      if (c.shareFunc === null || !c.pages.includes(pfn)) return false;
+      return c.receivers.some((r, i) => r.secure && (c.retrievedFragmentCount[i] ?? 0) > 0);
+    });
+
   /* ---------------------------------------------------------------------------------------- */
   /* Heaps and buffers                                                                          */
   /* ---------------------------------------------------------------------------------------- */
@@ -291,13 +307,47 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const bufferByName = new Map(buffers.map((b) => [b.name, b]));
   const dmaBufOf = (state: WorldState, buffer: SdpBuffer) =>
     buffer.dmaBuf === undefined ? undefined : part<DmaBufContext>(state, buffer.dmaBuf);
-  /** True iff `party` holds the buffer now: an fd for a dma-buf, ownership for guest memory. */
+  /**
+   * True iff `party` holds the buffer now: an fd for a dma-buf; for guest memory, its guest, the
+   * host once the guest exported it (the VMM knows its resource), the secure world once the
+   * guest lent it and the secure world retrieved it.
+   */
   const holds = (state: WorldState, party: string, buffer: SdpBuffer): boolean => {
     const snap = dmaBufOf(state, buffer);
-    if (!snap) return buffer.allocatedBy === party;
-    return snap.value === 'exported' && snap.context.fdHolders.includes(party);
+    if (snap) return snap.value === 'exported' && snap.context.fdHolders.includes(party);
+    if (buffer.allocatedBy === party) return true;
+    const exporter = exportOf.get(buffer.name);
+    const exporterAlive = !guests.some(
+      (g, i) => g.name === buffer.allocatedBy && part(state, guestComponents[i]!).value === 'destroyed',
+    );
+    if (
+      HOST_PARTIES.has(party) &&
+      exporter !== undefined &&
+      exporterAlive &&
+      part(state, exporter).value === 'OK'
+    )
+      return true;
+    return party === 'secure' && buffer.pages.every((pfn) => retrievedBySecure(state, pfn));
   };
-  const bufferReads = (buffer: SdpBuffer) => (buffer.dmaBuf === undefined ? [] : [buffer.dmaBuf]);
+  /** A guest runs (its vCPUs can be scheduled) between its first vCPU and teardown; the host and the secure world always run. */
+  const runs = (state: WorldState, party: string): boolean => {
+    const vm = guests.findIndex((g) => g.name === party);
+    return vm < 0 || part(state, guestComponents[vm]!).value.startsWith('running');
+  };
+  /** The guest VM machine of a party, if it is a guest (what `runs` reads). */
+  const runsReads = (party: string): number[] => {
+    const vm = guests.findIndex((g) => g.name === party);
+    return vm < 0 ? [] : [guestComponents[vm]!];
+  };
+  /** Components `holds` reads for a buffer (resolved once every machine exists). */
+  const bufferReads = (buffer: SdpBuffer): number[] =>
+    buffer.dmaBuf !== undefined
+      ? [buffer.dmaBuf]
+      : [
+          ...(exportOf.has(buffer.name) ? [exportOf.get(buffer.name)!] : []),
+          ...ffaSlots,
+          ...runsReads(buffer.allocatedBy),
+        ];
 
   // Buffer emissions: zeroing, pages given back to a protected pool, DMA mappings through domains.
   builder.onEmit(
@@ -470,7 +520,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     );
   }
   const spmc = topology.secureWorld.spmc === 'hafnium';
-  const ffaSlots = spmc
+  ffaSlots = spmc
     ? [0, 1].map((handle) =>
         builder.addComponent({
           id: `ffa:${handle}`,
@@ -503,10 +553,11 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       { component: proxy, event: { type: 'FFA_VERSION', major: 1, minor: 2, firmwareAcceptsVersion: true } },
       {
         component: proxy,
+        // The mailbox pages are host memory outside the pages a topology models.
         event: {
           type: 'FFA_FN64_RXTX_MAP',
-          tx: 0,
-          rx: 1,
+          tx: MAILBOX_TX,
+          rx: MAILBOX_RX,
           pageCount: 1,
           pageAligned: true,
           mailboxShareable: true,
@@ -520,7 +571,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       'PKVM_PAGE_TRANSITION',
       (_from, event) => {
         const e = event as unknown as { call: string; pages: number[] };
-        return e.pages.map((pfn) => ({ component: pkvmPages[pfn]!, event: { type: e.call } }));
+        return e.pages
+          .filter((pfn) => pfn < pkvmPages.length)
+          .map((pfn) => ({ component: pkvmPages[pfn]!, event: { type: e.call } }));
       },
       () => [...pkvmPages],
     );
@@ -623,16 +676,29 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     );
   /**
    * "Secure memory" as the trusted app checks it (`TEE_CheckMemoryAccessRights` with
-   * `TEE_MEMORY_ACCESS_SECURE`): every page is out of the normal world's reach, behind a
-   * configured firewall region or moved to the secure PAS by the SPMC, or lent to and retrieved
-   * by the secure world.
+   * `TEE_MEMORY_ACCESS_SECURE`): OP-TEE knows its own view only. A page is secure to it when a
+   * configured firewall region keeps the normal world's CPU out, when the SPMC moved it to the
+   * secure PAS, or when it was lent or donated to the secure world and retrieved, because a
+   * LEND means exclusive access to OP-TEE whether or not the hypervisor unmapped the lender.
    */
   const isSecureMemory = (state: WorldState, pages: readonly number[]) =>
     pages.every((pfn) => {
-      const paths = access(state, pfn, 'read');
-      const secureReads = paths.some((p) => p.party === 'secure');
-      const normalCpu = paths.some((p) => p.kind === 'cpu' && p.party !== 'hyp');
-      return (secureReads && !normalCpu) || inSecurePas(planningModel!, state, pfn);
+      if (inSecurePas(planningModel!, state, pfn)) return true;
+      const page = sdpPages[pfn]!;
+      if (page.tzasc !== undefined) {
+        const paths = access(state, pfn, 'read');
+        const secure = paths.some((p) => p.party === 'secure');
+        const nsCpu = paths.some((p) => p.kind === 'cpu' && p.party !== 'hyp');
+        if (secure && !nsCpu) return true;
+      }
+      return ffaSlots.some((slot) => {
+        const c = part<FfaTransactionContext>(state, slot).context;
+        return (
+          (c.shareFunc === 'FFA_MEM_LEND' || c.shareFunc === 'FFA_MEM_DONATE') &&
+          c.pages.includes(pfn) &&
+          c.receivers.some((r, i) => r.secure && (c.retrievedFragmentCount[i] ?? 0) > 0)
+        );
+      });
     });
 
   /* ---------------------------------------------------------------------------------------- */
@@ -641,14 +707,84 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const pipeline = topology.pipeline;
   const untrusted = (party: string) =>
     !topology.streams.find((s) => s.name === stream)!.audience.includes(party);
+  // The VMM is a host process: whatever it could map, the host kernel already can. It joins
+  // the holders only through the virtio paths (table lookups, imports), not fd passing.
   const partiesThatCanHold = [
-    ...new Set([
-      'host',
-      'vmm',
-      ...guests.map((vm) => vm.name),
-      ...topology.virtio.backends.map((b) => b.name),
-    ]),
+    ...new Set(['host', ...guests.map((vm) => vm.name), ...topology.virtio.backends.map((b) => b.name)]),
   ];
+
+  /** Components a dynamic pool's lend touches: the pool, the FF-A slots, the proxy, its pages. */
+  const lendTouches = (heapName: string): number[] => {
+    const pages = layout.regionPages.get(topology.heaps.find((h) => h.name === heapName)!.region)!;
+    return [
+      heapPool.get(heapName)!,
+      ...ffaSlots,
+      ...(proxy !== undefined ? [proxy] : []),
+      ...(pkvm ? pages.map((pfn) => pkvmPages[pfn]!) : []),
+      ...pages.map((pfn) => contents[pfn]!),
+    ];
+  };
+  /** Buffers allocated from a heap. */
+  const poolBuffers = (heapName: string): number[] =>
+    buffers.flatMap((b) =>
+      b.dmaBuf !== undefined && layout.buffers.find((l) => l.name === b.name)!.heap === heapName
+        ? [b.dmaBuf]
+        : [],
+    );
+  /**
+   * The OP-TEE driver lends a dynamic pool's CMA pages to OP-TEE (`optee_ffa_lend_protmem` →
+   * FFA_MEM_LEND through the pKVM proxy when a hypervisor runs). Whether the pages come back
+   * zeroed is the borrower's relinquish flag (see the reclaim step), not a send flag: Hafnium
+   * accepts only CLEAR and TIME_SLICE at send.
+   */
+  const lendPool = (
+    state: WorldState,
+    heapName: string,
+    requested: readonly number[],
+  ): Delivery[] | undefined => {
+    const heap = topology.heaps.find((h) => h.name === heapName)!;
+    const pool = heapPool.get(heapName)!;
+    const pages = layout.regionPages.get(heap.region)!;
+    const flags = 0;
+    const slot = freeSlot(state);
+    if (slot === undefined) return undefined;
+    const handle = ffaSlots.indexOf(slot);
+    return [
+      { component: pool, event: { type: 'TEE_DMA_HEAP_ALLOC', pages: requested, cmaPages: pages } },
+      ...(proxy !== undefined
+        ? [
+            {
+              component: proxy,
+              event: {
+                type: 'FFA_MEM_LEND',
+                ...hostMemDescriptor(pages.length),
+                receiver: 'secure',
+                flags,
+                pages,
+                rangesShareable: true,
+                handle,
+              },
+            },
+          ]
+        : []),
+      {
+        component: slot,
+        event: {
+          type: 'FFA_MEM_LEND',
+          caller: 'host',
+          sender: 'host',
+          senderSecure: false,
+          receivers: [{ id: 'secure', access: 'RW', secure: true }],
+          pages,
+          flags,
+          fragments: 1,
+          descriptorValid: true,
+          senderExclusiveOwner: pages.every((pfn) => slotCovering(state, pfn) === undefined),
+          senderWritable: true,
+        },
+      },
+    ];
+  };
 
   for (const buffer of buffers) {
     const spec = layout.buffers.find((b) => b.name === buffer.name)!;
@@ -657,18 +793,23 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     if (buffer.dmaBuf !== undefined) {
       const dmaBuf = buffer.dmaBuf;
       const dynamic = heap?.kind === 'protectedDynamic';
-      // Allocation. A dynamic pool lends its CMA pages to the secure world first (see below).
+      // Allocation. The first allocation from an unlent dynamic pool lends the pool's CMA pages
+      // to the secure world instead (`init_dyn_protmem` → `lend_protmem` → FFA_MEM_LEND); the
+      // buffer comes into being when the secure world has retrieved them (see the pool steps).
       addStep('pipeline', {
         call: 'DMA_HEAP_IOCTL_ALLOC',
         actor: buffer.allocatedBy,
         args: { buffer: buffer.name },
         text: `${buffer.allocatedBy} allocates buffer ${buffer.name} from heap ${heap!.name}`,
-        touches: [
+        touches: () => [
           dmaBuf,
           ...(pool !== undefined ? [pool] : []),
           ...buffer.pages.map((pfn) => contents[pfn]!),
+          ...(dynamic ? lendTouches(heap!.name) : []),
         ],
         plan: (state) => {
+          if (dynamic && part(state, pool!).value === 'registered.unlent')
+            return lendPool(state, heap!.name, buffer.pages);
           if (dynamic && part(state, pool!).value !== 'registered.lent') return undefined;
           return [
             ...(pool !== undefined
@@ -795,7 +936,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
           actor: 'host',
           args: { input: input.name, output: output.name },
           text: `host asks the trusted app to decrypt ${stream} from ${input.name} into ${output.name}`,
-          touches: [
+          touches: () => [
             ta,
             ...bufferReads(input),
             ...bufferReads(output),
@@ -836,14 +977,15 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       actor: by,
       args: { input: input.name, output: output.name },
       text: `${by} decrypts ${stream} from ${input.name} into ${output.name}`,
-      touches: [
+      touches: () => [
         ...bufferReads(input),
         ...bufferReads(output),
+        ...runsReads(by),
         ...input.pages.map((pfn) => contents[pfn]!),
         ...output.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
       ],
       plan: (state) => {
-        if (!holds(state, by, input) || !holds(state, by, output)) return undefined;
+        if (!runs(state, by) || !holds(state, by, input) || !holds(state, by, output)) return undefined;
         if (!label(state, input.pages).ciphertext.includes(stream)) return undefined;
         if (!output.pages.every((pfn) => access(state, pfn, 'write').some((p) => p.party === by)))
           return undefined;
@@ -881,7 +1023,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         actor: device.controller,
         args: { device: device.name, input: input.name, ...(output ? { output: output.name } : {}) },
         text: `${device.controller} queues ${input.name}${output ? ` → ${output.name}` : ''} on ${device.name}`,
-        touches: [
+        touches: () => [
           machine,
           ...used.flatMap(bufferReads),
           ...used.flatMap((b) => b.pages.flatMap((pfn) => (pkvm ? [pkvmPages[pfn]!] : []))),
@@ -938,7 +1080,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       touches: [machine],
       plan: () => [{ component: machine, event: { type: 'VIDIOC_STREAMON' } }],
     });
-    const runTouches = [
+    const runTouches = () => [
       machine,
       ...buffers.flatMap((b) => b.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)])),
     ];
@@ -979,75 +1121,24 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   for (const heap of topology.heaps.filter((h) => h.kind === 'protectedDynamic')) {
     const pool = heapPool.get(heap.name)!;
     const pages = layout.regionPages.get(heap.region)!;
-    const clearRelinquish = heap.scrub !== 'none';
-    const flags = clearRelinquish ? 0x4 : 0;
-    // The OP-TEE driver lends the pool's CMA pages (`optee_ffa_lend_protmem` → FFA_MEM_LEND).
-    addStep('pipeline', {
-      call: 'FFA_MEM_LEND',
-      actor: 'host',
-      args: { heap: heap.name },
-      text: `host lends the ${heap.name} pool (${pages.length} page(s)) to the secure world${clearRelinquish ? ' with CLEAR_RELINQUISH' : ''}`,
-      touches: [
-        pool,
-        ...ffaSlots,
-        ...(proxy !== undefined ? [proxy] : []),
-        ...pages.map((pfn) => pkvmPages[pfn] ?? contents[pfn]!),
-      ],
-      plan: (state) => {
-        if (part(state, pool).value !== 'registered.unlent') return undefined;
-        const slot = freeSlot(state);
-        if (slot === undefined) return undefined;
-        const handle = ffaSlots.indexOf(slot);
-        const send: Delivery = {
-          component: slot,
-          event: {
-            type: 'FFA_MEM_LEND',
-            caller: 'host',
-            sender: 'host',
-            senderSecure: false,
-            receivers: [{ id: 'secure', access: 'RW', secure: true }],
-            pages,
-            flags,
-            fragments: 1,
-            descriptorValid: true,
-            senderExclusiveOwner: pages.every((pfn) => slotCovering(state, pfn) === undefined),
-            senderWritable: true,
-          },
-        };
-        const viaProxy: Delivery[] =
-          proxy !== undefined
-            ? [
-                {
-                  component: proxy,
-                  event: {
-                    type: 'FFA_MEM_LEND',
-                    ...hostMemDescriptor(pages.length),
-                    receiver: 'secure',
-                    flags,
-                    pages,
-                    rangesShareable: true,
-                    handle,
-                  },
-                },
-              ]
-            : [];
-        return [
-          { component: pool, event: { type: 'TEE_DMA_HEAP_ALLOC', pages: [], cmaPages: pages } },
-          ...viaProxy,
-          send,
-        ];
-      },
-    });
-    // OP-TEE retrieves the lent handle (`OPTEE_FFA_LEND_PROTMEM`), and the lend completes.
+    // OP-TEE retrieves the lent handle (`OPTEE_FFA_LEND_PROTMEM`); the lend completes and the
+    // allocation that triggered it gets its buffer.
     addStep('pipeline', {
       call: 'FFA_MEM_RETRIEVE_REQ',
       actor: 'secure',
       args: { heap: heap.name },
-      text: `the secure world retrieves the ${heap.name} pool`,
-      touches: [pool, ...ffaSlots],
+      text: `the secure world retrieves the ${heap.name} pool, completing the pending allocation`,
+      touches: () => [pool, ...ffaSlots, ...poolBuffers(heap.name)],
       plan: (state) => {
         const slot = slotCovering(state, pages[0]!);
-        if (slot === undefined || part(state, pool).value !== 'registered.lending') return undefined;
+        const snap = part<{ pendingAlloc: readonly number[] }>(state, pool);
+        if (slot === undefined || snap.value !== 'registered.lending') return undefined;
+        const pending = buffers.find(
+          (b) =>
+            b.dmaBuf !== undefined &&
+            b.pages.length > 0 &&
+            b.pages.every((pfn) => snap.context.pendingAlloc.includes(pfn)),
+        );
         return [
           {
             component: slot,
@@ -1062,6 +1153,19 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
             },
           },
           { component: pool, event: { type: 'LEND_PROTMEM', ok: true, rollbackReclaimOk: true } },
+          ...(pending
+            ? [
+                {
+                  component: pending.dmaBuf!,
+                  event: {
+                    type: 'DMA_HEAP_IOCTL_ALLOC',
+                    party: pending.allocatedBy,
+                    pages: pending.pages,
+                    argsValid: true,
+                  },
+                },
+              ]
+            : []),
         ];
       },
     });
@@ -1082,17 +1186,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
           ...pages.map((pfn) => contents[pfn]!),
         ],
         plan: (state) => {
-          if (part(state, pool).value !== 'registered.lent') return undefined;
-          if (
-            buffers.some(
-              (b) =>
-                b.pages.some((pfn) => pages.includes(pfn)) &&
-                b.dmaBuf !== undefined &&
-                part(state, b.dmaBuf).value !== 'free',
-            )
-          ) {
-            return undefined;
-          }
+          // `release_dyn_protmem()`: the last buffer is gone and the pool asked for its reclaim.
+          if (part(state, pool).value !== 'registered.reclaiming') return undefined;
           const slot = slotCovering(state, pages[0]!);
           if (slot === undefined) return undefined;
           if (!ok) return [{ component: pool, event: { type: 'RECLAIM_PROTMEM', ok: false } }];
@@ -1104,7 +1199,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
                 type: 'FFA_MEM_RELINQUISH',
                 caller: 'secure',
                 endpoint: 'secure',
-                flags: 0,
+                // OP-TEE relinquishes with FFA_MEMORY_REGION_FLAG_CLEAR when the heap scrubs,
+                // so the SPMC zeroes the pages before the host gets them back.
+                flags: heap.scrub !== 'none' ? 0x1 : 0,
                 requestValid: true,
               },
             },
@@ -1151,14 +1248,6 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   }
   topology.virtio.exports.forEach((exp, index) => {
     const buffer = bufferByName.get(exp.buffer)!;
-    const exporter = builder.addComponent({
-      id: `export:${exp.buffer}`,
-      kind: 'virtioDmabufExport',
-      label: `virtio-gpu export of ${exp.buffer}`,
-      machine: virtioDmabufExportMachine,
-      input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
-      refusals: virtioDmabufExportRefusals,
-    });
     const entry = builder.addComponent({
       id: `uuid:${exp.buffer}`,
       kind: 'sharedObjectEntry',
@@ -1168,49 +1257,82 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       refusals: sharedObjectEntryRefusals,
     });
     sharedObjects.push({ component: entry, buffer: exp.buffer, exporter: exp.by, allowed: exp.allow });
-    const guestIndex = guests.findIndex((vm) => vm.name === exp.by);
-    const sharesBacking = guestIndex >= 0 && guests[guestIndex]!.protected && pkvm;
-    // The guest exports the buffer (DRM_IOCTL_PRIME_HANDLE_TO_FD); QEMU's virtio-gpu assigns the
-    // UUID and registers the resource's dma-buf in the shared-object table. A protected guest
-    // must first share the resource's backing pages with the host so the device can reach them.
-    addStep('pipeline', {
-      call: 'GEM_PRIME_EXPORT',
-      actor: exp.by,
-      args: { buffer: exp.buffer },
-      text: `${exp.by} exports buffer ${exp.buffer} over virtio-gpu with a UUID${sharesBacking ? ' (sharing its backing pages with the host)' : ''}`,
-      touches: [
-        exporter,
-        entry,
-        ...(sharesBacking
-          ? [...buffer.pages.map((pfn) => pkvmPages[pfn]!), guestComponents[guestIndex]!]
-          : []),
-      ],
-      plan: (state) => {
-        if (part(state, exporter).value !== 'INITIALIZING') return undefined;
-        const facts = sharesBacking ? (guestFacts!(state, guestIndex) as object) : undefined;
-        return [
-          ...(sharesBacking
-            ? buffer.pages.map((pfn) => ({
-                component: pkvmPages[pfn]!,
-                event: { ...facts, vcpuLoaded: true, type: 'GUEST_SHARE_HOST' },
-              }))
-            : []),
-          { component: exporter, event: { type: 'GEM_PRIME_EXPORT' } },
-          {
-            component: exporter,
-            event: {
-              type: 'RESOURCE_UUID_CB',
-              response: 'VIRTIO_GPU_RESP_OK_RESOURCE_UUID',
-              uuid: `uuid-${exp.buffer}`,
+    if (exp.via === 'vhostUser') {
+      // A vhost-user back-end exports a buffer it holds: VHOST_USER_BACKEND_SHARED_OBJECT_ADD
+      // registers it as a TYPE_VHOST_DEV entry the back-end owns.
+      const backend = backends.find((b) => b.name === exp.by)!;
+      addStep('pipeline', {
+        call: 'SHARED_OBJECT_ADD',
+        actor: exp.by,
+        args: { buffer: exp.buffer, backend: exp.by },
+        text: `back-end ${exp.by} exports buffer ${exp.buffer} with a UUID (SHARED_OBJECT_ADD)`,
+        touches: () => [entry, backend.component, ...bufferReads(buffer)],
+        plan: (state) =>
+          holds(state, exp.by, buffer) && part(state, backend.component).value === 'connected'
+            ? [
+                { component: backend.component, event: { type: 'BACKEND_SHARED_OBJECT_ADD' } },
+                {
+                  component: entry,
+                  event: { type: 'SHARED_OBJECT_ADD', backend: exp.by, allowed: exp.allow },
+                },
+              ]
+            : undefined,
+      });
+    } else {
+      const exporter = builder.addComponent({
+        id: `export:${exp.buffer}`,
+        kind: 'virtioDmabufExport',
+        label: `virtio-gpu export of ${exp.buffer}`,
+        machine: virtioDmabufExportMachine,
+        input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
+        refusals: virtioDmabufExportRefusals,
+      });
+      exportOf.set(exp.buffer, exporter);
+      const guestIndex = guests.findIndex((vm) => vm.name === exp.by);
+      const sharesBacking =
+        guestIndex >= 0 && guests[guestIndex]!.protected && pkvm !== undefined && exp.shareBacking;
+      // The guest exports the buffer (DRM_IOCTL_PRIME_HANDLE_TO_FD); QEMU's virtio-gpu assigns
+      // the UUID and registers the resource's dma-buf in the shared-object table. A protected
+      // guest first shares the resource's backing pages with the host so the device can reach
+      // them, unless the design passes addresses only.
+      addStep('pipeline', {
+        call: 'GEM_PRIME_EXPORT',
+        actor: exp.by,
+        args: { buffer: exp.buffer },
+        text: `${exp.by} exports buffer ${exp.buffer} over virtio-gpu with a UUID${sharesBacking ? ' (sharing its backing pages with the host)' : ''}`,
+        touches: [
+          exporter,
+          entry,
+          ...runsReads(exp.by),
+          ...(sharesBacking ? buffer.pages.map((pfn) => pkvmPages[pfn]!) : []),
+        ],
+        plan: (state) => {
+          if (part(state, exporter).value !== 'INITIALIZING' || !runs(state, exp.by)) return undefined;
+          const facts = sharesBacking ? (guestFacts!(state, guestIndex) as object) : undefined;
+          return [
+            ...(sharesBacking
+              ? buffer.pages.map((pfn) => ({
+                  component: pkvmPages[pfn]!,
+                  event: { ...facts, vcpuLoaded: true, type: 'GUEST_SHARE_HOST' },
+                }))
+              : []),
+            { component: exporter, event: { type: 'GEM_PRIME_EXPORT' } },
+            {
+              component: exporter,
+              event: {
+                type: 'RESOURCE_UUID_CB',
+                response: 'VIRTIO_GPU_RESP_OK_RESOURCE_UUID',
+                uuid: `uuid-${exp.buffer}`,
+              },
             },
-          },
-          {
-            component: entry,
-            event: { type: 'VIRTIO_ADD_DMABUF', device: 'virtio-gpu', fdValid: true, allowed: exp.allow },
-          },
-        ];
-      },
-    });
+            {
+              component: entry,
+              event: { type: 'VIRTIO_ADD_DMABUF', device: 'virtio-gpu', fdValid: true, allowed: exp.allow },
+            },
+          ];
+        },
+      });
+    }
     for (const backend of backends) {
       addStep(exp.allow.includes(backend.name) ? 'pipeline' : 'adversary', {
         call: 'SHARED_OBJECT_LOOKUP',
@@ -1265,6 +1387,25 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         optional: true,
       })),
     () => sharedObjects.map((s) => s.component),
+  );
+  // A destroyed guest's virtio-gpu resources go with it: QEMU removes their UUIDs.
+  builder.onEmit(
+    'guestVm',
+    'VM_DESTROYED',
+    (from) => {
+      const name = guests[guestComponents.indexOf(from)]?.name;
+      return sharedObjects
+        .filter((entry) => entry.exporter === name)
+        .map((entry) => ({
+          component: entry.component,
+          event: { type: 'VIRTIO_REMOVE_RESOURCE' },
+          optional: true,
+        }));
+    },
+    (from) => {
+      const name = guests[guestComponents.indexOf(from)]?.name;
+      return sharedObjects.filter((entry) => entry.exporter === name).map((entry) => entry.component);
+    },
   );
   topology.virtio.imports.forEach((imp, index) => {
     const buffer = bufferByName.get(imp.buffer)!;
@@ -1366,7 +1507,146 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         plan: () => [{ component: slot, event: { type: 'SWIOTLB_TBL_UNMAP_SINGLE' } }],
       });
     });
+    // The virtio back-end in the VMM reads the bounced data and copies it into its own buffer.
+    if (bounce.deliverTo) {
+      const target = bufferByName.get(bounce.deliverTo)!;
+      const bouncePages = source.pages.map((_, i) => poolPages[i % poolPages.length]!);
+      addStep('pipeline', {
+        call: 'VIRTQUEUE_POP',
+        actor: 'vmm',
+        args: { buffer: bounce.buffer, into: target.name },
+        text: `the VMM copies the bounced ${source.name} out of ${bouncePages.map((pfn) => layout.pages[pfn]!.label).join(', ')} into ${target.name}`,
+        touches: () => [
+          ...bufferReads(target),
+          ...bouncePages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
+          ...target.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
+        ],
+        plan: (state) => {
+          if (!holds(state, 'vmm', target) && !holds(state, 'host', target)) return undefined;
+          if (!bouncePages.every((pfn) => access(state, pfn, 'read').some((p) => p.party === 'host')))
+            return undefined;
+          if (!target.pages.every((pfn) => access(state, pfn, 'write').some((p) => p.party === 'host')))
+            return undefined;
+          const copied = label(state, bouncePages);
+          return target.pages.map((pfn) => ({
+            component: contents[pfn]!,
+            event: { type: 'COPY_FROM', source: copied },
+            optional: true,
+          }));
+        },
+      });
+    }
   });
+
+  /* ---------------------------------------------------------------------------------------- */
+  /* Guest buffers lent to the secure world over FF-A ([A] pVM FF-A through the pKVM proxy)     */
+  /* ---------------------------------------------------------------------------------------- */
+  for (const lend of topology.ffaLends) {
+    const buffer = bufferByName.get(lend.buffer)!;
+    const vm = guests.findIndex((g) => g.name === lend.by);
+    if (vm < 0 || !pkvm || ffaSlots.length === 0) continue;
+    const guestTouches = [...buffer.pages.map((pfn) => pkvmPages[pfn]!), guestComponents[vm]!, ...ffaSlots];
+    const coveringSlot = (state: WorldState) => slotCovering(state, buffer.pages[0]!);
+    addStep('pipeline', {
+      call: 'FFA_MEM_LEND',
+      actor: lend.by,
+      args: { buffer: buffer.name, by: lend.by },
+      text: `${lend.by} lends buffer ${buffer.name} to the secure world over FF-A`,
+      touches: guestTouches,
+      plan: (state) => {
+        if (!runs(state, lend.by)) return undefined;
+        const facts = guestFacts!(state, vm) as object;
+        const slot = freeSlot(state);
+        if (slot === undefined) return undefined;
+        return [
+          ...buffer.pages.map((pfn) => ({
+            component: pkvmPages[pfn]!,
+            event: { ...(facts as object), vcpuLoaded: true, type: 'GUEST_SHARE_FFA' },
+          })),
+          {
+            component: slot,
+            event: {
+              type: 'FFA_MEM_LEND',
+              caller: lend.by,
+              sender: lend.by,
+              senderSecure: false,
+              receivers: [{ id: 'secure', access: 'RW', secure: true }],
+              pages: buffer.pages,
+              flags: 0,
+              fragments: 1,
+              descriptorValid: true,
+              senderExclusiveOwner: buffer.pages.every((pfn) => slotCovering(state, pfn) === undefined),
+              senderWritable: true,
+            },
+          },
+        ];
+      },
+    });
+    addStep('pipeline', {
+      call: 'FFA_MEM_RETRIEVE_REQ',
+      actor: 'secure',
+      args: { buffer: buffer.name },
+      text: `the secure world retrieves buffer ${buffer.name} lent by ${lend.by}`,
+      touches: ffaSlots,
+      plan: (state) => {
+        const slot = coveringSlot(state);
+        return slot === undefined
+          ? undefined
+          : [
+              {
+                component: slot,
+                event: {
+                  type: 'FFA_MEM_RETRIEVE_REQ',
+                  caller: 'secure',
+                  sender: lend.by,
+                  transactionType: 'FFA_MEM_LEND',
+                  flags: 0,
+                  access: 'RW',
+                  requestValid: true,
+                },
+              },
+            ];
+      },
+    });
+    addStep('adversary', {
+      call: 'FFA_MEM_RECLAIM',
+      actor: lend.by,
+      args: { buffer: buffer.name, by: lend.by },
+      text: `the secure world relinquishes buffer ${buffer.name} and ${lend.by} reclaims it`,
+      touches: () => [...guestTouches, ...mediaMachines],
+      plan: (state) => {
+        const slot = coveringSlot(state);
+        if (slot === undefined) return undefined;
+        if (devices.some((d) => d.machine !== undefined && queues(state, d.machine, buffer.name)))
+          return undefined;
+        const facts = guestFacts!(state, vm) as object;
+        const retrieved = part<FfaTransactionContext>(state, slot).context.retrievedFragmentCount.some(
+          (n) => n > 0,
+        );
+        return [
+          ...(retrieved
+            ? [
+                {
+                  component: slot,
+                  event: {
+                    type: 'FFA_MEM_RELINQUISH',
+                    caller: 'secure',
+                    endpoint: 'secure',
+                    flags: 0,
+                    requestValid: true,
+                  },
+                },
+              ]
+            : []),
+          { component: slot, event: { type: 'FFA_MEM_RECLAIM', caller: lend.by, flags: 0 } },
+          ...buffer.pages.map((pfn) => ({
+            component: pkvmPages[pfn]!,
+            event: { ...facts, vcpuLoaded: true, type: 'GUEST_UNSHARE_FFA' },
+          })),
+        ];
+      },
+    });
+  }
   builder.onEmit(
     'swiotlbBounce',
     'PAGE_CONTENT_COPIED',
