@@ -25,7 +25,8 @@ export const sharedObjectTableAuthority: Invariant = {
     for (const entry of model.sharedObjects) {
       const snap = state.parts[entry.component] as ComponentSnapshot<SharedObjectEntryContext>;
       for (const backend of snap.context.handedTo) {
-        if (entry.allowed.includes(backend)) continue;
+        // The owner looking its own entry up is no breach of authority.
+        if (entry.allowed.includes(backend) || backend === entry.exporter) continue;
         out.push({
           property: 'sharedObjectTableAuthority',
           subject: `UUID of buffer ${entry.buffer}`,

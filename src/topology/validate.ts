@@ -367,7 +367,17 @@ function checkVirtio(topology: Topology, problems: Problems): void {
   exports.forEach((entry, index) => {
     const path = ['virtio', 'exports', index];
     buffer([...path, 'buffer'], entry.buffer);
-    vm([...path, 'by'], entry.by);
+    if (entry.via === 'vhostUser') {
+      problems.reference(
+        [...path, 'by'],
+        entry.by,
+        backendNames,
+        'back-end',
+        declared('back-end', backendNames),
+      );
+    } else {
+      vm([...path, 'by'], entry.by);
+    }
     entry.allow.forEach((backend, allowIndex) => {
       problems.reference(
         [...path, 'allow', allowIndex],
@@ -387,6 +397,12 @@ function checkVirtio(topology: Topology, problems: Problems): void {
     vm([...path, 'vm'], entry.vm);
     problems.reference([...path, 'pool'], entry.pool, regionNames, 'region', declared('region', regionNames));
     buffer([...path, 'buffer'], entry.buffer);
+    if (entry.deliverTo !== undefined) buffer([...path, 'deliverTo'], entry.deliverTo);
+  });
+  topology.ffaLends.forEach((entry, index) => {
+    const path = ['ffaLends', index];
+    buffer([...path, 'buffer'], entry.buffer);
+    vm([...path, 'by'], entry.by);
   });
 }
 

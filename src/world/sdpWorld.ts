@@ -228,6 +228,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     }
   });
 
+  /** virtio-gpu import machines by imported buffer (filled in the virtio section). */
+  const importMachines = new Map<string, number[]>();
+  const importsOf = (buffer: string) => importMachines.get(buffer) ?? [];
   /** The virtio-gpu export machine of each exported guest buffer (filled in the virtio section). */
   const exportOf = new Map<string, number>();
   /** FF-A share-state slots (created in the secure-world section). */
@@ -316,6 +319,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     const snap = dmaBufOf(state, buffer);
     if (snap) return snap.value === 'exported' && snap.context.fdHolders.includes(party);
     if (buffer.allocatedBy === party) return true;
+    // The VMM maps a non-protected guest's whole RAM (QEMU's guest memory backend).
+    if (HOST_PARTIES.has(party) && guests.some((g) => g.name === buffer.allocatedBy && !g.protected))
+      return true;
     const exporter = exportOf.get(buffer.name);
     const exporterAlive = !guests.some(
       (g, i) => g.name === buffer.allocatedBy && part(state, guestComponents[i]!).value === 'destroyed',
@@ -880,13 +886,20 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         actor: buffer.allocatedBy,
         args: { buffer: buffer.name },
         text: `every holder closes buffer ${buffer.name}, which is released and freed`,
-        touches: [dmaBuf, ...(pool !== undefined ? [pool] : []), ...mediaMachines],
+        touches: () => [
+          dmaBuf,
+          ...(pool !== undefined ? [pool] : []),
+          ...mediaMachines,
+          ...importsOf(buffer.name),
+        ],
         plan: (state) => {
           const snap = part<DmaBufContext>(state, dmaBuf);
           if (snap.value !== 'exported') return undefined;
-          // A device with the buffer queued holds a reference (vb2 / DRM framebuffer): no release.
+          // A device with the buffer queued (vb2 / DRM framebuffer) and a virtio-gpu import
+          // (`virtgpu_dma_buf_init_obj` pins it) hold references: no release until they let go.
           if (devices.some((d) => d.machine !== undefined && queues(state, d.machine, buffer.name)))
             return undefined;
+          if (importsOf(buffer.name).some((i) => part(state, i).value !== 'unattached')) return undefined;
           const c = snap.context;
           return [
             ...c.mmaps.map((party) => ({ component: dmaBuf, event: { type: 'DMA_BUF_MUNMAP', party } })),
@@ -1424,6 +1437,18 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       refusals: virtioGpuImportRefusals,
     });
     imports.push({ component, guest: imp.into });
+    importMachines.set(imp.buffer, [...importsOf(imp.buffer), component]);
+    addStep('adversary', {
+      call: 'GEM_FREE_OBJECT',
+      actor: imp.into,
+      args: { buffer: imp.buffer, into: imp.into },
+      text: `${imp.into} frees its virtio-gpu import of ${imp.buffer}`,
+      touches: [component],
+      plan: (state) =>
+        part(state, component).value === 'unattached'
+          ? undefined
+          : [{ component, event: { type: 'GEM_FREE_OBJECT' } }],
+    });
     // virtgpu_gem_prime_import(): attach, pin, wait, map, RESOURCE_CREATE_BLOB, one ioctl.
     addStep('pipeline', {
       call: 'GEM_PRIME_IMPORT',
