@@ -100,6 +100,21 @@ export const commands = {
     arguments: [{ name: 'topology', description: 'A topology file (.yaml, .yml or .json).' }],
     options: checkOptions,
   },
+  catalog: {
+    name: 'catalog',
+    summary: 'Check every topology of a catalog folder against its manifest of expected verdicts',
+    description:
+      'Checks each topology under the mode and bound its entry in <folder>/manifest.yaml gives, prints one line per topology and a total, and exits 0 only when every verdict matches the manifest.',
+    arguments: [{ name: 'folder', optional: true, description: 'The catalog folder (default: topologies).' }],
+    options: {
+      ...help,
+      timing: {
+        type: 'boolean',
+        default: true,
+        description: 'Leave the times out of the table, so the output is the same on every run.',
+      },
+    },
+  },
   validate: {
     name: 'validate',
     summary: 'Load topology files and report every problem in them',

@@ -5,16 +5,19 @@
  * (printed with its stack trace and a request to report it).
  */
 import { readFileSync } from 'node:fs';
+import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
+import { type CatalogResult, runCatalog } from '../catalog/runCatalog.ts';
 import { check } from '../check/check.ts';
 import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../check/replayToken.ts';
 import type { CheckOptions, CheckReport } from '../check/report.ts';
+import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
 import { renderReportJson } from '../render/json.ts';
 import { renderReport } from '../render/text.ts';
 import { FLAWS } from '../topology/flaws.ts';
 import { formatTopologyIssue } from '../topology/issues.ts';
 import { type LoadedTopology, loadTopologyFile, TopologyError } from '../topology/load.ts';
 import { topologyJsonSchema } from '../topology/schema.ts';
-import { closestName } from '../topology/suggest.ts';
+import { closestName, didYouMean } from '../topology/suggest.ts';
 import {
   argumentUsage,
   type CommandName,
@@ -129,6 +132,8 @@ async function runCommand(name: CommandName, args: readonly string[], io: CliIo)
       return runCheck(args, io);
     case 'validate':
       return runValidate(args, io);
+    case 'catalog':
+      return runCatalogCommand(args, io);
     case 'schema':
     case 'flaws': {
       const { help } = parseCommand(commands[name], args);
@@ -171,9 +176,33 @@ async function runValidate(args: readonly string[], io: CliIo): Promise<number> 
   return failed ? EXIT_CODES.badInput : EXIT_CODES.ok;
 }
 
+async function runCatalogCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { options, positionals, help } = parseCommand(commands.catalog, args);
+  if (help) return printHelp(io, 'catalog');
+  const folder = positionals[0] ?? 'topologies';
+  const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
+  let result: CatalogResult;
+  try {
+    result = await runCatalog(folder, {
+      onTopology: (file, index, total) => progress.update({ done: index, total, phase: file }),
+    });
+  } finally {
+    progress.finish();
+  }
+  io.stdout.write(renderCatalogTable(result, { timing: options.timing }));
+  return catalogMatches(result) ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
+}
+
 async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   const { options, positionals, help } = parseCommand(commands.check, args);
   if (help) return printHelp(io, 'check');
+  for (const name of options.property) {
+    if (!PROPERTY_NAMES.includes(name)) {
+      throw new UsageError(
+        `option --property: unknown property "${name}"${didYouMean(name, PROPERTY_NAMES)}; properties are ${PROPERTY_NAMES.join(', ')}`,
+      );
+    }
+  }
   const loaded = await loadTopologyFile(positionals[0]!);
   const replay = options.replay === undefined ? undefined : decodeReplayFor(options.replay, loaded);
   const defaults = loaded.topology.check;

@@ -1,0 +1,87 @@
+/**
+ * Checks every topology of a catalog folder under the mode and bound its manifest entry gives,
+ * and compares each property's status with the expected one.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check } from '../check/check.ts';
+import type { CheckReport } from '../check/report.ts';
+import { loadTopologyFile } from '../topology/load.ts';
+import { type ExpectedStatus, loadManifest, type ManifestEntry } from './manifest.ts';
+
+export const MANIFEST = 'manifest.yaml';
+
+export interface Mismatch {
+  readonly property: string;
+  readonly expected: ExpectedStatus | 'absent';
+  readonly actual: ExpectedStatus | 'absent';
+}
+
+export interface CatalogRow {
+  readonly file: string;
+  readonly report: CheckReport;
+  readonly entry: ManifestEntry;
+  readonly mismatches: readonly Mismatch[];
+}
+
+export interface CatalogResult {
+  readonly manifest: string;
+  readonly rows: readonly CatalogRow[];
+  /** Topology files the manifest does not list. */
+  readonly unlisted: readonly string[];
+  /** Manifest entries with no topology file. */
+  readonly missing: readonly string[];
+}
+
+/** The topology files of a catalog folder, sorted, without the manifest. */
+export async function catalogFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir);
+  return names.filter((name) => /\.(ya?ml|json)$/.test(name) && name !== MANIFEST).sort();
+}
+
+/** Differences between a report and the statuses a manifest entry expects. */
+export function compareWithManifest(report: CheckReport, entry: ManifestEntry): Mismatch[] {
+  const actual = new Map(report.properties.map((p) => [p.name, p.status]));
+  const names = [...new Set([...Object.keys(entry.expect), ...actual.keys()])];
+  return names
+    .map((property) => ({
+      property,
+      expected: entry.expect[property] ?? ('absent' as const),
+      actual: actual.get(property) ?? ('absent' as const),
+    }))
+    .filter((m) => m.expected !== m.actual);
+}
+
+export async function runCatalog(
+  dir: string,
+  hooks: {
+    onTopology?: (file: string, index: number, total: number) => void;
+    only?: (file: string) => boolean;
+  } = {},
+): Promise<CatalogResult> {
+  const manifestFile = join(dir, MANIFEST);
+  const manifest = await loadManifest(manifestFile);
+  const files = await catalogFiles(dir);
+  const selected = files.filter((file) => manifest.topologies[file] && (hooks.only?.(file) ?? true));
+  const rows: CatalogRow[] = [];
+  for (const [index, file] of selected.entries()) {
+    hooks.onTopology?.(file, index, selected.length);
+    const entry = manifest.topologies[file]!;
+    const loaded = await loadTopologyFile(join(dir, file));
+    const report = check(loaded, {
+      mode: entry.mode,
+      maxDepth: entry.maxDepth,
+      maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
+      runs: entry.runs ?? loaded.topology.check.runs,
+      seed: 0,
+      properties: [],
+    });
+    rows.push({ file, report, entry, mismatches: compareWithManifest(report, entry) });
+  }
+  return {
+    manifest: manifestFile,
+    rows,
+    unlisted: files.filter((file) => !manifest.topologies[file]),
+    missing: Object.keys(manifest.topologies).filter((file) => !files.includes(file)),
+  };
+}
