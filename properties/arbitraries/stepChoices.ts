@@ -43,6 +43,12 @@ export interface Steppable<State, Step> {
   readonly initial: State;
   readonly steps: readonly Step[];
   apply(state: State, step: Step): State | undefined;
+  /**
+   * How often an enabled step should be picked relative to the others (a small integer, 1 by
+   * default): the legitimate pipeline's steps get more weight so runs get deep enough for the
+   * adversary to act on decrypted frames.
+   */
+  weight?(step: Step): number;
 }
 
 export interface ResolvedStep<State, Step> {
@@ -50,6 +56,18 @@ export interface ResolvedStep<State, Step> {
   /** The state after the step; equal to the state before when the step was refused. */
   readonly state: State;
   readonly accepted: boolean;
+}
+
+/** The `pick`-th element when each element appears `weight` times. */
+function weightedPick<T extends { step: S }, S>(items: readonly T[], pick: number, weight: (step: S) => number): T {
+  let total = 0;
+  for (const item of items) total += weight(item.step);
+  let target = pick % total;
+  for (const item of items) {
+    target -= weight(item.step);
+    if (target < 0) return item;
+  }
+  return items[items.length - 1]!;
 }
 
 /** Interprets choices against a model, from its initial state. */
@@ -66,8 +84,8 @@ export function resolveChoices<State, Step>(
         const next = model.apply(state, step);
         if (next !== undefined) enabled.push({ step, next });
       }
-      if (enabled.length === 0) break;
-      const picked = enabled[choice.pick % enabled.length]!;
+            if (enabled.length === 0) break;
+      const picked = model.weight ? weightedPick(enabled, choice.pick, model.weight) : enabled[choice.pick % enabled.length]!;
       state = picked.next;
       out.push({ step: picked.step, state, accepted: true });
     } else {

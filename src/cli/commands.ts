@@ -28,7 +28,7 @@ export const checkOptions = {
     type: 'integer',
     valueName: 'N',
     min: 1,
-    defaultText: "the topology's check.runs, else 500",
+    defaultText: "the topology's check.runs, else 10000",
     description: 'Random mode: how many walks to take.',
   },
   maxDepth: {

@@ -12,7 +12,7 @@ import { resolveChoices, stepChoices } from '../../properties/arbitraries/stepCh
 import type { ExplorableModel } from './bfs.ts';
 import { minimizeTrace } from './minimizeTrace.ts';
 
-export interface RandomOptions<State> {
+export interface RandomOptions<State, Step = unknown> {
   readonly runs: number;
   /** Steps per run. */
   readonly maxDepth: number;
@@ -20,6 +20,8 @@ export interface RandomOptions<State> {
   readonly properties: readonly string[];
   readonly violated: (state: State) => readonly string[];
   readonly goal?: (state: State) => boolean;
+    /** Relative weight of an enabled step (see `Steppable.weight`). */
+  readonly weight?: (step: Step) => number;
   /** Share of choices restricted to enabled steps (default 0.85). */
   readonly enabledBias?: number;
   readonly onProgress?: (progress: { runs: number; total: number }) => void;
@@ -43,7 +45,7 @@ export interface RandomResult<Step> {
 
 export function randomSearch<State, Step>(
   model: ExplorableModel<State, Step>,
-  options: RandomOptions<State>,
+  options: RandomOptions<State, Step>,
 ): RandomResult<Step> {
   const open = new Set(options.properties);
   const counterexamples = new Map<string, RandomCounterexample<Step>>();
@@ -57,14 +59,15 @@ export function randomSearch<State, Step>(
     maxLength: options.maxDepth,
     enabledBias: options.enabledBias ?? 0.85,
   });
-  const openViolations = (state: State) => options.violated(state).filter((name) => open.has(name));
+    const openViolations = (state: State) => options.violated(state).filter((name) => open.has(name));
+  const steppable = options.weight ? { ...model, apply: model.apply.bind(model), weight: options.weight } : model;
 
   while (open.size > 0) {
     const property = fc.property(arbitrary, (choices) => {
       runs++;
       if (options.onProgress && runs % 50 === 0) options.onProgress({ runs, total: options.runs });
       const taken: Step[] = [];
-      for (const resolved of resolveChoices(model, choices)) {
+      for (const resolved of resolveChoices(steppable, choices)) {
         if (!resolved.accepted) continue;
         applied++;
         taken.push(resolved.step);
@@ -80,7 +83,7 @@ export function randomSearch<State, Step>(
     // The failing run, resolved to concrete steps, up to its first violation.
     const concrete: Step[] = [];
     let names: readonly string[] = [];
-    for (const resolved of resolveChoices(model, outcome.counterexample[0])) {
+    for (const resolved of resolveChoices(steppable, outcome.counterexample[0])) {
       if (!resolved.accepted) continue;
       concrete.push(resolved.step);
       names = openViolations(resolved.state);

@@ -264,7 +264,7 @@ const CheckDefaults = z.strictObject({
   mode: z.enum(['random', 'exhaustive']).default('exhaustive'),
   maxDepth: z.number().int().min(1).max(64).default(10),
   maxStates: z.number().int().min(1).default(200_000),
-  runs: z.number().int().min(1).default(500),
+  runs: z.number().int().min(1).default(10_000),
 });
 
 export const TopologySchema = z
@@ -302,7 +302,7 @@ export const TopologySchema = z
     streams: z.array(Stream).min(1),
     pipeline: Pipeline,
     flaws: z.array(z.string()).default([]).describe('Named flaws switched on: see `protmem flaws`.'),
-    check: CheckDefaults.default({ mode: 'exhaustive', maxDepth: 10, maxStates: 200_000, runs: 500 }),
+    check: CheckDefaults.default({ mode: 'exhaustive', maxDepth: 10, maxStates: 200_000, runs: 10_000 }),
   })
   .describe('A protmem topology: one candidate Secure Data Path design.');
 

@@ -1022,14 +1022,10 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
             buffers.filter((output) => output !== input).map((output) => ({ input, output })),
           );
     for (const { input, output } of combos) {
-      const legit =
-        (device.role === 'display' &&
-          input.name === (pipeline.decode ? pipeline.decode.output : pipeline.decrypt.output) &&
-          device.name === pipeline.display.by) ||
-        (device.role === 'decoder' &&
-          pipeline.decode?.by === device.name &&
-          input.name === pipeline.decrypt.output &&
-          output?.name === pipeline.decode.output);
+            // The pipeline's own display and decoder may be handed any buffer: which one carries the
+      // frame depends on the transport (a bounce copy, an import), and the reachability search
+      // only counts a frame of the stream actually shown.
+      const legit = device.name === pipeline.display.by || device.name === pipeline.decode?.by;
       const used = output ? [input, output] : [input];
       addStep(legit ? 'pipeline' : 'adversary', {
         call: 'VIDIOC_QBUF',

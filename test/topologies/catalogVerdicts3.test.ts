@@ -1,0 +1,15 @@
+/**
+ * Every reference topology, checked exhaustively under its manifest bound, gives exactly the
+ * manifest's verdicts (part 3 of 3, so the catalog runs on several workers).
+ */
+import { describe, it } from 'vitest';
+import { catalog, expectManifestVerdicts } from '../support/catalog.ts';
+
+describe('catalog verdicts, exhaustive (part 3)', async () => {
+  const { manifest, files } = await catalog();
+  for (const file of files.filter((_, i) => i % 3 === 2)) {
+    it(file, async () => {
+      await expectManifestVerdicts(manifest, file, 'exhaustive');
+    }, 120_000);
+  }
+});
