@@ -59,7 +59,11 @@ export interface ResolvedStep<State, Step> {
 }
 
 /** The `pick`-th element when each element appears `weight` times. */
-function weightedPick<T extends { step: S }, S>(items: readonly T[], pick: number, weight: (step: S) => number): T {
+function weightedPick<T extends { step: S }, S>(
+  items: readonly T[],
+  pick: number,
+  weight: (step: S) => number,
+): T {
   let total = 0;
   for (const item of items) total += weight(item.step);
   let target = pick % total;
@@ -84,8 +88,10 @@ export function resolveChoices<State, Step>(
         const next = model.apply(state, step);
         if (next !== undefined) enabled.push({ step, next });
       }
-            if (enabled.length === 0) break;
-      const picked = model.weight ? weightedPick(enabled, choice.pick, model.weight) : enabled[choice.pick % enabled.length]!;
+      if (enabled.length === 0) break;
+      const picked = model.weight
+        ? weightedPick(enabled, choice.pick, model.weight)
+        : enabled[choice.pick % enabled.length]!;
       state = picked.next;
       out.push({ step: picked.step, state, accepted: true });
     } else {

@@ -49,13 +49,15 @@ export const noDanglingAccessAfterRelease: Invariant = {
         actual,
       });
     for (const buffer of model.buffers.filter((b) => gone.has(b.name))) {
+      const what =
+        buffer.dmaBuf === undefined
+          ? `buffer ${buffer.name} of destroyed guest ${buffer.allocatedBy}`
+          : `freed buffer ${buffer.name}`;
       for (const device of model.devices) {
         if (device.domain !== undefined) {
           const mapped = part<IommuDomainContext>(state, device.domain).context.mapped;
           if (buffer.pages.some((pfn) => mapped.includes(pfn))) {
-            violation(`freed buffer ${buffer.name}`, `still mapped in the IOMMU domain of ${device.name}`, [
-              device.name,
-            ]);
+            violation(what, `still mapped in the IOMMU domain of ${device.name}`, [device.name]);
           }
         }
       }
@@ -76,7 +78,7 @@ export const noDanglingAccessAfterRelease: Invariant = {
         (s) => s.buffer === buffer.name && !ownedByBackend(s.exporter),
       )) {
         if (part(state, entry.component).value !== 'absent') {
-          violation(`freed buffer ${buffer.name}`, 'its UUID is still in the shared-object table');
+          violation(what, 'its UUID is still in the shared-object table');
         }
       }
     }

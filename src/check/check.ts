@@ -223,7 +223,7 @@ export function check(
       maxDepth: options.maxDepth,
       seed: options.seed,
       properties: names,
-            violated,
+      violated,
       goal: sdp.displayed,
       // The legitimate pipeline moves three times as often, so runs reach decrypted frames.
       weight: (step) => (step.role === 'pipeline' ? 3 : 1),

@@ -20,7 +20,7 @@ export interface RandomOptions<State, Step = unknown> {
   readonly properties: readonly string[];
   readonly violated: (state: State) => readonly string[];
   readonly goal?: (state: State) => boolean;
-    /** Relative weight of an enabled step (see `Steppable.weight`). */
+  /** Relative weight of an enabled step (see `Steppable.weight`). */
   readonly weight?: (step: Step) => number;
   /** Share of choices restricted to enabled steps (default 0.85). */
   readonly enabledBias?: number;
@@ -59,8 +59,10 @@ export function randomSearch<State, Step>(
     maxLength: options.maxDepth,
     enabledBias: options.enabledBias ?? 0.85,
   });
-    const openViolations = (state: State) => options.violated(state).filter((name) => open.has(name));
-  const steppable = options.weight ? { ...model, apply: model.apply.bind(model), weight: options.weight } : model;
+  const openViolations = (state: State) => options.violated(state).filter((name) => open.has(name));
+  const steppable = options.weight
+    ? { ...model, apply: model.apply.bind(model), weight: options.weight }
+    : model;
 
   while (open.size > 0) {
     const property = fc.property(arbitrary, (choices) => {

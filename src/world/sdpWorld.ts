@@ -331,8 +331,17 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       exporter !== undefined &&
       exporterAlive &&
       part(state, exporter).value === 'OK'
-    )
+    ) {
       return true;
+    }
+    // A guest gets an exported buffer as a virtio object once a back-end serving it looked its
+    // UUID up (crosvm and QEMU resolve virtio-object resources to the back-end's fd; B4).
+    const viaBackend = entriesOf(buffer.name).some((entry) =>
+      part<{ handedTo: readonly string[] }>(state, entry).context.handedTo.some(
+        (backend) => servesVm.get(backend) === party,
+      ),
+    );
+    if (exporterAlive && viaBackend) return true;
     return party === 'secure' && buffer.pages.every((pfn) => retrievedBySecure(state, pfn));
   };
   /** A guest runs (its vCPUs can be scheduled) between its first vCPU and teardown; the host and the secure world always run. */
@@ -345,6 +354,11 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     const vm = guests.findIndex((g) => g.name === party);
     return vm < 0 ? [] : [guestComponents[vm]!];
   };
+  /** The guest each vhost-user back-end serves. */
+  const servesVm = new Map(topology.virtio.backends.map((b) => [b.name, b.servesVm]));
+  /** The shared-object entries naming a buffer (filled in the virtio section). */
+  const entriesOf = (buffer: string) =>
+    sharedObjects.filter((s) => s.buffer === buffer).map((s) => s.component);
   /** Components `holds` reads for a buffer (resolved once every machine exists). */
   const bufferReads = (buffer: SdpBuffer): number[] =>
     buffer.dmaBuf !== undefined
@@ -353,6 +367,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
           ...(exportOf.has(buffer.name) ? [exportOf.get(buffer.name)!] : []),
           ...ffaSlots,
           ...runsReads(buffer.allocatedBy),
+          ...entriesOf(buffer.name),
         ];
 
   // Buffer emissions: zeroing, pages given back to a protected pool, DMA mappings through domains.
@@ -1022,7 +1037,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
             buffers.filter((output) => output !== input).map((output) => ({ input, output })),
           );
     for (const { input, output } of combos) {
-            // The pipeline's own display and decoder may be handed any buffer: which one carries the
+      // The pipeline's own display and decoder may be handed any buffer: which one carries the
       // frame depends on the transport (a bounce copy, an import), and the reachability search
       // only counts a frame of the stream actually shown.
       const legit = device.name === pipeline.display.by || device.name === pipeline.decode?.by;
