@@ -47,7 +47,10 @@ function harness(file: string) {
       const parts = state.parts.slice();
       const i = index(id);
       const old = parts[i]!;
-      parts[i] = { value: change.value ?? old.value, context: { ...(old.context as object), ...change.context } };
+      parts[i] = {
+        value: change.value ?? old.value,
+        context: { ...(old.context as object), ...change.context },
+      };
       return { parts, ids: state.ids.map((v, j) => (j === i ? -1 : v)) };
     },
     violations(invariant: Invariant, state: WorldState): string[] {
@@ -65,8 +68,11 @@ describe('SDP properties on hand-built states', () => {
   it('plaintextNeverReachesUntrusted names the page, the reader, its path and the audience', () => {
     const h = harness(TZ);
     expect(h.violations(plaintextNeverReachesUntrusted, h.sdp.world.initial)).toEqual([]);
-    const leaked = h.deliver(h.sdp.world.initial, ['content:3', { type: 'WRITE_PLAINTEXT', stream: 'movie', by: 'test' }]);
-        // The decoder and the display reach the page too, but they are in the audience.
+    const leaked = h.deliver(h.sdp.world.initial, [
+      'content:3',
+      { type: 'WRITE_PLAINTEXT', stream: 'movie', by: 'test' },
+    ]);
+    // The decoder and the display reach the page too, but they are in the audience.
     expect(h.violations(plaintextNeverReachesUntrusted, leaked)).toEqual([
       'page host-scratch:0: expected audience is secure, vdec, dpu; actual holds plaintext of stream "movie"; readable by host via CPU (no hypervisor: the host kernel maps all memory)',
     ]);
@@ -87,7 +93,10 @@ describe('SDP properties on hand-built states', () => {
 
   it('protectedBufferNotExposed catches a CPU mapping of a protected buffer', () => {
     const h = harness(TZ);
-    const mapped = h.edit(h.sdp.world.initial, 'buffer:bitstream', { value: 'exported', context: { mmaps: ['host'] } });
+    const mapped = h.edit(h.sdp.world.initial, 'buffer:bitstream', {
+      value: 'exported',
+      context: { mmaps: ['host'] },
+    });
     expect(h.violations(protectedBufferNotExposed, mapped)).toEqual([
       'protected buffer bitstream: expected no CPU mapping outside the audience (secure, vdec, dpu); actual host holds a CPU mapping (mmap)',
     ]);
@@ -105,7 +114,10 @@ describe('SDP properties on hand-built states', () => {
 
   it('scrubBeforeReuse catches plaintext left on a page that is free', () => {
     const h = harness(TZ);
-    const dirty = h.deliver(h.sdp.world.initial, ['content:1', { type: 'WRITE_PLAINTEXT', stream: 'movie', by: 'test' }]);
+    const dirty = h.deliver(h.sdp.world.initial, [
+      'content:1',
+      { type: 'WRITE_PLAINTEXT', stream: 'movie', by: 'test' },
+    ]);
     expect(h.violations(scrubBeforeReuse, dirty)).toEqual([
       'page carveout:0: expected zeroed before it is free for reuse; actual free, still holding plaintext of "movie"',
     ]);
