@@ -1,6 +1,6 @@
 /**
- * Graphviz DOT text for a machine's state chart. Pure: graph in, text out; `svg.ts` lays the
- * text out.
+ * Graphviz DOT text for a machine's state chart and for a topology. Pure: graph in, text out;
+ * `svg.ts` lays the text out.
  *
  * Machines: a compound state is a cluster entered through its initial dot; transitions with a
  * target are edges (those between the same two states share one edge, one line each);
@@ -16,6 +16,7 @@ import {
   type TransitionEdge,
 } from './machineGraph.ts';
 import { wrapWords } from './markup.ts';
+import type { PartyTrust, TopologyGraph, TopologyNode } from './topologyGraph.ts';
 
 const FONT = 'Helvetica';
 
@@ -153,6 +154,89 @@ export function machineDot(graph: MachineGraph): string {
     const head = compound.has(edge.to) && !isWithin(edge.from, edge.to) ? `lhead=${clusterId(edge.to)}` : '';
     lines.push(`  ${entryOf(edge.from)} -> ${edge.label} [arrowhead=none${tail}];`);
     lines.push(`  ${edge.label} -> ${entryOf(edge.to)} [${head}];`);
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Topologies                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+const TRUST_COLORS: Record<PartyTrust, { fill: string; line: string }> = {
+  trusted: { fill: '#f3f4f6', line: '#6b7280' },
+  audience: { fill: '#dcfce7', line: '#15803d' },
+  untrusted: { fill: '#fee2e2', line: '#b91c1c' },
+};
+
+const CLUSTER_STYLE: Record<string, string> = {
+  normalWorld: 'color="#6b7280", style="rounded", bgcolor="#ffffff"',
+  secureWorld: 'color="#15803d", style="rounded,filled", fillcolor="#f0fdf4", penwidth=2',
+  host: 'color="#b91c1c", style="rounded,dashed"',
+  vm: 'color="#7c3aed", style="rounded"',
+  memory: 'color="#6b7280", style="rounded", bgcolor="#fafafa"',
+  region: 'color="#9ca3af", style="rounded,filled", fillcolor="#ffffff"',
+};
+
+const REACH_STYLE = {
+  cpu: 'color="#1d4ed8", fontcolor="#1d4ed8", style=solid',
+  dma: 'color="#c2410c", fontcolor="#c2410c", style=dashed',
+  secure: 'color="#15803d", fontcolor="#15803d", style=dotted, penwidth=1.6',
+} as const;
+
+function nodeAttributes(node: TopologyNode): string {
+  const label = `<<B>${htmlLabelText(node.label)}</B>${node.details
+    .map((line) => `<BR/><FONT POINT-SIZE="9">${htmlLines(line, 40)}</FONT>`)
+    .join('')}>`;
+  if (node.kind === 'party' || node.kind === 'device') {
+    const colors = TRUST_COLORS[node.trust ?? 'untrusted'];
+    const shape = node.kind === 'device' ? 'component' : 'box';
+    return `label=${label}, shape=${shape}, style="rounded,filled", fillcolor="${colors.fill}", color="${colors.line}"`;
+  }
+  if (node.kind === 'region')
+    return `label=${label}, shape=box3d, style=filled, fillcolor="#fef9c3", color="#a16207"`;
+  if (node.kind === 'heap')
+    return `label=${label}, shape=cylinder, style=filled, fillcolor="#e0f2fe", color="#0369a1"`;
+  return `label=${label}, shape=note, style=filled, fillcolor="#ffffff", color="#6b7280"`;
+}
+
+/** A topology in DOT: parties on the left, memory on the right, reach as edges between them. */
+export function topologyDot(graph: TopologyGraph): string {
+  const lines = [
+    `digraph ${dotString(graph.name)} {`,
+    `  graph [fontname=${dotString(FONT)}, fontsize=12, rankdir=LR, compound=true, nodesep=0.3, ranksep=1.1, labelloc=b, labeljust=l, label=<<B>${htmlLabelText(graph.name)}</B><BR ALIGN="LEFT"/>${graph.legend
+      .map((line) => htmlLines(line, 110).replace(/<BR\/>/g, '<BR ALIGN="LEFT"/>'))
+      .join('<BR ALIGN="LEFT"/>')}<BR ALIGN="LEFT"/>>];`,
+    `  node [fontname=${dotString(FONT)}, fontsize=10];`,
+    `  edge [fontname=${dotString(FONT)}, fontsize=9, arrowsize=0.7];`,
+  ];
+  const children = (parent: string | undefined) => graph.clusters.filter((c) => c.parent === parent);
+  const emitCluster = (id: string | undefined, indent: string) => {
+    for (const node of graph.nodes.filter((n) => n.cluster === id)) {
+      lines.push(`${indent}${dotString(node.id)} [${nodeAttributes(node)}];`);
+    }
+    for (const cluster of children(id)) {
+      lines.push(`${indent}subgraph ${dotString(`cluster_${cluster.id}`)} {`);
+      lines.push(
+        `${indent}  graph [labelloc=t, label=<<B>${htmlLabelText(cluster.label)}</B>>, ${CLUSTER_STYLE[cluster.kind] ?? ''}];`,
+      );
+      emitCluster(cluster.id, `${indent}  `);
+      lines.push(`${indent}}`);
+    }
+  };
+  emitCluster(undefined, '  ');
+  for (const relation of graph.relations) {
+    lines.push(
+      `  ${dotString(relation.from)} -> ${dotString(relation.to)} [label=${dotString(relation.label)}, style=dotted, color="#6b7280", fontcolor="#6b7280", arrowhead=open];`,
+    );
+  }
+  for (const edge of graph.reach) {
+    const access = edge.access === 'read/write' ? 'r/w' : edge.access === 'read' ? 'r' : 'w';
+    const kind = edge.kind === 'secure' ? 'secure' : edge.kind.toUpperCase();
+    const count = `${edge.pages.length}/${edge.ofPages}`;
+    lines.push(
+      `  ${dotString(edge.from)} -> ${dotString(edge.to)} [label=${dotString(`${kind} ${access} ${count}`)}, tooltip=${dotString(edge.via.join('; '))}, ${REACH_STYLE[edge.kind]}];`,
+    );
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;
