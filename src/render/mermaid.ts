@@ -1,11 +1,12 @@
 /**
- * Mermaid text for the diagrams protmem draws: a machine as a state chart (`stateDiagram-v2`).
- * Pure: data in, text out.
+ * Mermaid text for the diagrams protmem draws: a machine as a state chart (`stateDiagram-v2`)
+ * and a counterexample as a sequence diagram between the parties. Pure: data in, text out.
  *
  * Mermaid draws one edge per pair of states (a second one between the same states is lost),
  * so the transitions between two states share one edge whose label lists them, one per line
  * (`drawnEdges`). A targetless transition is a loop on the state that declares it.
  */
+import type { TraceStates } from '../check/traceStates.ts';
 import { drawnEdges, type MachineGraph, type StateGraphNode, transitionLabel } from './machineGraph.ts';
 
 /** A Mermaid identifier for a state path: `NOPAGE.ownedByGuest` → `NOPAGE__ownedByGuest`. */
@@ -63,6 +64,51 @@ export function machineMermaid(graph: MachineGraph): string {
     lines.push(
       `  ${stateId(edge.from)} --> ${stateId(edge.to)} : ${edge.transitions.map((t) => mermaidText(transitionLabel(t))).join('<br/>')}`,
     );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A Mermaid participant identifier for a party name. */
+function participantId(party: string): string {
+  return `p_${party.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+/**
+ * A counterexample as a Mermaid sequence diagram: one message per step from the party that
+ * makes the call to the parties whose machines it changes, each effect on a page as a note,
+ * and the violating step boxed with what it breaks.
+ */
+export function traceSequenceMermaid(trace: TraceStates): string {
+  const lines = ['sequenceDiagram', `  %% ${trace.topology}: ${trace.property} violated`];
+  for (const party of trace.participants) {
+    lines.push(`  participant ${participantId(party)} as ${mermaidText(party)}`);
+  }
+  for (const state of trace.states.slice(1)) {
+    const step = state.step!;
+    const inner: string[] = [];
+    const callees = state.callees.length > 0 ? state.callees : [step.actor];
+    const text = `${step.index}. ${mermaidText(step.description)} [${step.event}]`;
+    inner.push(`  ${participantId(step.actor)}->>${participantId(callees[0]!)}: ${text}`);
+    for (const callee of callees.slice(1)) {
+      inner.push(`  ${participantId(step.actor)}-->>${participantId(callee)}: ${step.event}`);
+    }
+    const over = [...new Set([step.actor, ...callees])].map(participantId);
+    const span = over.length > 1 ? `${over[0]},${over.at(-1)}` : over[0]!;
+    if (state.effects.length > 0) {
+      inner.push(`  Note over ${span}: ${state.effects.map(mermaidText).join('<br/>')}`);
+    }
+    if (state.violating) {
+      lines.push('  rect rgb(255, 228, 228)');
+      lines.push(...inner.map((line) => `  ${line}`));
+      lines.push(
+        `    Note over ${span}: ✖ ${mermaidText(trace.property)}<br/>${trace.violations
+          .map((v) => mermaidText(`${v.subject}: ${v.actual}`))
+          .join('<br/>')}`,
+      );
+      lines.push('  end');
+    } else {
+      lines.push(...inner);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
