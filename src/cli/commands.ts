@@ -73,6 +73,30 @@ export const checkOptions = {
   ...help,
 } as const satisfies OptionTable;
 
+export const diagramOptions = {
+  format: {
+    type: 'string[]',
+    valueName: 'FORMAT',
+    choices: ['mermaid', 'dot', 'svg'],
+    defaultText: 'svg and mermaid',
+    description:
+      'Which files to write: a Mermaid state chart (.mmd), Graphviz DOT (.dot), or SVG laid out offline by Graphviz (.svg). Topologies are drawn as DOT and SVG only.',
+  },
+  machine: {
+    type: 'string[]',
+    valueName: 'NAME',
+    description:
+      'Draw this machine (pkvmPageMachine, ...). Without topologies and without this option, every machine is drawn.',
+  },
+  out: {
+    type: 'string',
+    valueName: 'DIR',
+    default: 'diagrams',
+    description: 'The folder to write into; created if missing.',
+  },
+  ...help,
+} as const satisfies OptionTable;
+
 export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
@@ -119,6 +143,21 @@ export const commands = {
     summary: 'List the named flaws a topology can switch on',
     arguments: [],
     options: help,
+  },
+  diagram: {
+    name: 'diagram',
+    summary: 'Draw the state machines, or topologies, as Mermaid, DOT or SVG',
+    description:
+      'With no topology, draws every machine in machines/ as a state chart, guards and actions labelled by name. A topology is drawn with its VMs, secure world, devices, regions, heaps and buffers, its trust boundaries, and who can reach which memory by CPU and by DMA as booted.',
+    arguments: [
+      {
+        name: 'topologies',
+        variadic: true,
+        optional: true,
+        description: 'Topology files or folders of them to draw.',
+      },
+    ],
+    options: diagramOptions,
   },
   help: {
     name: 'help',

@@ -23,6 +23,8 @@ import {
   globalOptions,
   isCommandName,
 } from './commands.ts';
+import { runDiagram } from './diagramCommand.ts';
+import { EXIT_CODES } from './exitCodes.ts';
 import { formatOptionHelp, type OptionTable, parseArguments, UsageError, wrapText } from './options.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
 
@@ -34,7 +36,7 @@ export interface CliIo {
   readonly now?: () => number;
 }
 
-export const EXIT_CODES = { ok: 0, propertyFailed: 1, badInput: 2, internalError: 3 } as const;
+export { EXIT_CODES };
 
 const WIDTH = 100;
 
@@ -129,6 +131,11 @@ async function runCommand(name: CommandName, args: readonly string[], io: CliIo)
       return runCheck(args, io);
     case 'validate':
       return runValidate(args, io);
+    case 'diagram': {
+      const { options, positionals, help } = parseCommand(commands.diagram, args);
+      if (help) return printHelp(io, 'diagram');
+      return runDiagram(positionals, options, io);
+    }
     case 'schema':
     case 'flaws': {
       const { help } = parseCommand(commands[name], args);
