@@ -97,6 +97,26 @@ export const diagramOptions = {
   ...help,
 } as const satisfies OptionTable;
 
+export const reviewOptions = {
+  out: {
+    type: 'string',
+    valueName: 'DIR',
+    default: 'report',
+    description: 'The folder to write index.html and summary.md into; created if missing.',
+  },
+  json: {
+    type: 'boolean',
+    default: false,
+    description: 'Print the check reports as a JSON array instead of one line per topology.',
+  },
+  timing: {
+    type: 'boolean',
+    default: true,
+    description: 'Leave durations out of the report and the output, so they are the same on every run.',
+  },
+  ...help,
+} as const satisfies OptionTable;
+
 export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
@@ -158,6 +178,20 @@ export const commands = {
       },
     ],
     options: diagramOptions,
+  },
+  review: {
+    name: 'review',
+    summary: 'Check several topologies and write a review: index.html and summary.md',
+    description:
+      'Checks every topology with its own bounds (as check does with no options) and writes one self-contained HTML page (a matrix of topologies by properties, each counterexample with a stepper, sequence diagram and page table, each design drawn) and the same as Markdown. Exits 0 if every property of every topology holds, 1 otherwise.',
+    arguments: [
+      {
+        name: 'paths',
+        variadic: true,
+        description: 'Topology files, or folders: every .yaml, .yml and .json in them except the manifest.',
+      },
+    ],
+    options: reviewOptions,
   },
   help: {
     name: 'help',

@@ -27,6 +27,7 @@ import { runDiagram } from './diagramCommand.ts';
 import { EXIT_CODES } from './exitCodes.ts';
 import { formatOptionHelp, type OptionTable, parseArguments, UsageError, wrapText } from './options.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
+import { runReview } from './reviewCommand.ts';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -135,6 +136,11 @@ async function runCommand(name: CommandName, args: readonly string[], io: CliIo)
       const { options, positionals, help } = parseCommand(commands.diagram, args);
       if (help) return printHelp(io, 'diagram');
       return runDiagram(positionals, options, io);
+    }
+    case 'review': {
+      const { options, positionals, help } = parseCommand(commands.review, args);
+      if (help) return printHelp(io, 'review');
+      return runReview(positionals, options, io);
     }
     case 'schema':
     case 'flaws': {

@@ -1,16 +1,22 @@
 /**
- * `protmem diagram` end to end, spawned as a user runs it: the files it writes, what it
- * prints, and its exit codes.
+ * `protmem diagram` and `protmem review` end to end, spawned as a user runs them: the files
+ * they write, what they print, and their exit codes (review: 0 all pass, 1 a violation or a
+ * vacuous property, 2 bad input).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.ts';
-import { diagramOptions } from '../../src/cli/commands.ts';
+import type { CheckReport } from '../../src/check/report.ts';
+import { diagramOptions, reviewOptions } from '../../src/cli/commands.ts';
 import { displayFlag } from '../../src/cli/options.ts';
+import { externalUrls } from '../support/externalUrls.ts';
+
+const REVIEW_FIXTURES = 'test/fixtures/review';
+const SOUND = 'test/fixtures/review/tzasc-sound.yaml';
 
 interface Run {
   readonly code: number;
@@ -93,5 +99,82 @@ describe.concurrent('protmem diagram', () => {
     const run = await protmem('diagram', '--format', 'png');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('option --format expects one of mermaid, dot, svg, got "png"');
+  });
+});
+
+describe.concurrent('protmem review', { timeout: 180_000 }, () => {
+  it('is listed in the help with every option of its table', async () => {
+    const general = await protmem('--help');
+    expect(general.stdout).toContain('  review <paths...>');
+    const own = await protmem('review', '--help');
+    expect(own.code).toBe(0);
+    for (const [key, spec] of Object.entries(reviewOptions))
+      expect(own.stdout).toContain(displayFlag(key, spec));
+  });
+
+  it('reviews a folder: index.html and summary.md written, reports as JSON, exit 1', async () => {
+    const out = join(dir, 'report');
+    const run = await protmem('review', REVIEW_FIXTURES, '--out', out, '--json', '--no-timing');
+    expect(run.code).toBe(1);
+    const reports = JSON.parse(run.stdout) as CheckReport[];
+    expect(reports.map((r) => [r.topology, r.verdict])).toEqual([
+      ['tzasc-decrypt-clear-output', 'violation'],
+      ['tzasc-no-scrub-on-free', 'violation'],
+      ['tzasc-sound', 'pass'],
+    ]);
+    expect(reports[0]!.statistics).not.toHaveProperty('durationMs');
+    expect((await readdir(out)).sort()).toEqual(['index.html', 'summary.md']);
+
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(externalUrls(html)).toEqual([]);
+    expect(html.match(/https?:\/\//g)!.length).toBeGreaterThan(0);
+    expect(html).not.toMatch(/<link\b|<script[^>]*\bsrc=|<img\b/);
+    expect(html.match(/<tr data-topology=/g)).toHaveLength(3);
+
+    const markdown = await readFile(join(out, 'summary.md'), 'utf8');
+    expect(markdown).toContain('| tzasc-sound |');
+    expect(markdown).toContain('### ✖ scrubBeforeReuse violated after 5 steps');
+    expect(markdown).toContain('```mermaid\nsequenceDiagram');
+  });
+
+  it('exits 0 when every property of every topology holds, one line per topology', async () => {
+    const out = join(dir, 'sound');
+    const run = await protmem('review', SOUND, '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `✔ tzasc-sound  pass  (${SOUND})\nwrote ${join(out, 'index.html')} and ${join(out, 'summary.md')}\n`,
+    );
+  });
+
+  it('exits 2 naming the file when a topology does not load', async () => {
+    const run = await protmem('review', join(dir, 'absent.yaml'), '--out', join(dir, 'never'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('absent.yaml:1:1  (document)  cannot read the file');
+    await expect(readdir(join(dir, 'never'))).rejects.toThrow();
+  });
+
+  it('exits 2 for a folder with no topology in it', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    const run = await protmem('review', empty);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `protmem review: folder ${empty} holds no topology files (.yaml, .yml, .json); see 'protmem review --help'\n`,
+    );
+  });
+
+  it('exits 2 when two files define the same topology', async () => {
+    const run = await protmem('review', SOUND, SOUND);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('both define topology "tzasc-sound"');
+  });
+
+  it('exits 2 without paths', async () => {
+    const run = await protmem('review');
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "protmem review: missing <paths...>; see 'protmem review --help'\n",
+    });
   });
 });
