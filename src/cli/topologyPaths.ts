@@ -15,11 +15,17 @@ export function isTopologyFileName(name: string): boolean {
   return TOPOLOGY_EXTENSIONS.has(extension) && basename(name, extname(name)).toLowerCase() !== 'manifest';
 }
 
-/** Expands folders; a path that does not exist is kept, so loading it reports it. */
+/**
+ * Expands folders. A missing path named like a topology file is kept, so that loading it
+ * reports it with the other problems; any other missing path is a usage error.
+ */
 export async function topologyFiles(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
+    if (info === undefined && !isTopologyFileName(path)) {
+      throw new UsageError(`no such file or folder: ${path}`);
+    }
     if (!info?.isDirectory()) {
       files.push(path);
       continue;

@@ -153,6 +153,14 @@ describe.concurrent('protmem review', { timeout: 180_000 }, () => {
     await expect(readdir(join(dir, 'never'))).rejects.toThrow();
   });
 
+  it('exits 2 for a folder that does not exist', async () => {
+    const run = await protmem('review', join(dir, 'topologies'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `protmem review: no such file or folder: ${join(dir, 'topologies')}; see 'protmem review --help'\n`,
+    );
+  });
+
   it('exits 2 for a folder with no topology in it', async () => {
     const empty = join(dir, 'empty');
     await mkdir(empty, { recursive: true });
