@@ -73,6 +73,50 @@ export const checkOptions = {
   ...help,
 } as const satisfies OptionTable;
 
+export const diagramOptions = {
+  format: {
+    type: 'string[]',
+    valueName: 'FORMAT',
+    choices: ['mermaid', 'dot', 'svg'],
+    defaultText: 'svg and mermaid',
+    description:
+      'Which files to write: a Mermaid state chart (.mmd), Graphviz DOT (.dot), or SVG laid out offline by Graphviz (.svg). Topologies are drawn as DOT and SVG only.',
+  },
+  machine: {
+    type: 'string[]',
+    valueName: 'NAME',
+    description:
+      'Draw this machine (pkvmPageMachine, ...). Without topologies and without this option, every machine is drawn.',
+  },
+  out: {
+    type: 'string',
+    valueName: 'DIR',
+    default: 'diagrams',
+    description: 'The folder to write into; created if missing.',
+  },
+  ...help,
+} as const satisfies OptionTable;
+
+export const reviewOptions = {
+  out: {
+    type: 'string',
+    valueName: 'DIR',
+    default: 'report',
+    description: 'The folder to write index.html and summary.md into; created if missing.',
+  },
+  json: {
+    type: 'boolean',
+    default: false,
+    description: 'Print the check reports as a JSON array instead of one line per topology.',
+  },
+  timing: {
+    type: 'boolean',
+    default: true,
+    description: 'Leave durations out of the report and the output, so they are the same on every run.',
+  },
+  ...help,
+} as const satisfies OptionTable;
+
 export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
@@ -134,6 +178,35 @@ export const commands = {
     summary: 'List the named flaws a topology can switch on',
     arguments: [],
     options: help,
+  },
+  diagram: {
+    name: 'diagram',
+    summary: 'Draw the state machines, or topologies, as Mermaid, DOT or SVG',
+    description:
+      'With no topology, draws every machine in machines/ as a state chart, guards and actions labelled by name. A topology is drawn with its VMs, secure world, devices, regions, heaps and buffers, its trust boundaries, and who can reach which memory by CPU and by DMA as booted.',
+    arguments: [
+      {
+        name: 'topologies',
+        variadic: true,
+        optional: true,
+        description: 'Topology files or folders of them to draw.',
+      },
+    ],
+    options: diagramOptions,
+  },
+  review: {
+    name: 'review',
+    summary: 'Check several topologies and write a review: index.html and summary.md',
+    description:
+      'Checks every topology with its own bounds (as check does with no options) and writes one self-contained HTML page (a matrix of topologies by properties, each counterexample with a stepper, sequence diagram and page table, each design drawn) and the same as Markdown. Exits 0 if every property of every topology holds, 1 otherwise.',
+    arguments: [
+      {
+        name: 'paths',
+        variadic: true,
+        description: 'Topology files, or folders: every .yaml, .yml and .json in them except the manifest.',
+      },
+    ],
+    options: reviewOptions,
   },
   help: {
     name: 'help',

@@ -29,24 +29,34 @@ export interface ProgressTiming {
 
 const CLEAR_LINE = '\r\x1b[2K';
 
+/** The line drawn for an update: `depth 3: 1,200/200,000 (0%)`. */
+export function formatProgress({ done, total, phase }: ProgressUpdate): string {
+  const percent = total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
+  return `${phase}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${percent}`;
+}
+
+/** A bar `width` characters wide, filled to `fraction` (clamped to 0..1): `[#####---------------]`. */
+export function progressBar(fraction: number, width = 20): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
 export function createProgress(
   stream: ProgressStream,
   now: () => number,
   timing: ProgressTiming = { delayMs: 1000, intervalMs: 100 },
+  format: (progress: ProgressUpdate) => string = formatProgress,
 ): ProgressIndicator {
   if (!stream.isTTY) return { update() {}, finish() {} };
   const start = now();
   let lastDraw: number | undefined;
   return {
-    update({ done, total, phase }) {
+    update(progress) {
       const time = now();
       if (time - start < timing.delayMs) return;
       if (lastDraw !== undefined && time - lastDraw < timing.intervalMs) return;
       lastDraw = time;
-      const percent = total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
-      stream.write(
-        `${CLEAR_LINE}${phase}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${percent}`,
-      );
+      stream.write(`${CLEAR_LINE}${format(progress)}`);
     },
     finish() {
       if (lastDraw !== undefined) stream.write(CLEAR_LINE);

@@ -26,8 +26,11 @@ import {
   globalOptions,
   isCommandName,
 } from './commands.ts';
+import { runDiagram } from './diagramCommand.ts';
+import { EXIT_CODES } from './exitCodes.ts';
 import { formatOptionHelp, type OptionTable, parseArguments, UsageError, wrapText } from './options.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
+import { runReview } from './reviewCommand.ts';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -37,7 +40,7 @@ export interface CliIo {
   readonly now?: () => number;
 }
 
-export const EXIT_CODES = { ok: 0, propertyFailed: 1, badInput: 2, internalError: 3 } as const;
+export { EXIT_CODES };
 
 const WIDTH = 100;
 
@@ -134,6 +137,16 @@ async function runCommand(name: CommandName, args: readonly string[], io: CliIo)
       return runValidate(args, io);
     case 'catalog':
       return runCatalogCommand(args, io);
+    case 'diagram': {
+      const { options, positionals, help } = parseCommand(commands.diagram, args);
+      if (help) return printHelp(io, 'diagram');
+      return runDiagram(positionals, options, io);
+    }
+    case 'review': {
+      const { options, positionals, help } = parseCommand(commands.review, args);
+      if (help) return printHelp(io, 'review');
+      return runReview(positionals, options, io);
+    }
     case 'schema':
     case 'flaws': {
       const { help } = parseCommand(commands[name], args);

@@ -80,7 +80,8 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function statisticsLine(report: CheckReport, statistics: CheckStatistics, timing: boolean): string {
+/** How far exploration went: distinct states, depth, the bound reached or the space exhausted. */
+export function statisticsLine(report: CheckReport, statistics: CheckStatistics, timing: boolean): string {
   const parts = [
     `explored ${formatCount(statistics.distinctStates)} distinct states`,
     `depth ${statistics.depth}`,

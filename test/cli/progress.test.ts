@@ -1,6 +1,6 @@
 /** The progress indicator: silent off a terminal and for short runs, throttled, erased at the end. */
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../src/cli/progress.ts';
+import { createProgress, progressBar } from '../../src/cli/progress.ts';
 
 function fakeTerminal(isTTY: boolean) {
   const written: string[] = [];
@@ -42,5 +42,35 @@ describe('createProgress', () => {
     progress.update({ done: 1, total: 1, phase: 'exhaustive' });
     progress.finish();
     expect(written).toEqual([]);
+  });
+});
+
+describe('progressBar', () => {
+  it('fills its width in proportion, clamped to empty and full', () => {
+    expect(progressBar(0, 10)).toBe('[----------]');
+    expect(progressBar(0.34, 10)).toBe('[###-------]');
+    expect(progressBar(1, 10)).toBe('[##########]');
+    expect(progressBar(1.5, 4)).toBe('[####]');
+    expect(progressBar(-1, 4)).toBe('[----]');
+  });
+});
+
+describe('createProgress with a line format', () => {
+  it('draws what the format makes of each update, with the same throttling', () => {
+    const { stream, written } = fakeTerminal(true);
+    let time = 0;
+    const progress = createProgress(
+      stream,
+      () => time,
+      undefined,
+      ({ done, total, phase }) => {
+        return `reviewing ${progressBar(done / total, 4)} ${phase}`;
+      },
+    );
+    time = 1000;
+    progress.update({ done: 1, total: 2, phase: '2/2 tzasc-sound' });
+    time = 1050;
+    progress.update({ done: 2, total: 2, phase: 'skipped' });
+    expect(written).toEqual(['\r\x1b[2Kreviewing [##--] 2/2 tzasc-sound']);
   });
 });

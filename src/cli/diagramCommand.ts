@@ -1,0 +1,77 @@
+/**
+ * `protmem diagram [topologies...]`: draws state machines and topologies into `--out`.
+ * With no topology, every machine in `machines/` (or those named by `--machine`) as
+ * `<name>.mmd` (Mermaid), `<name>.dot` and `<name>.svg`; each topology as
+ * `topology-<name>.dot` and `topology-<name>.svg`. Prints the files written, one a line.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { machines } from '../../machines/index.ts';
+import { machineDot, topologyDot } from '../render/dot.ts';
+import { machineGraph } from '../render/machineGraph.ts';
+import { machineMermaid } from '../render/mermaid.ts';
+import { renderSvg } from '../render/svg.ts';
+import { topologyGraph } from '../render/topologyGraph.ts';
+import { formatTopologyIssue } from '../topology/issues.ts';
+import { closestName } from '../topology/suggest.ts';
+import type { diagramOptions } from './commands.ts';
+import { EXIT_CODES } from './exitCodes.ts';
+import { type ParsedOptions, UsageError } from './options.ts';
+import type { CliIo } from './run.ts';
+import { loadTopologies, topologyFiles } from './topologyPaths.ts';
+
+export const DEFAULT_DIAGRAM_FORMATS = ['svg', 'mermaid'] as const;
+
+function selectMachines(names: readonly string[], topologiesGiven: boolean) {
+  if (names.length === 0) return topologiesGiven ? [] : [...machines];
+  return names.map((name) => {
+    const entry = machines.find((m) => m.name === name || m.name === `${name}Machine`);
+    if (entry) return entry;
+    const suggestion = closestName(
+      name,
+      machines.map((m) => m.name),
+    );
+    throw new UsageError(
+      `option --machine: no machine "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`,
+    );
+  });
+}
+
+export async function runDiagram(
+  paths: readonly string[],
+  options: ParsedOptions<typeof diagramOptions>,
+  io: CliIo,
+): Promise<number> {
+  const formats = new Set(options.format.length > 0 ? options.format : DEFAULT_DIAGRAM_FORMATS);
+  const selected = selectMachines(options.machine, paths.length > 0);
+  const { loaded, errors } = await loadTopologies(await topologyFiles(paths));
+  if (errors.length > 0) {
+    io.stderr.write(`${errors.flatMap((error) => error.issues.map(formatTopologyIssue)).join('\n')}\n`);
+    return EXIT_CODES.badInput;
+  }
+  if (loaded.length > 0 && !formats.has('dot') && !formats.has('svg')) {
+    throw new UsageError('option --format: topologies are drawn as dot or svg, not mermaid');
+  }
+  await mkdir(options.out, { recursive: true });
+  const written: string[] = [];
+  const write = async (name: string, text: string) => {
+    const file = join(options.out, name);
+    await writeFile(file, text);
+    written.push(file);
+  };
+  for (const entry of selected) {
+    const graph = machineGraph(entry.machine);
+    if (formats.has('mermaid')) await write(`${entry.name}.mmd`, machineMermaid(graph));
+    const dot = machineDot(graph);
+    if (formats.has('dot')) await write(`${entry.name}.dot`, dot);
+    if (formats.has('svg')) await write(`${entry.name}.svg`, await renderSvg(dot));
+  }
+  for (const each of loaded) {
+    const dot = topologyDot(topologyGraph(each.topology));
+    const base = `topology-${each.topology.name}`;
+    if (formats.has('dot')) await write(`${base}.dot`, dot);
+    if (formats.has('svg')) await write(`${base}.svg`, await renderSvg(dot));
+  }
+  io.stdout.write(written.map((file) => `${file}\n`).join(''));
+  return EXIT_CODES.ok;
+}

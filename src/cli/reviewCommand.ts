@@ -1,0 +1,105 @@
+/**
+ * `protmem review <paths...>`: checks every topology (each with its own bounds, as `check`
+ * does with no options), replays each counterexample step by step, draws each design, and
+ * writes `index.html` and `summary.md` into `--out`. Prints one line per topology, or the
+ * check reports as a JSON array with `--json`. A progress bar runs on a terminal.
+ *
+ * Exit codes: 0 every property of every topology holds, 1 one is violated or vacuous, 2 bad
+ * usage or a topology that does not load (every problem of every file is printed).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check } from '../check/check.ts';
+import { topologyCheckOptions } from '../check/topologyDefaults.ts';
+import { buildReviewEntry, type ReviewEntry, verdictText } from '../render/reviewEntry.ts';
+import { renderReviewHtml } from '../render/reviewHtml.ts';
+import { renderSummaryMarkdown } from '../render/summaryMarkdown.ts';
+import { formatTopologyIssue } from '../topology/issues.ts';
+import type { LoadedTopology } from '../topology/load.ts';
+import { DEFAULT_SEED, type reviewOptions } from './commands.ts';
+import { EXIT_CODES } from './exitCodes.ts';
+import { type ParsedOptions, UsageError } from './options.ts';
+import { createProgress, progressBar } from './progress.ts';
+import type { CliIo } from './run.ts';
+import { loadTopologies, topologyFiles } from './topologyPaths.ts';
+
+function duplicateNames(loaded: readonly LoadedTopology[]): string | undefined {
+  const seen = new Map<string, string>();
+  for (const each of loaded) {
+    const first = seen.get(each.topology.name);
+    if (first !== undefined) {
+      return `${first} and ${each.file} both define topology "${each.topology.name}"; a review needs distinct names`;
+    }
+    seen.set(each.topology.name, each.file);
+  }
+  return undefined;
+}
+
+export async function runReview(
+  paths: readonly string[],
+  options: ParsedOptions<typeof reviewOptions>,
+  io: CliIo,
+): Promise<number> {
+  const files = await topologyFiles(paths);
+  const { loaded, errors } = await loadTopologies(files);
+  if (errors.length > 0) {
+    io.stderr.write(`${errors.flatMap((error) => error.issues.map(formatTopologyIssue)).join('\n')}\n`);
+    return EXIT_CODES.badInput;
+  }
+  const duplicate = duplicateNames(loaded);
+  if (duplicate !== undefined) throw new UsageError(duplicate);
+
+  const total = loaded.length;
+  const progress = createProgress(
+    io.stderr,
+    io.now ?? (() => performance.now()),
+    undefined,
+    ({ done, phase }) => `reviewing ${progressBar(done / total)} ${phase}`,
+  );
+  const entries: ReviewEntry[] = [];
+  try {
+    for (const [index, each] of loaded.entries()) {
+      const name = each.topology.name;
+      progress.update({ done: index, total, phase: `${index + 1}/${total} ${name}` });
+      const report = check(each, topologyCheckOptions(each.topology, DEFAULT_SEED), {
+        onProgress: (inner) => {
+          const fraction = inner.total > 0 ? Math.min(1, inner.done / inner.total) : 0;
+          progress.update({
+            done: index + fraction,
+            total,
+            phase: `${index + 1}/${total} ${name}, ${inner.phase}`,
+          });
+        },
+      });
+      progress.update({ done: index + 1, total, phase: `${index + 1}/${total} ${name}, drawing` });
+      entries.push(await buildReviewEntry(each, report));
+    }
+  } finally {
+    progress.finish();
+  }
+
+  const renderOptions = { timing: options.timing };
+  await mkdir(options.out, { recursive: true });
+  const html = join(options.out, 'index.html');
+  const markdown = join(options.out, 'summary.md');
+  await writeFile(html, renderReviewHtml(entries, renderOptions));
+  await writeFile(markdown, renderSummaryMarkdown(entries, renderOptions));
+
+  const reports = entries.map((entry) => entry.report);
+  if (options.json) {
+    const printed = reports.map((report) => {
+      if (options.timing) return report;
+      const { durationMs: _omitted, ...statistics } = report.statistics;
+      return { ...report, statistics };
+    });
+    io.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
+  } else {
+    const width = Math.max(...reports.map((report) => report.topology.length));
+    for (const report of reports) {
+      const mark = report.verdict === 'pass' ? '✔' : '✖';
+      io.stdout.write(`${mark} ${report.topology.padEnd(width)}  ${verdictText(report)}  (${report.file})\n`);
+    }
+    io.stdout.write(`wrote ${html} and ${markdown}\n`);
+  }
+  return reports.every((report) => report.verdict === 'pass') ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
+}

@@ -1,0 +1,283 @@
+/**
+ * A topology as a graph a design meeting can read: the parties (host kernel and VMM, each
+ * guest VM, the hypervisor, the secure world, the devices and back-ends), the memory (regions
+ * with their firewall, the heaps over them, the buffers inside them), the trust boundaries as
+ * clusters (normal world and secure world; the host and each VM), and who can reach which
+ * region by CPU, by DMA or as the secure world.
+ *
+ * Reach is computed with the checker's own access rule (`accessPaths`) on the world's initial
+ * state, after boot: it is the design as booted, before any step. The steps of a trace can
+ * widen or narrow it; the legend says so. Pure: topology and composed world in, data out.
+ */
+import { accessPaths } from '../../properties/sdp/access.ts';
+import type { Topology } from '../topology/schema.ts';
+import { composeWorld, HOST_SCRATCH, type SdpWorld, withHostScratch } from '../world/sdpWorld.ts';
+
+export type PartyTrust = 'trusted' | 'audience' | 'untrusted';
+
+export interface TopologyNode {
+  /** `party:host`, `region:carveout`, `heap:system`, `buffer:frame`. */
+  readonly id: string;
+  readonly kind: 'party' | 'device' | 'region' | 'heap' | 'buffer';
+  readonly label: string;
+  /** Further lines under the label. */
+  readonly details: readonly string[];
+  /** The innermost cluster the node sits in. */
+  readonly cluster: string;
+  /** For parties and devices: trusted by every design, in the stream's audience, or neither. */
+  readonly trust?: PartyTrust;
+}
+
+export interface TopologyCluster {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'normalWorld' | 'secureWorld' | 'host' | 'vm' | 'memory' | 'region';
+  readonly parent?: string;
+}
+
+export interface ReachEdge {
+  /** The party's node id. */
+  readonly from: string;
+  /** The region's node id. */
+  readonly to: string;
+  readonly kind: 'cpu' | 'dma' | 'secure';
+  readonly access: 'read' | 'write' | 'read/write';
+  /** Labels of the region's pages it reaches, and how many the region has. */
+  readonly pages: readonly string[];
+  readonly ofPages: number;
+  /** The paths in words, as the checker names them. */
+  readonly via: readonly string[];
+}
+
+export interface RelationEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: 'controls' | 'serves';
+  readonly label: string;
+}
+
+export interface TopologyGraph {
+  readonly name: string;
+  readonly description: string;
+  readonly clusters: readonly TopologyCluster[];
+  readonly nodes: readonly TopologyNode[];
+  readonly reach: readonly ReachEdge[];
+  readonly relations: readonly RelationEdge[];
+  readonly legend: readonly string[];
+}
+
+export const REACH_LEGEND =
+  'Reach as booted: who can read (r) or write (w) the pages of each region in the state after boot; the steps of a trace can change it.';
+
+function firewallText(region: Topology['memory'][number]): string | undefined {
+  if (region.protection !== 'tzasc' || !region.tzasc) return undefined;
+  const read = region.tzasc.nsRead.length ? region.tzasc.nsRead.join(', ') : 'none';
+  const write = region.tzasc.nsWrite.length ? region.tzasc.nsWrite.join(', ') : 'none';
+  return `TZASC firewall (set at ${region.tzasc.configuredAt}): non-secure read ${read}; write ${write}`;
+}
+
+/** The graph of a topology; composes its world when not given one. */
+export function topologyGraph(
+  topology: Topology,
+  composed: SdpWorld = composeWorld(topology),
+): TopologyGraph {
+  const { model, world, layout } = composed;
+  const stream = topology.streams.find((s) => s.name === topology.pipeline.stream);
+  const audience = new Set(stream?.audience ?? []);
+  const trustOf = (party: string): PartyTrust =>
+    model.trusted.includes(party) ? 'trusted' : audience.has(party) ? 'audience' : 'untrusted';
+  const pkvm = topology.hypervisor.kind === 'pkvm' ? topology.hypervisor : undefined;
+  // The secure world is a party when it runs a TEE or an SPMC, or when a firewall region
+  // leaves it the only CPU access to some memory.
+  const hasSecure =
+    topology.secureWorld.tee ||
+    topology.secureWorld.spmc !== 'none' ||
+    topology.memory.some((region) => region.protection === 'tzasc');
+
+  const clusters: TopologyCluster[] = [
+    { id: 'normal', label: 'Normal world (non-secure)', kind: 'normalWorld' },
+    { id: 'host', label: 'Host (untrusted: kernel and user space)', kind: 'host', parent: 'normal' },
+  ];
+  if (hasSecure || topology.devices.some((d) => d.secureMaster)) {
+    clusters.push({ id: 'secure', label: 'Secure world', kind: 'secureWorld' });
+  }
+  const nodes: TopologyNode[] = [];
+  const party = (name: string, label: string, cluster: string, details: string[] = []) =>
+    nodes.push({ id: `party:${name}`, kind: 'party', label, details, cluster, trust: trustOf(name) });
+
+  party('host', 'host kernel', 'host', [
+    pkvm ? 'mapped through its stage-2 by pKVM' : 'no hypervisor: maps all normal-world memory',
+  ]);
+  party('vmm', 'VMM (user space)', 'host');
+  for (const backend of topology.virtio.backends) {
+    party(backend.name, `back-end ${backend.name}`, 'host', [`vhost-user, serves ${backend.servesVm}`]);
+  }
+  for (const vm of topology.vms) {
+    clusters.push({
+      id: `vm:${vm.name}`,
+      label: `VM ${vm.name} (${vm.protected ? 'protected' : 'not protected'})`,
+      kind: 'vm',
+      parent: 'normal',
+    });
+    party(vm.name, vm.name, `vm:${vm.name}`, [
+      vm.protected ? 'pVM: the host cannot map its memory' : 'np-VM',
+    ]);
+  }
+  if (pkvm) {
+    party('hyp', 'pKVM hypervisor (EL2)', 'normal', [
+      `${pkvm.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
+      `IOMMU: ${pkvm.iommu}; FF-A lend: ${pkvm.ffaLend}`,
+    ]);
+  }
+  if (hasSecure) {
+    const parts = [
+      ...(topology.secureWorld.tee ? ['OP-TEE decrypt trusted app'] : []),
+      ...(topology.secureWorld.spmc === 'hafnium'
+        ? [
+            `Hafnium SPMC${topology.secureWorld.protectsLentMemory ? ' (moves lent memory to secure PAS)' : ''}`,
+          ]
+        : []),
+    ];
+    if (parts.length === 0) parts.push('no TEE or SPMC: firmware behind the firewall');
+    party('secure', 'secure world', 'secure', parts);
+  }
+  for (const device of topology.devices) {
+    const iommu = { bypass: 'no IOMMU', identity: 'identity IOMMU domain', domain: 'own IOMMU domain' }[
+      device.iommu
+    ];
+    nodes.push({
+      id: `party:${device.name}`,
+      kind: 'device',
+      label: `${device.role} ${device.name}`,
+      details: [
+        `programmed by ${device.controlledBy}`,
+        device.secureMaster ? 'secure bus master' : iommu,
+        ...(device.secureInImpliesSecureOut ? [] : ['may write clear output for protected input']),
+      ],
+      cluster: device.secureMaster ? 'secure' : 'normal',
+      trust: trustOf(device.name),
+    });
+  }
+
+  clusters.push({ id: 'memory', label: 'Physical memory', kind: 'memory' });
+  for (const spec of withHostScratch(topology).memory) {
+    const name = spec.name;
+    const details: string[] = [];
+    if (name === HOST_SCRATCH) {
+      details.push("the host's own page, which it can always hand out as a buffer");
+    } else {
+      details.push(
+        `${spec.pages} page${spec.pages === 1 ? '' : 's'}${spec.type === 'nomap' ? ', no-map' : ''}`,
+      );
+      const firewall = firewallText(spec);
+      if (firewall) details.push(firewall);
+      if (spec.owner !== 'host') {
+        const vm = topology.vms.find((v) => v.name === spec.owner);
+        details.push(
+          `${vm?.protected ? 'donated to' : 'shared with'} ${spec.owner} at boot${spec.sharedWithHost ? ', shared back with the host' : ''}`,
+        );
+      }
+      if (spec.knownBy !== 'deviceTree') details.push(`known by ${spec.knownBy}`);
+    }
+    clusters.push({ id: `cluster:${name}`, label: `region ${name}`, kind: 'region', parent: 'memory' });
+    nodes.push({ id: `region:${name}`, kind: 'region', label: name, details, cluster: `cluster:${name}` });
+    for (const heap of topology.heaps.filter((h) => h.region === name)) {
+      nodes.push({
+        id: `heap:${heap.name}`,
+        kind: 'heap',
+        label: `heap ${heap.name}`,
+        details: [`${heap.kind}, exporter ${heap.exporter}`, `on free: ${heap.scrub}`],
+        cluster: `cluster:${name}`,
+      });
+    }
+    for (const buffer of layout.buffers.filter((b) => b.region === name && b.name !== HOST_SCRATCH)) {
+      const labels = buffer.pages.map((pfn) => layout.pages[pfn]!.label);
+      nodes.push({
+        id: `buffer:${buffer.name}`,
+        kind: 'buffer',
+        label: `buffer ${buffer.name}`,
+        details: [
+          `${labels.join(', ') || 'no pages'}${buffer.protected ? ', protected' : ''}`,
+          `allocated by ${buffer.allocatedBy}${buffer.heap ? ` from ${buffer.heap}` : ''}`,
+        ],
+        cluster: `cluster:${name}`,
+      });
+    }
+  }
+
+  // Reach, as booted.
+  const reach = new Map<
+    string,
+    {
+      edge: Omit<ReachEdge, 'access' | 'pages' | 'via'>;
+      read: Set<string>;
+      write: Set<string>;
+      via: Set<string>;
+    }
+  >();
+  for (const page of model.pages) {
+    for (const mode of ['read', 'write'] as const) {
+      for (const path of accessPaths(model, world.initial, page.pfn, mode)) {
+        const from = `party:${path.party}`;
+        if (!nodes.some((node) => node.id === from)) party(path.party, path.party, 'normal');
+        const key = `${from}|${page.region}|${path.kind}`;
+        const entry = reach.get(key) ?? {
+          edge: {
+            from,
+            to: `region:${page.region}`,
+            kind: path.kind,
+            ofPages: layout.regionPages.get(page.region)?.length ?? 0,
+          },
+          read: new Set<string>(),
+          write: new Set<string>(),
+          via: new Set<string>(),
+        };
+        entry[mode].add(page.label);
+        entry.via.add(path.via);
+        reach.set(key, entry);
+      }
+    }
+  }
+  const reachEdges: ReachEdge[] = [...reach.values()].map(({ edge, read, write, via }) => ({
+    ...edge,
+    access: read.size > 0 && write.size > 0 ? 'read/write' : read.size > 0 ? 'read' : 'write',
+    pages: [...new Set([...read, ...write])].sort(),
+    via: [...via],
+  }));
+
+  const relations: RelationEdge[] = [];
+  for (const device of topology.devices) {
+    relations.push({
+      from: `party:${device.controlledBy}`,
+      to: `party:${device.name}`,
+      kind: 'controls',
+      label: 'programs',
+    });
+  }
+  for (const backend of topology.virtio.backends) {
+    relations.push({
+      from: `party:${backend.name}`,
+      to: `party:${backend.servesVm}`,
+      kind: 'serves',
+      label: 'serves',
+    });
+  }
+
+  const legend = [
+    REACH_LEGEND,
+    'Solid blue: CPU; dashed orange: DMA; dotted green: the secure world.',
+    `Stream ${topology.pipeline.stream}: audience ${[...audience].join(', ') || 'nobody'}; green parties are in it, red ones are not, grey ones are trusted by every design.`,
+    ...(topology.flaws.length ? [`Flaws switched on: ${topology.flaws.join(', ')}.`] : []),
+  ];
+  return {
+    name: topology.name,
+    description: topology.description,
+    clusters,
+    nodes,
+    reach: reachEdges,
+    relations: relations.filter(
+      (r) => nodes.some((n) => n.id === r.from) && nodes.some((n) => n.id === r.to),
+    ),
+    legend,
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * `protmem diagram` and `protmem review` end to end, spawned as a user runs them: the files
+ * they write, what they print, and their exit codes (review: 0 all pass, 1 a violation or a
+ * vacuous property, 2 bad input).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { machines } from '../../machines/index.ts';
+import type { CheckReport } from '../../src/check/report.ts';
+import { diagramOptions, reviewOptions } from '../../src/cli/commands.ts';
+import { displayFlag } from '../../src/cli/options.ts';
+import { externalUrls } from '../support/externalUrls.ts';
+
+const REVIEW_FIXTURES = 'test/fixtures/review';
+const SOUND = 'test/fixtures/review/tzasc-sound.yaml';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function protmem(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/protmem.mjs', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout: string; stderr: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'protmem-visual-'));
+});
+
+describe.concurrent('protmem diagram', () => {
+  it('is listed in the help with every option of its table', async () => {
+    const general = await protmem('--help');
+    expect(general.stdout).toContain('  diagram [topologies...]');
+    const own = await protmem('diagram', '--help');
+    expect(own.code).toBe(0);
+    expect(own.stdout).toContain('Usage: protmem diagram [topologies...] [options]');
+    for (const [key, spec] of Object.entries(diagramOptions))
+      expect(own.stdout).toContain(displayFlag(key, spec));
+  });
+
+  it('--out writes an SVG and a Mermaid file per machine', async () => {
+    const out = join(dir, 'diagrams');
+    const run = await protmem('diagram', '--out', out);
+    expect(run.code).toBe(0);
+    const expected = machines.flatMap((m) => [`${m.name}.mmd`, `${m.name}.svg`]).sort();
+    expect((await readdir(out)).sort()).toEqual(expected);
+    expect(run.stdout.trimEnd().split('\n').sort()).toEqual(expected.map((name) => join(out, name)));
+    const svg = await readFile(join(out, 'pkvmPageMachine.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('HOST_DONATE_GUEST');
+    const mermaid = await readFile(join(out, 'pkvmPageMachine.mmd'), 'utf8');
+    expect(mermaid.startsWith('stateDiagram-v2\n')).toBe(true);
+  });
+
+  it('draws a topology, and chosen machines, in the formats asked for', async () => {
+    const out = join(dir, 'topology');
+    const run = await protmem(
+      'diagram',
+      'test/fixtures/tzasc-carveout.yaml',
+      '--machine',
+      'tzascRegion',
+      '--format',
+      'dot',
+      '--out',
+      out,
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect((await readdir(out)).sort()).toEqual(['topology-tzasc-carveout.dot', 'tzascRegionMachine.dot']);
+    const dot = await readFile(join(out, 'topology-tzasc-carveout.dot'), 'utf8');
+    expect(dot).toContain('"party:host" -> "region:dram" [label="CPU r/w 4/4"');
+  });
+
+  it('refuses an unknown machine, suggesting the closest', async () => {
+    const run = await protmem('diagram', '--machine', 'pkvmPageMachin', '--out', join(dir, 'none'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `protmem diagram: option --machine: no machine "pkvmPageMachin" (did you mean "pkvmPageMachine"?); see 'protmem diagram --help'\n`,
+    );
+  });
+
+  it('refuses an unknown format', async () => {
+    const run = await protmem('diagram', '--format', 'png');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('option --format expects one of mermaid, dot, svg, got "png"');
+  });
+});
+
+describe.concurrent('protmem review', { timeout: 180_000 }, () => {
+  it('is listed in the help with every option of its table', async () => {
+    const general = await protmem('--help');
+    expect(general.stdout).toContain('  review <paths...>');
+    const own = await protmem('review', '--help');
+    expect(own.code).toBe(0);
+    for (const [key, spec] of Object.entries(reviewOptions))
+      expect(own.stdout).toContain(displayFlag(key, spec));
+  });
+
+  it('reviews a folder: index.html and summary.md written, reports as JSON, exit 1', async () => {
+    const out = join(dir, 'report');
+    const run = await protmem('review', REVIEW_FIXTURES, '--out', out, '--json', '--no-timing');
+    expect(run.code).toBe(1);
+    const reports = JSON.parse(run.stdout) as CheckReport[];
+    expect(reports.map((r) => [r.topology, r.verdict])).toEqual([
+      ['tzasc-decrypt-clear-output', 'violation'],
+      ['tzasc-no-scrub-on-free', 'violation'],
+      ['tzasc-sound', 'pass'],
+    ]);
+    expect(reports[0]!.statistics).not.toHaveProperty('durationMs');
+    expect((await readdir(out)).sort()).toEqual(['index.html', 'summary.md']);
+
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(externalUrls(html)).toEqual([]);
+    expect(html.match(/https?:\/\//g)!.length).toBeGreaterThan(0);
+    expect(html).not.toMatch(/<link\b|<script[^>]*\bsrc=|<img\b/);
+    expect(html.match(/<tr data-topology=/g)).toHaveLength(3);
+
+    const markdown = await readFile(join(out, 'summary.md'), 'utf8');
+    expect(markdown).toContain('| tzasc-sound |');
+    expect(markdown).toContain('### ✖ scrubBeforeReuse violated after 5 steps');
+    expect(markdown).toContain('```mermaid\nsequenceDiagram');
+  });
+
+  it('exits 0 when every property of every topology holds, one line per topology', async () => {
+    const out = join(dir, 'sound');
+    const run = await protmem('review', SOUND, '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `✔ tzasc-sound  pass  (${SOUND})\nwrote ${join(out, 'index.html')} and ${join(out, 'summary.md')}\n`,
+    );
+  });
+
+  it('exits 2 naming the file when a topology does not load', async () => {
+    const run = await protmem('review', join(dir, 'absent.yaml'), '--out', join(dir, 'never'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('absent.yaml:1:1  (document)  cannot read the file');
+    await expect(readdir(join(dir, 'never'))).rejects.toThrow();
+  });
+
+  it('exits 2 for a folder that does not exist', async () => {
+    const run = await protmem('review', join(dir, 'topologies'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `protmem review: no such file or folder: ${join(dir, 'topologies')}; see 'protmem review --help'\n`,
+    );
+  });
+
+  it('exits 2 for a folder with no topology in it', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    const run = await protmem('review', empty);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `protmem review: folder ${empty} holds no topology files (.yaml, .yml, .json); see 'protmem review --help'\n`,
+    );
+  });
+
+  it('exits 2 when two files define the same topology', async () => {
+    const run = await protmem('review', SOUND, SOUND);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('both define topology "tzasc-sound"');
+  });
+
+  it('exits 2 without paths', async () => {
+    const run = await protmem('review');
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "protmem review: missing <paths...>; see 'protmem review --help'\n",
+    });
+  });
+});
