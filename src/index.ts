@@ -14,7 +14,7 @@ import type { StepDef, World, WorldState } from './world/world.ts';
 
 export type { ComponentSnapshot, Invariant, Violation, WorldModel } from '../properties/model.ts';
 export { formatViolation } from '../properties/model.ts';
-export { accessPaths, inAudience } from '../properties/sdp/access.ts';
+export { accessPaths, inAudience, pageLabel } from '../properties/sdp/access.ts';
 export { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../properties/sdp/index.ts';
 export type { SdpModel } from '../properties/sdp/sdpModel.ts';
 export { check } from './check/check.ts';

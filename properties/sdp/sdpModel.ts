@@ -62,7 +62,10 @@ export interface SdpModel extends WorldModel {
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
   readonly streams: readonly SdpStream[];
-  /** Parties every design trusts with plaintext: the hypervisor and the firmware (EL3, SPMC). */
+  /**
+   * Parties every design trusts with plaintext: the hypervisor and the secure world (the TEE,
+   * EL3 and the SPMC, whose firewall configuration the design relies on; reference C).
+   */
   readonly trusted: readonly string[];
   /** FF-A share-state machines. */
   readonly ffaTransactions: readonly number[];

@@ -652,7 +652,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       component: guestComponents[i]!,
     })),
     streams: topology.streams,
-    trusted: ['hyp'],
+    // The reference's trusted computing base: the TEE, EL2 and EL3/SPMC (dmabuf-virtio-sdp C).
+    trusted: ['hyp', 'secure'],
     ffaTransactions: ffaSlots,
     imports,
     sharedObjects,

@@ -72,7 +72,7 @@ describe('protmem check', () => {
     expect(loaded.file).toBe(FIXTURE);
     expect(options).toEqual({
       mode: 'exhaustive',
-      runs: 500,
+      runs: 10_000,
       maxDepth: 8,
       maxStates: 200_000,
       seed: 0,

@@ -33,30 +33,31 @@ describe('renderReviewHtml', async () => {
       '<td data-topology="carveout-sound" data-property="pageHasSingleOwner" data-status="notChecked"',
     );
     expect(html).toMatch(
-      /<td data-topology="pkvm-guest-decrypt" data-property="protectedBufferIntegrity" data-status="violated"><button type="button" data-open="cell-0-\d+"[^>]*>✖ 1<\/button><\/td>/,
+      /<td data-topology="pkvm-guest-decrypt" data-property="plaintextNeverReachesUntrusted" data-status="violated"><button type="button" data-open="cell-0-\d+"[^>]*>✖ 2<\/button><\/td>/,
     );
   });
 
   it('holds a panel template per checked cell; a violated one has the stepper and page tables', () => {
-    const open = html.match(/data-open="(cell-0-\d+)"[^>]*>✖ 1</)![1]!;
+    const open = html.match(/data-open="(cell-0-\d+)"[^>]*>✖ 2</)![1]!;
     const start = html.indexOf(`<template id="${open}">`);
     const template = html.slice(start, html.indexOf('</template>', start));
     for (const hook of ['id="stepper-prev"', 'id="stepper-next"', 'id="stepper-step" data-step="0"']) {
       expect(template).toContain(hook);
     }
-    expect(template).toContain('<div class="stepper" data-last-step="1">');
+    expect(template).toContain('<div class="stepper" data-last-step="2">');
     expect(template).toContain(
-      '<li data-step="1" class="violating"><span class="mark">✖</span> host force-reclaims',
+      '<li data-step="2" class="violating"><span class="mark">✖</span> decrypt decrypts movie from ciphertext into clear',
     );
     expect(template.match(/<div class="step-pages[^"]*" data-step="\d"/g)).toEqual([
       '<div class="step-pages" data-step="0"',
-      '<div class="step-pages violating" data-step="1"',
+      '<div class="step-pages" data-step="1"',
+      '<div class="step-pages violating" data-step="2"',
     ]);
     expect(template).toContain('<th scope="col">decrypt view</th>');
     expect(template).toContain('<th scope="col">Writers</th>');
-    expect(template).toContain('<td class="view changed">POISON</td>');
+    expect(template).toContain('<td class="content plaintext changed">plaintext of movie</td>');
     expect(template).toContain('<svg class="sequence"');
-    expect(template).toContain('<g class="seq-step seq-violating" data-step="1">');
+    expect(template).toContain('<g class="seq-step seq-violating" data-step="2">');
     expect(template).toContain('Mermaid source of the sequence diagram');
     expect(html.match(/<template id="cell-/g)).toHaveLength(17 + 2);
   });
