@@ -101,9 +101,9 @@ describe('protmem check', () => {
       '--seed',
       '5',
       '--property',
-      'a',
+      'scrubBeforeReuse',
       '--property',
-      'b',
+      'pageConservation',
       '--replay',
       encodeReplayToken(payload),
     );
@@ -113,7 +113,7 @@ describe('protmem check', () => {
       maxDepth: 4,
       maxStates: 77,
       seed: 5,
-      properties: ['a', 'b'],
+      properties: ['scrubBeforeReuse', 'pageConservation'],
       replay: payload,
     });
   });
