@@ -822,7 +822,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         call: 'DMA_HEAP_IOCTL_ALLOC',
         actor: buffer.allocatedBy,
         args: { buffer: buffer.name },
-        text: `${buffer.allocatedBy} allocates buffer ${buffer.name} from heap ${heap!.name}`,
+        text: `${buffer.allocatedBy} allocates buffer ${buffer.name} from heap ${heap!.name}${dynamic ? ' (the first allocation lends the pool to the secure world over FF-A)' : ''}`,
         touches: () => [
           dmaBuf,
           ...(pool !== undefined ? [pool] : []),
