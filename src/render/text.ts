@@ -51,8 +51,36 @@ function traceLines(steps: readonly TraceStep[]): string[] {
   });
 }
 
+/** What usually closes a violation of this kind, read from the first violation's words. */
+function domainHint(property: PropertyResult): string | undefined {
+  const actual = property.counterexample?.violations[0]?.actual ?? '';
+  switch (property.name) {
+    case 'plaintextNeverReachesUntrusted':
+      if (/host stage-2 \(SHARED_OWNED\)/.test(actual)) {
+        return 'the host kept its stage-2 mapping of a page it shared or lent (a LEND treated as a share: reference pkvm-ffa §4.2)';
+      }
+      if (/host stage-2 \(SHARED_BORROWED\)/.test(actual)) {
+        return 'a protected VM shared the page with the host (MEM_SHARE, swiotlb): sharing is the host-readable path out of a pVM (pkvm-ffa §6.3)';
+      }
+      if (/ via DMA /.test(actual)) {
+        return 'a DMA master reaches the page: an IOMMU domain, a firewall rule for its NSAID, or the secure PAS keeps it out (pkvm-ffa §3)';
+      }
+      return "remove the reader's path, or add it to the stream's audience if the design really trusts it";
+    case 'scrubBeforeReuse':
+      return 'zero pages before they are free again (heap zeroing, FF-A CLEAR, hyp_poison_page), or quarantine them when a reclaim fails';
+    case 'protectedBufferNotExposed':
+      return 'exporters of protected buffers refuse CPU mappings, and imports refuse protected buffers (dmabuf-virtio-sdp A4, D.10)';
+    case 'sharedObjectTableAuthority':
+      return 'give each UUID an allow-list checked on lookup, remove only by the owner, clean up when a back-end dies (dmabuf-virtio-sdp B2)';
+    default:
+      return undefined;
+  }
+}
+
 function hints(report: CheckReport, property: PropertyResult): string[] {
   const found: string[] = [];
+  const hint = domainHint(property);
+  if (hint !== undefined) found.push(hint);
   if (report.mode === 'random') {
     found.push('found by random walks; --mode exhaustive finds a shortest trace');
   }
@@ -105,9 +133,18 @@ export function renderReport(report: CheckReport, options: TextRenderOptions = {
   for (const property of report.properties) {
     if (property.status === 'violated') blocks.push(violatedBlock(report, property));
   }
-  const vacuous = report.properties
-    .filter((property) => property.status === 'vacuous')
-    .map((property) => `! ${property.name} vacuous: ${property.reason ?? 'there was nothing to check'}`);
+  // Properties vacuous for the same reason are listed once, under that reason.
+  const byReason = new Map<string, string[]>();
+  for (const property of report.properties.filter((p) => p.status === 'vacuous')) {
+    const reason = property.reason ?? 'there was nothing to check';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), property.name]);
+  }
+  const vacuous = [...byReason].map(([reason, names]) =>
+    names.length === 1
+      ? `! ${names[0]} vacuous: ${reason}`
+      : `! ${names.length} properties vacuous: ${reason}
+    ${names.join(', ')}`,
+  );
   if (vacuous.length > 0) blocks.push(vacuous);
   const holding = report.properties
     .filter((property) => property.status === 'holds')

@@ -61,14 +61,14 @@ import {
   virtioGpuImportRefusesProtectedMachine,
 } from '../../machines/virtioGpuImportMachine.ts';
 import type { ComponentSnapshot } from '../../properties/model.ts';
-import { accessPaths, CPU_NSAID, cpuDomainOf, inSecurePas } from '../../properties/sdp/access.ts';
+import { accessPaths, inSecurePas } from '../../properties/sdp/access.ts';
 import type { SdpBuffer, SdpDevice, SdpModel, SdpPage } from '../../properties/sdp/sdpModel.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
 import { FLAW_SWITCHES, withFlaws } from './flawSwitches.ts';
 import { type Layout, resolveLayout } from './layout.ts';
 import { addPkvmFamily } from './pkvmFamily.ts';
-import type { Delivery, StepDef, World, WorldState } from './world.ts';
+import type { Delivery, World, WorldState } from './world.ts';
 
 export type StepRole = 'pipeline' | 'adversary' | 'environment';
 
@@ -731,6 +731,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     !topology.streams.find((s) => s.name === stream)!.audience.includes(party);
   // The VMM is a host process: whatever it could map, the host kernel already can. It joins
   // the holders only through the virtio paths (table lookups, imports), not fd passing.
+  /** The VM a party's CPU runs in: a guest's own, or the host's (host, VMM, back-ends). */
+  const domainOf = (party: string) => (guests.some((g) => g.name === party) ? party : 'host');
   const partiesThatCanHold = [
     ...new Set(['host', ...guests.map((vm) => vm.name), ...topology.virtio.backends.map((b) => b.name)]),
   ];
@@ -858,8 +860,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       for (const from of partiesThatCanHold) {
         for (const to of partiesThatCanHold) {
           if (from === to || !(HOST_PARTIES.has(from) || from === buffer.allocatedBy)) continue;
-          if (cpuDomainOf(planningModelStub(guests), from) !== cpuDomainOf(planningModelStub(guests), to))
-            continue;
+          if (domainOf(from) !== domainOf(to)) continue;
           addStep(untrusted(to) ? 'adversary' : 'pipeline', {
             call: 'DMA_BUF_SHARE_FD',
             actor: from,
@@ -1709,7 +1710,6 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     kernel: pkvm?.kernel ?? 'upstream',
   });
   planningModel = model();
-  const sdp = planningModel;
 
   // Boot: VMs get their memory, firmware programs its regions, the secure world comes up.
   const boot: Delivery[] = [];
@@ -1742,7 +1742,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     const frame = part<MediaDeviceContext>(state, displayDevice.machine).context.lastFrame;
     return frame !== null && frame.plaintext.includes(stream);
   };
-  void sdp;
+
   return { world, model: planningModel, layout, displayed };
 }
 
@@ -1751,14 +1751,3 @@ function describeNsaids(tzasc: { nsRead: readonly string[]; nsWrite: readonly st
   const write = tzasc.nsWrite.length ? `write by ${tzasc.nsWrite.join(', ')}` : 'no non-secure write';
   return `${read}; ${write}`;
 }
-
-/** Just enough of a model for `cpuDomainOf` before the world exists. */
-function planningModelStub(guests: readonly { name: string }[]): SdpModel {
-  return {
-    guests: guests.map((g) => ({ name: g.name, protected: false, component: -1 })),
-  } as unknown as SdpModel;
-}
-
-export type { StepDef };
-
-void CPU_NSAID;
