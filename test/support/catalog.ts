@@ -36,3 +36,28 @@ export async function expectManifestVerdicts(
   expect(compareWithManifest(report, entry!), `${file} (${mode})`).toEqual([]);
   return report;
 }
+
+/**
+ * Random mode on one catalog topology reaches the manifest's verdicts, and breadth-first search
+ * finds, for each property random mode violated, a counterexample no longer than fast-check's
+ * minimized one.
+ */
+export async function expectRandomAgreesWithExhaustive(manifest: Manifest, file: string): Promise<void> {
+  const random = await expectManifestVerdicts(manifest, file, 'random');
+  const violated = random.properties.filter((p) => p.counterexample).map((p) => p.name);
+  if (violated.length === 0) return;
+  const entry = manifest.topologies[file]!;
+  const shortest = check(await loadTopologyFile(join(CATALOG, file)), {
+    mode: 'exhaustive',
+    maxDepth: entry.maxDepth,
+    maxStates: entry.maxStates ?? 300_000,
+    runs: 1,
+    seed: 0,
+    properties: violated,
+  });
+  for (const property of random.properties.filter((p) => p.counterexample)) {
+    const bfs = shortest.properties.find((p) => p.name === property.name)?.counterexample;
+    expect(bfs, property.name).toBeDefined();
+    expect(bfs!.steps.length, property.name).toBeLessThanOrEqual(property.counterexample!.steps.length);
+  }
+}
