@@ -66,7 +66,7 @@ describe('parseTopology on a valid topology', () => {
       secureMaster: false,
       secureInImpliesSecureOut: true,
     });
-    expect(loaded.topology.check).toEqual({ mode: 'exhaustive', maxDepth: 8, maxStates: 200_000, runs: 500 });
+    expect(loaded.topology.check).toEqual({ mode: 'exhaustive', maxDepth: 8, maxStates: 200_000, runs: 10_000 });
   });
 
   it('reads the same topology written as JSON, and a .yml file', () => {
