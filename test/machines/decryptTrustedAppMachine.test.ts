@@ -15,14 +15,14 @@ import {
   type InvokeDecryptEvent,
   type InvokeDumpEvent,
 } from '../../machines/decryptTrustedAppMachine.ts';
-import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 type Driver = ReturnType<typeof driverFor>;
 function driverFor(machine = decryptTrustedAppMachine) {
   return machineDriver<DecryptTrustedAppContext, DecryptTrustedAppEvent, DecryptTrustedAppEmitted>(
     machine,
     decryptTrustedAppRefusals,
-    {},
+    { input: {} },
   );
 }
 
@@ -87,7 +87,7 @@ describe('session lifecycle', () => {
 
 describe('INVOKE_DECRYPT', () => {
   it('decrypts a secure stream into secure memory on an L1 device and says so', () => {
-    const result = ta.run(ready(ta), decrypt());
+    const result = ta.acceptEmitting(ready(ta), decrypt());
     expect(result.snap.value).toBe('open.keyLoaded');
     expect(result.emitted).toEqual([
       {
@@ -112,7 +112,7 @@ describe('INVOKE_DECRYPT', () => {
   });
 
   it('decrypts a key without the secure-data-path bit into a clear (non-secure) buffer', () => {
-    const result = ta.run(ready(ta, false), decrypt({ isSecure: false, outputSecure: false }));
+    const result = ta.acceptEmitting(ready(ta, false), decrypt({ isSecure: false, outputSecure: false }));
     expect(result.emitted).toMatchObject([{ bufferType: 'clear', keyRequiresSecureDataPath: false }]);
   });
 
@@ -135,7 +135,7 @@ describe('flaw: acceptsClearOutputBuffer', () => {
   it('writes plaintext of a secure stream into a non-secure buffer the sound TA refuses', () => {
     const handedNonSecure = decrypt({ outputSecure: false });
     expect(ta.code(ready(ta), handedNonSecure)).toBe('TEE_ERROR_ACCESS_DENIED');
-    expect(flawed.run(ready(flawed), handedNonSecure).emitted).toMatchObject([
+    expect(flawed.acceptEmitting(ready(flawed), handedNonSecure).emitted).toMatchObject([
       { type: 'PLAINTEXT_WRITTEN', output: 'frame', keyRequiresSecureDataPath: true },
     ]);
     const clearCall = decrypt({ isSecure: false, outputSecure: false });
@@ -161,7 +161,7 @@ describe('variant: sdp_basic DUMP (secure → non-secure copy)', () => {
 
   it('copies a secure buffer into a non-secure one, needing only a session', () => {
     const session = withDump.accept(withDump.start(), open);
-    expect(withDump.run(session, dump()).emitted).toEqual([
+    expect(withDump.acceptEmitting(session, dump()).emitted).toEqual([
       {
         type: 'BUFFER_COPIED',
         from: 'frame',
@@ -201,8 +201,8 @@ describe('compiled and interpreted drivers agree', () => {
       close,
       open,
     ];
-    expect(expectDriversAgree(decryptTrustedAppMachine, {}, script)).toBe(7);
+    expect(expectDriversAgree(decryptTrustedAppMachine, {}, script).accepted).toBe(7);
     const variant = decryptTrustedAppMachine.provide(decryptTrustedAppVariants.sdpBasicDump.provide);
-    expect(expectDriversAgree(variant, {}, script)).toBe(8);
+    expect(expectDriversAgree(variant, {}, script).accepted).toBe(8);
   });
 });

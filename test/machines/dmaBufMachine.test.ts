@@ -13,11 +13,12 @@ import {
   mtkRfcDmaBufRefusals,
 } from '../../machines/dmaBufMachine.ts';
 import type { DmaBufContext, DmaBufInput, DmaDirection, Party } from '../../machines/dmaBufState.ts';
-import { expectDriversAgree, heapDriver } from '../support/heapDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const driver = (machine = dmaBufMachine, refusals = dmaBufRefusals) =>
-  heapDriver<DmaBufContext, DmaBufEvent, DmaBufEmitted, DmaBufInput>(machine, refusals, {
-    heapKind: 'system',
+  machineDriver<DmaBufContext, DmaBufEvent, DmaBufEmitted, DmaBufInput>(machine, refusals, {
+    input: { heapKind: 'system' },
+    merge: true,
   });
 
 const buf = driver();
@@ -68,7 +69,7 @@ const allocated = (input: Partial<DmaBufInput> = {}, d = buf) => d.accept(d.star
 
 describe('allocation (DMA_HEAP_IOCTL_ALLOC)', () => {
   it('zeroes system-heap pages at allocation (__GFP_ZERO) and hands the fd to the caller', () => {
-    const { snap, emitted } = buf.take(buf.start(), ev.alloc('decrypt', [2, 1]));
+    const { snap, emitted } = buf.acceptEmitting(buf.start(), ev.alloc('decrypt', [2, 1]));
     expect(snap.value).toBe('exported');
     expect(snap.context.pages).toEqual([1, 2]);
     expect(snap.context.fdHolders).toEqual(['decrypt']);
@@ -79,11 +80,11 @@ describe('allocation (DMA_HEAP_IOCTL_ALLOC)', () => {
   });
 
   it('zeroes CMA pages in cma_heap_allocate() and MTK pages through SECMEM_ZALLOC', () => {
-    expect(buf.take(buf.start({ heapKind: 'cma' }), ev.alloc()).emitted[0]).toMatchObject({
+    expect(buf.acceptEmitting(buf.start({ heapKind: 'cma' }), ev.alloc()).emitted[0]).toMatchObject({
       type: 'PAGES_ZEROED',
       by: 'cma_heap_allocate',
     });
-    expect(buf.take(buf.start(mtkDynamic), ev.alloc()).emitted[0]).toMatchObject({
+    expect(buf.acceptEmitting(buf.start(mtkDynamic), ev.alloc()).emitted[0]).toMatchObject({
       type: 'PAGES_ZEROED',
       by: 'MTK_TZCMD_SECMEM_ZALLOC',
     });
@@ -91,7 +92,7 @@ describe('allocation (DMA_HEAP_IOCTL_ALLOC)', () => {
 
   it('does not zero tee_heap pages at allocation', () => {
     for (const input of [teeStatic, teeDynamic]) {
-      expect(buf.take(buf.start(input), ev.alloc()).emitted).toEqual([
+      expect(buf.acceptEmitting(buf.start(input), ev.alloc()).emitted).toEqual([
         { type: 'FD_HANDED', to: 'decrypt', from: null, via: 'DMA_HEAP_IOCTL_ALLOC' },
       ]);
     }
@@ -132,7 +133,7 @@ describe('CPU access by exporter', () => {
     const rfc = driver(dmaBufMachine, mtkRfcDmaBufRefusals);
     rfc.expectRefused(allocated(mtkDynamic, rfc), [[ev.mmap('decrypt'), 'EPERM']]);
 
-    const { snap, emitted } = buf.take(allocated(), ev.mmap('decrypt'));
+    const { snap, emitted } = buf.acceptEmitting(allocated(), ev.mmap('decrypt'));
     expect(snap.context.mmaps).toEqual(['decrypt']);
     expect(emitted).toEqual([
       { type: 'CPU_MAPPING_CREATED', party: 'decrypt', kind: 'mmap', pages: [1, 2], protected: false },
@@ -153,7 +154,7 @@ describe('CPU access by exporter', () => {
       buf.expectRefused(allocated(input), [[ev.vmap('decrypt'), 'EINVAL']]);
     }
     for (const heapKind of ['system', 'cma'] as const) {
-      const { emitted } = buf.take(allocated({ heapKind }), ev.vmap('decrypt'));
+      const { emitted } = buf.acceptEmitting(allocated({ heapKind }), ev.vmap('decrypt'));
       expect(emitted).toEqual([
         { type: 'CPU_MAPPING_CREATED', party: 'decrypt', kind: 'vmap', pages: [1, 2], protected: false },
       ]);
@@ -196,7 +197,7 @@ describe('CPU access by exporter', () => {
       [ev.mmap('vmm'), 'EINVAL'],
     ]);
     buf.expectRefused(mapped, [[ev.mmap('decrypt'), 'NOT_ISSUED']]);
-    const { snap, emitted } = buf.take(mapped, ev.munmap('decrypt'));
+    const { snap, emitted } = buf.acceptEmitting(mapped, ev.munmap('decrypt'));
     expect(snap.context.mmaps).toEqual([]);
     expect(emitted).toEqual([{ type: 'CPU_MAPPING_REMOVED', party: 'decrypt', kind: 'mmap', pages: [1, 2] }]);
     buf.expectRefused(snap, [[ev.munmap('decrypt'), 'NO_EFFECT']]);
@@ -211,7 +212,7 @@ describe('CPU access by exporter', () => {
       [ev.vmap('vmm'), 'EINVAL'],
       [ev.vunmap('vmm'), 'KERNEL_BUG'],
     ]);
-    const { snap, emitted } = buf.take(vmapped, ev.vunmap('display'));
+    const { snap, emitted } = buf.acceptEmitting(vmapped, ev.vunmap('display'));
     expect(snap.context.vmaps).toEqual([]);
     expect(emitted).toEqual([{ type: 'CPU_MAPPING_REMOVED', party: 'display', kind: 'vmap', pages: [1, 2] }]);
   });
@@ -221,7 +222,7 @@ describe('device attachments', () => {
   it('attaches, maps, unmaps and detaches any device (no exporter checks the device)', () => {
     const attached = buf.accept(allocated(teeStatic), ev.attach('decrypt', 'vpu'));
     expect(attached.context.attachments).toEqual([{ device: 'vpu', party: 'decrypt', direction: null }]);
-    const mapped = buf.take(attached, ev.map('vpu', 'DMA_FROM_DEVICE'));
+    const mapped = buf.acceptEmitting(attached, ev.map('vpu', 'DMA_FROM_DEVICE'));
     expect(mapped.emitted).toEqual([
       {
         type: 'DMA_MAPPING_CREATED',
@@ -232,7 +233,7 @@ describe('device attachments', () => {
       },
     ]);
     expect(mapped.snap.context.attachments[0]?.direction).toBe('DMA_FROM_DEVICE');
-    const unmapped = buf.take(mapped.snap, ev.unmap('vpu'));
+    const unmapped = buf.acceptEmitting(mapped.snap, ev.unmap('vpu'));
     expect(unmapped.emitted).toEqual([{ type: 'DMA_MAPPING_REMOVED', device: 'vpu', pages: [1, 2] }]);
     expect(buf.accept(unmapped.snap, ev.detach('vpu')).context.attachments).toEqual([]);
   });
@@ -259,7 +260,7 @@ describe('device attachments', () => {
 
 describe('fd holders and release', () => {
   it('hands the fd to another party and releases only after the last fd holder closes', () => {
-    const { snap: shared, emitted } = buf.take(allocated(teeStatic), ev.share('decrypt', 'vmm'));
+    const { snap: shared, emitted } = buf.acceptEmitting(allocated(teeStatic), ev.share('decrypt', 'vmm'));
     expect(emitted).toEqual([{ type: 'FD_HANDED', to: 'vmm', from: 'decrypt', via: 'DMA_BUF_SHARE_FD' }]);
     expect(shared.context.fdHolders).toEqual(['decrypt', 'vmm']);
     const oneLeft = buf.accept(shared, ev.close('decrypt'));
@@ -269,7 +270,7 @@ describe('fd holders and release', () => {
   });
 
   it('keeps the file alive while an importer is attached or a VMA maps it', () => {
-    let snap = buf.run(allocated(), [
+    let snap = buf.acceptAll(allocated(), [
       ev.attach('decrypt', 'display'),
       ev.mmap('decrypt'),
       ev.close('decrypt'),
@@ -282,7 +283,7 @@ describe('fd holders and release', () => {
   });
 
   it('refuses release while a kernel vmap is left: BUG_ON(vmapping_counter)', () => {
-    const snap = buf.run(allocated(), [ev.vmap('decrypt'), ev.close('decrypt')]);
+    const snap = buf.acceptAll(allocated(), [ev.vmap('decrypt'), ev.close('decrypt')]);
     buf.expectRefused(snap, [[ev.release, 'KERNEL_BUG']]);
   });
 
@@ -297,7 +298,7 @@ describe('fd holders and release', () => {
 
 describe('free path', () => {
   const releasedFrom = (input: Partial<DmaBufInput>, d = buf) =>
-    d.take(d.accept(allocated(input, d), ev.close('decrypt')), ev.release);
+    d.acceptEmitting(d.accept(allocated(input, d), ev.close('decrypt')), ev.release);
 
   it('emits the zeroing on free under the zero policy and not under none', () => {
     const zero = releasedFrom({ ...teeStatic, scrubOnFree: 'zero' });
@@ -376,7 +377,7 @@ describe('free path', () => {
     const released = releasedFrom(mtkDynamic);
     expect(released.snap.value).toBe('reclaiming');
     expect(released.emitted).toEqual([{ type: 'UNRESTRICT_BUF_REQUESTED', pages: [1, 2] }]);
-    const done = buf.take(released.snap, ev.unrestrict(true));
+    const done = buf.acceptEmitting(released.snap, ev.unrestrict(true));
     expect(done.snap.value).toBe('free');
     expect(done.emitted).toEqual([
       {
@@ -387,7 +388,7 @@ describe('free path', () => {
         afterFailedReclaim: false,
       },
     ]);
-    const carveout = buf.take(releasedFrom(mtkStatic).snap, ev.unrestrict(true));
+    const carveout = buf.acceptEmitting(releasedFrom(mtkStatic).snap, ev.unrestrict(true));
     expect(carveout.emitted[0]).toMatchObject({ type: 'PAGES_RETURNED', to: 'protectedPool' });
     expect(releasedFrom({ ...mtkDynamic, scrubOnFree: 'zero' }).emitted).toEqual([
       { type: 'PAGES_ZEROED', pages: [1, 2], when: 'free', by: 'scrubOnFree' },
@@ -397,7 +398,7 @@ describe('free path', () => {
 
   it('quarantines after a failed reclaim under the quarantine policy and returns the pages upstream', () => {
     const quarantine = releasedFrom({ ...mtkDynamic, reclaimFailurePolicy: 'quarantine' });
-    const kept = buf.take(quarantine.snap, ev.unrestrict(false));
+    const kept = buf.acceptEmitting(quarantine.snap, ev.unrestrict(false));
     expect(kept.snap.value).toBe('quarantined');
     expect(kept.snap.context.pages).toEqual([1, 2]);
     expect(kept.emitted).toEqual([
@@ -406,7 +407,7 @@ describe('free path', () => {
     buf.expectRefused(kept.snap, [[ev.alloc('display', [9]), 'NOT_ISSUED']]);
 
     const upstream = releasedFrom({ ...mtkDynamic, reclaimFailurePolicy: 'upstream' });
-    const freed = buf.take(upstream.snap, ev.unrestrict(false));
+    const freed = buf.acceptEmitting(upstream.snap, ev.unrestrict(false));
     expect(freed.snap.value).toBe('free');
     expect(freed.emitted).toEqual([
       {
@@ -433,7 +434,7 @@ describe('flaws', () => {
     const flawed = driver(dmaBufMachine.provide(dmaBufFlaws.cpuMmapAllowedOnProtected.provide));
     for (const input of [teeStatic, teeDynamic, mtkDynamic]) {
       expect(buf.call(allocated(input), ev.mmap('decrypt')).ok).toBe(false);
-      const { emitted } = flawed.take(allocated(input, flawed), ev.mmap('decrypt'));
+      const { emitted } = flawed.acceptEmitting(allocated(input, flawed), ev.mmap('decrypt'));
       expect(emitted).toEqual([
         { type: 'CPU_MAPPING_CREATED', party: 'decrypt', kind: 'mmap', pages: [1, 2], protected: true },
       ]);
@@ -443,7 +444,8 @@ describe('flaws', () => {
   it('noScrubOnFree: the flawed free path returns the pages without the zeroing the policy requires', () => {
     const flawed = driver(dmaBufMachine.provide(dmaBufFlaws.noScrubOnFree.provide));
     const input = { ...teeStatic, scrubOnFree: 'zero' as const };
-    const release = (d: typeof buf) => d.take(d.accept(allocated(input, d), ev.close('decrypt')), ev.release);
+    const release = (d: typeof buf) =>
+      d.acceptEmitting(d.accept(allocated(input, d), ev.close('decrypt')), ev.release);
     expect(release(buf).emitted.map((e) => e.type)).toEqual(['PAGES_ZEROED', 'PAGES_RETURNED']);
     expect(release(flawed).emitted.map((e) => e.type)).toEqual(['PAGES_RETURNED']);
   });
@@ -452,7 +454,7 @@ describe('flaws', () => {
     const flawed = driver(dmaBufMachine.provide(dmaBufFlaws.reclaimFailureIgnored.provide));
     const input = { ...mtkDynamic, reclaimFailurePolicy: 'quarantine' as const };
     const failed = (d: typeof buf) =>
-      d.accept(d.run(allocated(input, d), [ev.close('decrypt'), ev.release]), ev.unrestrict(false));
+      d.accept(d.acceptAll(allocated(input, d), [ev.close('decrypt'), ev.release]), ev.unrestrict(false));
     buf.expectRefused(failed(buf), [[ev.alloc('display', [9]), 'NOT_ISSUED']]);
     expect(flawed.accept(failed(flawed), ev.alloc('display', [9])).value).toBe('exported');
   });
@@ -499,7 +501,7 @@ describe('compiled and interpreted drivers agree', () => {
       [{ ...mtkDynamic, reclaimFailurePolicy: 'upstream' }, 'exported'],
     ];
     for (const [input, last] of cases) {
-      const trace = expectDriversAgree(dmaBufMachine, input, life);
+      const trace = expectDriversAgree(dmaBufMachine, input, life).steps;
       expect(trace.at(-1)?.value).toBe(last);
       expect(trace.filter((t) => t.accepted).length).toBeGreaterThan(8);
     }

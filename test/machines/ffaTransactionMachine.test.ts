@@ -28,7 +28,7 @@ import {
   sp,
   transaction,
 } from '../support/ffaSpmcHarness.ts';
-import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const t = transaction;
 const start = t.start();
@@ -41,7 +41,7 @@ function types(emitted: readonly FfaTransactionEmitted[]): string[] {
 
 describe('lifecycle: free → sent → retrieved → sent → free', () => {
   it('LEND: sender Owner-NA, borrower !Owner-EA, back to Owner-EA on reclaim', () => {
-    const sent = t.run(start, sendEvent('FFA_MEM_LEND', { pages: [3, 4] }));
+    const sent = t.acceptEmitting(start, sendEvent('FFA_MEM_LEND', { pages: [3, 4] }));
     expect(sent.snap.value).toBe('live.sent');
     expect(sent.emitted).toEqual([
       {
@@ -56,18 +56,18 @@ describe('lifecycle: free → sent → retrieved → sent → free', () => {
         memoryProtected: false,
       },
     ]);
-    const retrieved = t.run(sent.snap, retrieveEvent('sp1'));
+    const retrieved = t.acceptEmitting(sent.snap, retrieveEvent('sp1'));
     expect(retrieved.snap.value).toBe('live.retrieved');
     expect(retrieved.snap.context.retrievedFragmentCount).toEqual([1]);
     expect(retrieved.emitted).toMatchObject([
       { type: 'FFA_MEM_RETRIEVED', receiver: 'sp1', pages: [3, 4], receiverAccess: '!Owner-EA' },
     ]);
-    const relinquished = t.run(retrieved.snap, relinquishEvent('sp1'));
+    const relinquished = t.acceptEmitting(retrieved.snap, relinquishEvent('sp1'));
     expect(relinquished.snap.value).toBe('live.sent');
     expect(relinquished.emitted).toEqual([
       { type: 'FFA_MEM_RELINQUISHED', handle: 0, receiver: 'sp1', pages: [3, 4] },
     ]);
-    const reclaimed = t.run(relinquished.snap, reclaimEvent());
+    const reclaimed = t.acceptEmitting(relinquished.snap, reclaimEvent());
     expect(reclaimed.snap.value).toBe('free');
     expect(reclaimed.snap.context.shareFunc).toBeNull();
     expect(reclaimed.emitted).toEqual([
@@ -84,16 +84,16 @@ describe('lifecycle: free → sent → retrieved → sent → free', () => {
   });
 
   it('SHARE: sender Owner-SA, borrower !Owner-SA', () => {
-    const sent = t.run(start, sendEvent('FFA_MEM_SHARE'));
+    const sent = t.acceptEmitting(start, sendEvent('FFA_MEM_SHARE'));
     expect(sent.emitted[0]).toMatchObject({ senderAccess: 'Owner-SA' });
-    const retrieved = t.run(sent.snap, retrieveEvent('sp1'));
+    const retrieved = t.acceptEmitting(sent.snap, retrieveEvent('sp1'));
     expect(retrieved.emitted[0]).toMatchObject({ receiverAccess: '!Owner-SA' });
   });
 
   it('DONATE: sender !Owner-NA, the retrieve frees the share state and the borrower owns the pages', () => {
-    const sent = t.run(start, sendEvent('FFA_MEM_DONATE'));
+    const sent = t.acceptEmitting(start, sendEvent('FFA_MEM_DONATE'));
     expect(sent.emitted[0]).toMatchObject({ senderAccess: '!Owner-NA' });
-    const retrieved = t.run(sent.snap, retrieveEvent('sp1', { access: 'NOT_SPECIFIED' }));
+    const retrieved = t.acceptEmitting(sent.snap, retrieveEvent('sp1', { access: 'NOT_SPECIFIED' }));
     expect(retrieved.snap.value).toBe('free');
     expect(retrieved.emitted).toMatchObject([
       { type: 'FFA_MEM_RETRIEVED', call: 'FFA_MEM_DONATE', receiverAccess: 'Owner-EA' },
@@ -199,10 +199,10 @@ describe('fragmented send (FFA_MEM_FRAG_TX)', () => {
 
   it('stays sending until the last fragment, then completes', () => {
     expect(sending.value).toBe('sending');
-    const second = t.run(sending, fragment());
+    const second = t.acceptEmitting(sending, fragment());
     expect(second.snap.value).toBe('sending');
     expect(second.emitted).toEqual([]);
-    const last = t.run(second.snap, fragment());
+    const last = t.acceptEmitting(second.snap, fragment());
     expect(last.snap.value).toBe('live.sent');
     expect(types(last.emitted)).toEqual(['FFA_MEM_SENT']);
   });
@@ -219,7 +219,7 @@ describe('fragmented send (FFA_MEM_FRAG_TX)', () => {
 
   it('frees the share state when the last fragment fails a completion check', () => {
     const second = t.accept(sending, fragment());
-    const aborted = t.run(second, fragment({ senderExclusiveOwner: false }));
+    const aborted = t.acceptEmitting(second, fragment({ senderExclusiveOwner: false }));
     expect(aborted.snap.value).toBe('free');
     expect(aborted.emitted).toEqual([
       { type: 'FFA_MEM_SEND_ABORTED', handle: 0, sender: 'host', pages: [0, 1], code: 'FFA_RET_DENIED' },
@@ -330,13 +330,16 @@ describe('CLEAR (0x1) and CLEAR_RELINQUISH (0x4)', () => {
 
   it('lend_clear: LEND/DONATE with CLEAR zero the pages at send, after the sender mapping changes', () => {
     for (const call of ['FFA_MEM_LEND', 'FFA_MEM_DONATE'] as const) {
-      const sent = t.run(start, sendEvent(call, { flags: FFA_MEMORY_REGION_FLAG_CLEAR, pages: [7] }));
+      const sent = t.acceptEmitting(
+        start,
+        sendEvent(call, { flags: FFA_MEMORY_REGION_FLAG_CLEAR, pages: [7] }),
+      );
       expect(sent.emitted).toEqual([
         expect.objectContaining({ type: 'FFA_MEM_SENT' }),
         { type: 'MEMORY_CLEARED', handle: 0, pages: [7], at: 'send', by: 'ffa_clear_memory_constituents' },
       ]);
       // Reclaim without any retrieve: nothing more is zeroed.
-      expect(cleared(t.run(sent.snap, reclaimEvent()).emitted)).toEqual([]);
+      expect(cleared(t.acceptEmitting(sent.snap, reclaimEvent()).emitted)).toEqual([]);
     }
   });
 
@@ -349,16 +352,19 @@ describe('CLEAR (0x1) and CLEAR_RELINQUISH (0x4)', () => {
   it('retrieve with CLEAR is allowed when the sender set CLEAR, and zeroes nothing itself', () => {
     const sent = t.accept(start, sendEvent('FFA_MEM_LEND', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
     expect(
-      cleared(t.run(sent, retrieveEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR })).emitted),
+      cleared(t.acceptEmitting(sent, retrieveEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR })).emitted),
     ).toEqual([]);
   });
 
   it('relinquish with CLEAR zeroes only when the caller is the last holder', () => {
     const two = t.accept(start, sendEvent('FFA_MEM_LEND', { receivers: ['sp1', 'sp2'] }));
     const both = t.accept(t.accept(two, retrieveEvent('sp1')), retrieveEvent('sp2'));
-    const first = t.run(both, relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
+    const first = t.acceptEmitting(both, relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
     expect(cleared(first.emitted)).toEqual([]);
-    const last = t.run(first.snap, relinquishEvent('sp2', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
+    const last = t.acceptEmitting(
+      first.snap,
+      relinquishEvent('sp2', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }),
+    );
     expect(cleared(last.emitted)).toEqual(['relinquish']);
     expect(last.snap.value).toBe('live.sent');
   });
@@ -378,26 +384,30 @@ describe('CLEAR (0x1) and CLEAR_RELINQUISH (0x4)', () => {
   it('share_relinquish_clear: a non-last SHARE borrower’s CLEAR is accepted and clears nothing', () => {
     const two = t.accept(start, sendEvent('FFA_MEM_SHARE', { receivers: ['sp1', 'sp2'] }));
     const both = t.accept(t.accept(two, retrieveEvent('sp1')), retrieveEvent('sp2'));
-    const first = t.run(both, relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
+    const first = t.acceptEmitting(both, relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
     expect(cleared(first.emitted)).toEqual([]);
   });
 
   it('CLEAR_RELINQUISH in the retrieve request alone does not zero (H-MEM reads only the relinquish flag)', () => {
     const held = t.accept(lent, retrieveEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR_RELINQUISH }));
-    expect(cleared(t.run(held, relinquishEvent('sp1')).emitted)).toEqual([]);
+    expect(cleared(t.acceptEmitting(held, relinquishEvent('sp1')).emitted)).toEqual([]);
   });
 
   it('variant clearRelinquishFromRetrieve: the last relinquish zeroes when a borrower asked at retrieve', () => {
     const variant = t.start({ handle: 0, clearRelinquishFromRetrieve: true });
     const sent = t.accept(variant, sendEvent('FFA_MEM_LEND'));
     const held = t.accept(sent, retrieveEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR_RELINQUISH }));
-    expect(cleared(t.run(held, relinquishEvent('sp1')).emitted)).toEqual(['relinquish']);
+    expect(cleared(t.acceptEmitting(held, relinquishEvent('sp1')).emitted)).toEqual(['relinquish']);
     // Without the request, nothing is zeroed.
-    expect(cleared(t.run(t.accept(sent, retrieveEvent('sp1')), relinquishEvent('sp1')).emitted)).toEqual([]);
+    expect(
+      cleared(t.acceptEmitting(t.accept(sent, retrieveEvent('sp1')), relinquishEvent('sp1')).emitted),
+    ).toEqual([]);
   });
 
   it('reclaim with FFA_MEM_RECLAIM_CLEAR zeroes the pages; without W in the original mode it is DENIED', () => {
-    expect(cleared(t.run(lent, reclaimEvent('host', FFA_MEM_RECLAIM_CLEAR)).emitted)).toEqual(['reclaim']);
+    expect(cleared(t.acceptEmitting(lent, reclaimEvent('host', FFA_MEM_RECLAIM_CLEAR)).emitted)).toEqual([
+      'reclaim',
+    ]);
     const readOnly = t.accept(
       start,
       sendEvent('FFA_MEM_LEND', { senderWritable: false, receivers: [sp('sp1', 'FFA_MEM_LEND', 'RO')] }),
@@ -426,12 +436,12 @@ describe('PAS protection (memory_protected, arch_memory_protect)', () => {
   });
 
   it('reports protection to the borrower and unprotects on reclaim', () => {
-    const sent = t.run(rme, sendEvent('FFA_MEM_LEND'));
+    const sent = t.acceptEmitting(rme, sendEvent('FFA_MEM_LEND'));
     expect(sent.emitted[0]).toMatchObject({ memoryProtected: true });
-    const held = t.run(sent.snap, retrieveEvent('sp1'));
+    const held = t.acceptEmitting(sent.snap, retrieveEvent('sp1'));
     expect(held.emitted[0]).toMatchObject({ memoryProtected: true });
     const back = t.accept(held.snap, relinquishEvent('sp1'));
-    expect(t.run(back, reclaimEvent()).emitted).toMatchObject([
+    expect(t.acceptEmitting(back, reclaimEvent()).emitted).toMatchObject([
       { type: 'FFA_MEM_RECLAIMED', unprotected: true },
     ]);
   });
@@ -535,7 +545,9 @@ describe('deferred reclaim on owner abort (variant of the newer header; off by d
   it('reclaims at once when nobody holds the memory, else waits for the last relinquish', () => {
     const variant = t.start({ handle: 0, deferredReclaim: true });
     const sent = t.accept(variant, sendEvent('FFA_MEM_LEND', { ...owner, receivers: ['sp1', 'sp2'] }));
-    expect(t.run(sent, abort).emitted).toMatchObject([{ type: 'FFA_MEM_RECLAIMED', deferred: false }]);
+    expect(t.acceptEmitting(sent, abort).emitted).toMatchObject([
+      { type: 'FFA_MEM_RECLAIMED', deferred: false },
+    ]);
     const both = t.accept(
       t.accept(sent, retrieveEvent('sp1', { sender: 'sp0' })),
       retrieveEvent('sp2', { sender: 'sp0' }),
@@ -547,10 +559,10 @@ describe('deferred reclaim on owner abort (variant of the newer header; off by d
       [retrieveEvent('sp1', { sender: 'sp0' }), 'FFA_RET_INVALID_PARAMETERS'],
       [reclaimEvent('sp0'), 'NOT_ISSUED'],
     ]);
-    const one = t.run(pending, relinquishEvent('sp1'));
+    const one = t.acceptEmitting(pending, relinquishEvent('sp1'));
     expect(one.snap.value).toBe('reclaimPending');
     expect(types(one.emitted)).toEqual(['FFA_MEM_RELINQUISHED']);
-    const last = t.run(one.snap, relinquishEvent('sp2'));
+    const last = t.acceptEmitting(one.snap, relinquishEvent('sp2'));
     expect(last.snap.value).toBe('free');
     expect(last.emitted).toMatchObject([
       { type: 'FFA_MEM_RELINQUISHED' },
@@ -564,14 +576,14 @@ describe('flaw: reclaimIgnoresBorrowers', () => {
     const flawed = machineDriver<FfaTransactionContext, FfaTransactionEvent, FfaTransactionEmitted>(
       ffaTransactionMachine.provide(ffaTransactionMachineFlaws.reclaimIgnoresBorrowers.provide),
       ffaTransactionRefusals,
-      { handle: 0 },
+      { input: { handle: 0 } },
     );
     expect(t.code(borrowed, reclaimEvent())).toBe('FFA_RET_DENIED');
     const snap = flawed.accept(
       flawed.accept(flawed.start(), sendEvent('FFA_MEM_LEND')),
       retrieveEvent('sp1'),
     );
-    const reclaimed = flawed.run(snap, reclaimEvent());
+    const reclaimed = flawed.acceptEmitting(snap, reclaimEvent());
     expect(reclaimed.snap.value).toBe('free');
     expect(types(reclaimed.emitted)).toEqual(['FFA_MEM_RECLAIMED']);
   });
@@ -609,13 +621,17 @@ describe('compiled and interpreted drivers agree', () => {
       sendEvent('FFA_MEM_LEND', { fragments: 2 }),
       { ...frag, senderExclusiveOwner: false },
     ];
-    expect(expectDriversAgree(ffaTransactionMachine, { handle: 2, pasProtection: true }, script)).toBe(13);
+    expect(
+      expectDriversAgree(ffaTransactionMachine, { handle: 2, pasProtection: true }, script).accepted,
+    ).toBe(13);
     const deferred: FfaTransactionEvent[] = [
       sendEvent('FFA_MEM_LEND', { sender: 'sp0', senderSecure: true }),
       retrieveEvent('sp1', { sender: 'sp0' }),
       { type: 'FFA_ABORT', caller: 'sp0' },
       relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }),
     ];
-    expect(expectDriversAgree(ffaTransactionMachine, { handle: 0, deferredReclaim: true }, deferred)).toBe(4);
+    expect(
+      expectDriversAgree(ffaTransactionMachine, { handle: 0, deferredReclaim: true }, deferred).accepted,
+    ).toBe(4);
   });
 });

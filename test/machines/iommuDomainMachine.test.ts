@@ -11,7 +11,7 @@ import {
   iommuDomainMachine,
   iommuDomainRefusals,
 } from '../../machines/iommuDomainMachine.ts';
-import { expectSteppersAgree, machineDriver } from '../support/devicesDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const domain = machineDriver<IommuDomainContext, IommuDomainEvent>(iommuDomainMachine, iommuDomainRefusals);
 const flawedMachine = iommuDomainMachine.provide(iommuDomainFlaws.mapRollbackDropsRefcount.provide);
@@ -56,10 +56,10 @@ describe('lifecycle', () => {
 
   it('maps and unmaps with or without an endpoint attached, emitting nothing', () => {
     for (const start of [allocated, attached]) {
-      const mapped = domain.run(start, map([1, 2]));
+      const mapped = domain.acceptEmitting(start, map([1, 2]));
       expect(mapped.snap.context.mapped).toEqual([1, 2]);
       expect(mapped.emitted).toEqual([]);
-      const unmapped = domain.run(mapped.snap, unmap([2]));
+      const unmapped = domain.acceptEmitting(mapped.snap, unmap([2]));
       expect(unmapped.snap.context.mapped).toEqual([1]);
       expect(unmapped.emitted).toEqual([]);
       expect(unmapped.snap.value).toBe(start.value);
@@ -68,11 +68,11 @@ describe('lifecycle', () => {
 
   it('drops the refcounts of pages a freed domain still maps (deferred unuse on free)', () => {
     const mapped = domain.accept(allocated, map([4, 5]));
-    const { snap, emitted } = domain.run(mapped, free);
+    const { snap, emitted } = domain.acceptEmitting(mapped, free);
     expect(snap.value).toBe('free');
     expect(snap.context.mapped).toEqual([]);
     expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [4, 5], by: 'kvm_iommu_free_domain' }]);
-    expect(domain.run(allocated, free).emitted).toEqual([]);
+    expect(domain.acceptEmitting(allocated, free).emitted).toEqual([]);
   });
 });
 
@@ -121,29 +121,29 @@ describe('refusals (nvhe/iommu/iommu.c)', () => {
 
 describe('partial map (page-table pool ran dry, -ENOMEM masked as a request)', () => {
   it('keeps the mapped head and unuses the unmapped tail', () => {
-    const { snap, emitted } = domain.run(attached, map([10, 11, 12], 1));
+    const { snap, emitted } = domain.acceptEmitting(attached, map([10, 11, 12], 1));
     expect(snap.context.mapped).toEqual([10]);
     expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [11, 12], by: 'kvm_iommu_map_pages' }]);
-    const retried = domain.run(snap, map([11, 12]));
+    const retried = domain.acceptEmitting(snap, map([11, 12]));
     expect(retried.snap.context.mapped).toEqual([10, 11, 12]);
     expect(retried.emitted).toEqual([]);
   });
 
   it('maps nothing and unuses everything when no page fit', () => {
-    const { snap, emitted } = domain.run(attached, map([10, 11], 0));
+    const { snap, emitted } = domain.acceptEmitting(attached, map([10, 11], 0));
     expect(snap.context.mapped).toEqual([]);
     expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [10, 11], by: 'kvm_iommu_map_pages' }]);
   });
 
   it('mapRollbackDropsRefcount: the flawed rollback unuses mapped pages and keeps unmapped ones', () => {
-    const { snap, emitted } = flawed.run(
+    const { snap, emitted } = flawed.acceptEmitting(
       flawed.accept(flawed.start({ domainId: 3 }), alloc),
       map([10, 11, 12], 2),
     );
     expect(snap.context.mapped).toEqual([10, 11]);
     // The sound rollback names page 12; the flawed one names page 10, which a device still reaches.
     expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [10], by: 'kvm_iommu_map_pages' }]);
-    const sound = domain.run(allocated, map([10, 11, 12], 2)).emitted;
+    const sound = domain.acceptEmitting(allocated, map([10, 11, 12], 2)).emitted;
     expect(sound).toEqual([{ type: 'DMA_UNUSED', pages: [12], by: 'kvm_iommu_map_pages' }]);
   });
 });
@@ -171,7 +171,7 @@ describe('compiled and interpreted steppers', () => {
     unmap([2]),
   ];
   it('agree on a scripted sequence, sound and flawed', () => {
-    expectSteppersAgree(iommuDomainMachine, { domainId: 3 }, script);
-    expectSteppersAgree(flawedMachine, { domainId: 3 }, script);
+    expectDriversAgree(iommuDomainMachine, { domainId: 3 }, script);
+    expectDriversAgree(flawedMachine, { domainId: 3 }, script);
   });
 });

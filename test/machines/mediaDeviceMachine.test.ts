@@ -14,7 +14,7 @@ import {
   mediaDeviceMachine,
   mediaDeviceRefusals,
 } from '../../machines/mediaDeviceMachine.ts';
-import { expectSteppersAgree, machineDriver } from '../support/devicesDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const device = machineDriver<MediaDeviceContext, MediaDeviceEvent>(mediaDeviceMachine, mediaDeviceRefusals);
 const flawed = machineDriver<MediaDeviceContext, MediaDeviceEvent>(
@@ -64,7 +64,7 @@ describe('decoder lifecycle', () => {
   });
 
   it('writes decoded plaintext of the input stream to its output on each job', () => {
-    const { snap, emitted } = device.run(running, run('movie'));
+    const { snap, emitted } = device.acceptEmitting(running, run('movie'));
     expect(snap.value).toBe('running');
     expect(emitted).toEqual([
       {
@@ -122,7 +122,7 @@ describe('secure in ⇒ secure out', () => {
     const idle = flawed.start(decoder);
     const configured = flawed.accept(idle, qbuf(secureBitstream, clearFrames));
     const running = flawed.accept(configured, streamon);
-    const { emitted } = flawed.run(running, run('movie'));
+    const { emitted } = flawed.acceptEmitting(running, run('movie'));
     expect(emitted).toEqual([
       expect.objectContaining({ to: 'clear-frames', toProtected: false, label: plaintextOf('movie') }),
     ]);
@@ -134,7 +134,7 @@ describe('display', () => {
   const running = device.accept(device.accept(idle, qbuf(secureFrames)), streamon);
 
   it('emits FRAME_DISPLAYED with the stream on each scanout', () => {
-    const { emitted } = device.run(running, scanout('movie'));
+    const { emitted } = device.acceptEmitting(running, scanout('movie'));
     expect(emitted).toEqual([
       {
         type: 'FRAME_DISPLAYED',
@@ -154,7 +154,7 @@ describe('display', () => {
   });
 
   it('shows no stream when the framebuffer holds no plaintext', () => {
-    const { emitted } = device.run(running, { type: 'SCANOUT', label: ciphertextOf('movie') });
+    const { emitted } = device.acceptEmitting(running, { type: 'SCANOUT', label: ciphertextOf('movie') });
     expect(emitted).toEqual([expect.objectContaining({ type: 'FRAME_DISPLAYED', streams: [] })]);
   });
 
@@ -171,7 +171,7 @@ describe('GPU', () => {
       device.accept(device.start(gpu), qbuf(secureFrames, clearFrames)),
       streamon,
     );
-    const { emitted } = device.run(running, run('movie'));
+    const { emitted } = device.acceptEmitting(running, run('movie'));
     expect(emitted).toEqual([
       expect.objectContaining({ role: 'gpu', to: 'clear-frames', toProtected: false }),
     ]);
@@ -198,15 +198,15 @@ describe('compiled and interpreted steppers', () => {
     streamoff,
   ];
   it('agree for the decoder, sound and flawed', () => {
-    expectSteppersAgree(mediaDeviceMachine, decoder, script);
-    expectSteppersAgree(
+    expectDriversAgree(mediaDeviceMachine, decoder, script);
+    expectDriversAgree(
       mediaDeviceMachine.provide(mediaDeviceFlaws.decoderWritesPlaintextToClearOutput.provide),
       decoder,
       script,
     );
   });
   it('agree for the display', () => {
-    expectSteppersAgree(mediaDeviceMachine, display, [
+    expectDriversAgree(mediaDeviceMachine, display, [
       qbuf(secureFrames),
       scanout('movie'),
       streamon,

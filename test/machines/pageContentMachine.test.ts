@@ -19,7 +19,7 @@ import {
   pageContentMachine,
   pageContentRefusals,
 } from '../../machines/pageContentMachine.ts';
-import { expectSteppersAgree, machineDriver } from '../support/devicesDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const page = machineDriver<PageContentContext, PageContentEvent>(pageContentMachine, pageContentRefusals);
 
@@ -153,7 +153,7 @@ describe('label helpers', () => {
 
 describe('compiled and interpreted steppers', () => {
   it('agree on a scripted sequence, refusals included', () => {
-    expectSteppersAgree(pageContentMachine, undefined, [
+    expectDriversAgree(pageContentMachine, undefined, [
       scrub,
       dma(ZERO_LABEL),
       cipher('movie'),

@@ -20,12 +20,12 @@ import { fragmentLengthFor, hostMemDescriptor, MAILBOX_BYTES } from '../../machi
 import { androidPkvmPageMachine, pkvmPageMachine } from '../../machines/pkvmPageMachine.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import { compileMachine, type Snap } from '../../src/engine/stepper.ts';
-import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const proxy = machineDriver<PkvmFfaProxyContext, PkvmFfaProxyEvent, PkvmFfaProxyEmitted>(
   pkvmFfaProxyMachine,
   pkvmFfaProxyRefusals,
-  {} satisfies PkvmFfaProxyInput,
+  { input: {} satisfies PkvmFfaProxyInput },
 );
 
 const version = (minor = 2, extra: Partial<{ major: number; firmwareAcceptsVersion: boolean }> = {}) =>
@@ -121,7 +121,7 @@ describe('version negotiation (do_ffa_version)', () => {
   });
 
   it('afterwards answers the agreed version, or NOT_SUPPORTED for a lower minor', () => {
-    const again = proxy.run(negotiated, version(2));
+    const again = proxy.acceptEmitting(negotiated, version(2));
     expect(again.snap).toEqual(negotiated);
     proxy.expectRefused(negotiated, [[version(1), 'FFA_RET_NOT_SUPPORTED']]);
   });
@@ -140,7 +140,7 @@ describe('calls refused by ffa_call_supported()', () => {
 
 describe('mailbox (do_ffa_rxtx_map / do_ffa_rxtx_unmap)', () => {
   it('maps: shares both pages with hyp, then pins them', () => {
-    const result = proxy.run(negotiated, rxtxMap());
+    const result = proxy.acceptEmitting(negotiated, rxtxMap());
     expect(result.snap.value).toBe('versionNegotiated.mailboxMapped');
     expect(result.snap.context.mailbox).toEqual({ tx: 10, rx: 11 });
     expect(pageCalls(result.emitted)).toEqual([
@@ -166,7 +166,7 @@ describe('mailbox (do_ffa_rxtx_map / do_ffa_rxtx_unmap)', () => {
   });
 
   it('unmaps: unpin and unshare TX, then RX; refuses a wrong id and an unmapped mailbox', () => {
-    const result = proxy.run(mapped, { type: 'FFA_RXTX_UNMAP', id: 0 });
+    const result = proxy.acceptEmitting(mapped, { type: 'FFA_RXTX_UNMAP', id: 0 });
     expect(result.snap.value).toBe('versionNegotiated.mailboxUnmapped');
     expect(result.snap.context.mailbox).toBeNull();
     expect(pageCalls(result.emitted)).toEqual([
@@ -220,7 +220,7 @@ describe('__do_ffa_mem_xfer checks, in order', () => {
 
 describe('memory sends: the page transitions asked of mem_protect.c', () => {
   it('SHARE shares each range with FF-A (__pkvm_host_share_ffa), then forwards', () => {
-    const result = proxy.run(mapped, xfer('FFA_MEM_SHARE', [4, 5]));
+    const result = proxy.acceptEmitting(mapped, xfer('FFA_MEM_SHARE', [4, 5]));
     expect(result.snap).toEqual(mapped);
     expect(result.emitted).toEqual([
       { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_SHARE_FFA', pages: [4, 5] },
@@ -239,16 +239,16 @@ describe('memory sends: the page transitions asked of mem_protect.c', () => {
   });
 
   it('lendTreatedAsShare (mainline): LEND also calls __pkvm_host_share_ffa, the host keeps its mapping', () => {
-    expect(pageCalls(proxy.run(mapped, xfer('FFA_MEM_LEND', [4])).emitted)).toEqual([
+    expect(pageCalls(proxy.acceptEmitting(mapped, xfer('FFA_MEM_LEND', [4])).emitted)).toEqual([
       ['HOST_SHARE_FFA', [4]],
     ]);
   });
 
   it('unmapOnLend (Android): LEND calls __pkvm_host_donate_ffa and records the handle as lent', () => {
-    const lent = proxy.run(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
+    const lent = proxy.acceptEmitting(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
     expect(pageCalls(lent.emitted)).toEqual([['HOST_DONATE_FFA', [4]]]);
     expect(lent.snap.context.transfers).toEqual([{ handle: 7, lend: true }]);
-    const shared = proxy.run(androidMapped, xfer('FFA_MEM_SHARE', [5], { handle: 8 }));
+    const shared = proxy.acceptEmitting(androidMapped, xfer('FFA_MEM_SHARE', [5], { handle: 8 }));
     expect(pageCalls(shared.emitted)).toEqual([['HOST_SHARE_FFA', [5]]]);
     expect(shared.snap.context.transfers).toEqual([{ handle: 8, lend: false }]);
   });
@@ -259,7 +259,7 @@ describe('memory sends: the page transitions asked of mem_protect.c', () => {
       rxtxMap(),
     );
     const first = proxy.accept(small, xfer('FFA_MEM_LEND', [4], { handle: 0 }));
-    const failed = proxy.run(first, xfer('FFA_MEM_LEND', [5], { handle: 1 }));
+    const failed = proxy.acceptEmitting(first, xfer('FFA_MEM_LEND', [5], { handle: 1 }));
     expect(failed.emitted).toEqual([
       { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_DONATE_FFA', pages: [5] },
       {
@@ -284,13 +284,13 @@ describe('fragments (do_ffa_mem_frag_tx)', () => {
   });
 
   it('shares the fragment’s ranges when the SPMD accepts it; forwards alone when it does not', () => {
-    expect(proxy.run(mapped, fragTx([2, 3])).emitted.map((e) => e.type)).toEqual([
+    expect(proxy.acceptEmitting(mapped, fragTx([2, 3])).emitted.map((e) => e.type)).toEqual([
       'PKVM_PAGE_TRANSITION',
       'FFA_FORWARD',
     ]);
-    expect(proxy.run(mapped, fragTx([2, 3], { spmdAccepts: false })).emitted.map((e) => e.type)).toEqual([
-      'FFA_FORWARD',
-    ]);
+    expect(
+      proxy.acceptEmitting(mapped, fragTx([2, 3], { spmdAccepts: false })).emitted.map((e) => e.type),
+    ).toEqual(['FFA_FORWARD']);
   });
 
   it('Android: refuses an unknown handle; donates the fragments of a lent handle', () => {
@@ -299,7 +299,7 @@ describe('fragments (do_ffa_mem_frag_tx)', () => {
       androidMapped,
       xfer('FFA_MEM_LEND', [0, 1], { ...hostMemDescriptor(3, 2), handle: 3 }),
     );
-    expect(pageCalls(proxy.run(lent, fragTx([2], { handle: 3 })).emitted)).toEqual([
+    expect(pageCalls(proxy.acceptEmitting(lent, fragTx([2], { handle: 3 })).emitted)).toEqual([
       ['HOST_DONATE_FFA', [2]],
     ]);
   });
@@ -307,7 +307,7 @@ describe('fragments (do_ffa_mem_frag_tx)', () => {
 
 describe('reclaim (do_ffa_mem_reclaim)', () => {
   it('forwards and unshares the SPMC’s constituents; needs no mailbox', () => {
-    const result = proxy.run(negotiated, reclaim(0, [4, 5]));
+    const result = proxy.acceptEmitting(negotiated, reclaim(0, [4, 5]));
     expect(result.emitted).toMatchObject([
       { type: 'FFA_FORWARD', call: 'FFA_MEM_RECLAIM', handle: 0 },
       { type: 'PKVM_PAGE_TRANSITION', call: 'HOST_UNSHARE_FFA', pages: [4, 5] },
@@ -316,7 +316,7 @@ describe('reclaim (do_ffa_mem_reclaim)', () => {
 
   it('Android: reclaims a lent handle with __pkvm_host_reclaim_ffa and frees its slot', () => {
     const lent = proxy.accept(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
-    const result = proxy.run(lent, reclaim(7, [4]));
+    const result = proxy.acceptEmitting(lent, reclaim(7, [4]));
     expect(pageCalls(result.emitted)).toEqual([['HOST_RECLAIM_FFA', [4]]]);
     expect(result.snap.context.transfers).toEqual([]);
     proxy.expectRefused(result.snap, [[reclaim(7, [4]), 'FFA_RET_INVALID_PARAMETERS']]);
@@ -337,12 +337,15 @@ describe('composition with the page machines (the contract PKVM_PAGE_TRANSITION 
   }
 
   it('mainline LEND leaves the host page SHARED_OWNED (still mapped); Android unmaps it (NOPAGE)', () => {
-    const mainline = applyToPage(pkvmPageMachine, proxy.run(mapped, xfer('FFA_MEM_LEND', [4])).emitted);
+    const mainline = applyToPage(
+      pkvmPageMachine,
+      proxy.acceptEmitting(mapped, xfer('FFA_MEM_LEND', [4])).emitted,
+    );
     expect(mainline.value).toBe('SHARED_OWNED');
-    const androidLend = proxy.run(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 0 }));
+    const androidLend = proxy.acceptEmitting(androidMapped, xfer('FFA_MEM_LEND', [4], { handle: 0 }));
     const androidPage = applyToPage(androidPkvmPageMachine, androidLend.emitted);
     expect(androidPage.value).toBe('NOPAGE.ownedByFfa');
-    const back = proxy.run(androidLend.snap, reclaim(0, [4]));
+    const back = proxy.acceptEmitting(androidLend.snap, reclaim(0, [4]));
     expect(applyToPage(androidPkvmPageMachine, [...androidLend.emitted, ...back.emitted]).value).toBe(
       'OWNED',
     );
@@ -367,7 +370,9 @@ describe('compiled and interpreted drivers agree', () => {
       { type: 'FFA_RXTX_UNMAP', id: 0 },
       reclaim(5, [9]),
     ];
-    expect(expectDriversAgree(pkvmFfaProxyMachine, {}, script)).toBe(8);
-    expect(expectDriversAgree(pkvmFfaProxyMachine, { unmapOnLend: true, maxHandles: 1 }, script)).toBe(7);
+    expect(expectDriversAgree(pkvmFfaProxyMachine, {}, script).accepted).toBe(8);
+    expect(
+      expectDriversAgree(pkvmFfaProxyMachine, { unmapOnLend: true, maxHandles: 1 }, script).accepted,
+    ).toBe(7);
   });
 });

@@ -14,7 +14,7 @@ import {
   androidPkvmPageRefusals,
   type PkvmPageEvent,
 } from '../../machines/pkvmPageMachine.ts';
-import { np, type PageSnap, pageDriver, pvm } from '../support/pageDriver.ts';
+import { np, type PageSnap, pageDriver, pvm } from '../support/pkvmPage.ts';
 
 const page = pageDriver();
 

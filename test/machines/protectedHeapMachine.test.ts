@@ -12,13 +12,13 @@ import {
   protectedHeapRefusals,
 } from '../../machines/protectedHeapMachine.ts';
 import type { ProtectedHeapContext, ProtectedHeapInput } from '../../machines/protectedHeapState.ts';
-import { expectDriversAgree, heapDriver } from '../support/heapDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const driver = (machine = protectedHeapMachine) =>
-  heapDriver<ProtectedHeapContext, ProtectedHeapEvent, ProtectedHeapEmitted, ProtectedHeapInput>(
+  machineDriver<ProtectedHeapContext, ProtectedHeapEvent, ProtectedHeapEmitted, ProtectedHeapInput>(
     machine,
     protectedHeapRefusals,
-    { pool: 'static' },
+    { input: { pool: 'static' }, merge: true },
   );
 
 const heap = driver();
@@ -61,13 +61,13 @@ const ev = {
 const dynamic: Partial<ProtectedHeapInput> = { pool: 'dynamic', abi: 'ffa' };
 
 /** A registered static heap serving the carveout. */
-const serving = (d = heap) => d.run(d.start(), [ev.config(), ev.register()]);
+const serving = (d = heap) => d.run([ev.config(), ev.register()]);
 /** A registered dynamic heap with nothing lent. */
 const unlent = (input: Partial<ProtectedHeapInput> = {}, d = heap) =>
-  d.run(d.start({ ...dynamic, ...input }), [ev.config(true, [], 4), ev.register()]);
+  d.run([ev.config(true, [], 4), ev.register()], { ...dynamic, ...input });
 /** A dynamic heap lent to the secure world with one buffer of pages 20 and 21. */
 const lent = (input: Partial<ProtectedHeapInput> = {}, d = heap) =>
-  d.run(unlent(input, d), [ev.alloc([20, 21], CMA), ev.lend(true)]);
+  d.acceptAll(unlent(input, d), [ev.alloc([20, 21], CMA), ev.lend(true)]);
 
 describe('configuration and registration', () => {
   it('queries the static carveout at run time (OPTEE_SMC_GET_PROTMEM_CONFIG) and registers the heap', () => {
@@ -121,7 +121,7 @@ describe('static pool', () => {
     expect(one.context).toMatchObject({ allocated: [10, 11], buffers: 1 });
     const two = heap.accept(one, ev.alloc([12]));
     expect(two.context).toMatchObject({ allocated: [10, 11, 12], buffers: 2 });
-    const back = heap.take(two, ev.free([10, 11]));
+    const back = heap.acceptEmitting(two, ev.free([10, 11]));
     expect(back.snap.context).toMatchObject({ allocated: [12], buffers: 1 });
     expect(back.emitted).toEqual([]);
   });
@@ -148,19 +148,19 @@ describe('shutdown (tee_device_put_all_dma_heaps)', () => {
   });
 
   it('keeps serving while buffers hold the heap and releases it with the last buffer', () => {
-    const shutting = heap.run(serving(), [ev.alloc([10]), ev.shutdown]);
+    const shutting = heap.acceptAll(serving(), [ev.alloc([10]), ev.shutdown]);
     expect(shutting.value).toBe('registered.serving');
     expect(shutting.context.shuttingDown).toBe(true);
     heap.expectRefused(shutting, [[ev.shutdown, 'NO_EFFECT']]);
     const more = heap.accept(shutting, ev.alloc([11]));
     expect(heap.accept(more, ev.free([10])).value).toBe('registered.serving');
-    expect(heap.run(more, [ev.free([10]), ev.free([11])]).value).toBe('released');
+    expect(heap.acceptAll(more, [ev.free([10]), ev.free([11])]).value).toBe('released');
   });
 
   it('releases a dynamic heap only after the last buffer’s reclaim', () => {
-    const shutting = heap.run(lent(), [ev.shutdown, ev.free([20, 21])]);
+    const shutting = heap.acceptAll(lent(), [ev.shutdown, ev.free([20, 21])]);
     expect(shutting.value).toBe('registered.reclaiming');
-    const { snap, emitted } = heap.take(shutting, ev.reclaim(true));
+    const { snap, emitted } = heap.acceptEmitting(shutting, ev.reclaim(true));
     expect(snap.value).toBe('released');
     expect(emitted).toEqual([
       {
@@ -175,10 +175,10 @@ describe('shutdown (tee_device_put_all_dma_heaps)', () => {
   });
 
   it('sets the flag only while a lend or a reclaim holds a heap reference', () => {
-    const lending = heap.run(unlent(), [ev.alloc([20], CMA), ev.shutdown]);
+    const lending = heap.acceptAll(unlent(), [ev.alloc([20], CMA), ev.shutdown]);
     expect(lending.value).toBe('registered.lending');
     expect(heap.accept(lending, ev.lend(false)).value).toBe('released');
-    const reclaiming = heap.run(lent(), [ev.free([20, 21]), ev.shutdown]);
+    const reclaiming = heap.acceptAll(lent(), [ev.free([20, 21]), ev.shutdown]);
     expect(reclaiming.context.shuttingDown).toBe(true);
     expect(heap.accept(reclaiming, ev.reclaim(true)).value).toBe('released');
   });
@@ -186,7 +186,7 @@ describe('shutdown (tee_device_put_all_dma_heaps)', () => {
 
 describe('dynamic pool: lend and reclaim', () => {
   it('takes CMA pages on the first allocation and emits a lend request naming them', () => {
-    const { snap, emitted } = heap.take(unlent(), ev.alloc([21, 20], [23, 22, 21, 20]));
+    const { snap, emitted } = heap.acceptEmitting(unlent(), ev.alloc([21, 20], [23, 22, 21, 20]));
     expect(snap.value).toBe('registered.lending');
     expect(snap.context).toMatchObject({ pages: CMA, pendingAlloc: [20, 21], buffers: 0 });
     expect(emitted).toEqual([
@@ -198,7 +198,7 @@ describe('dynamic pool: lend and reclaim', () => {
         pages: CMA,
       },
     ]);
-    const smc = heap.take(unlent({ abi: 'smc' }), ev.alloc([20], CMA));
+    const smc = heap.acceptEmitting(unlent({ abi: 'smc' }), ev.alloc([20], CMA));
     expect(smc.emitted[0]).toMatchObject({ abi: 'smc', via: 'OPTEE_MSG_CMD_LEND_PROTMEM' });
   });
 
@@ -231,7 +231,7 @@ describe('dynamic pool: lend and reclaim', () => {
   });
 
   it('frees the CMA pages and fails the allocation when the lend fails', () => {
-    const { snap, emitted } = heap.take(heap.accept(unlent(), ev.alloc([20], CMA)), ev.lend(false));
+    const { snap, emitted } = heap.acceptEmitting(heap.accept(unlent(), ev.alloc([20], CMA)), ev.lend(false));
     expect(snap.value).toBe('registered.unlent');
     expect(snap.context).toMatchObject({ pages: [], allocated: [], buffers: 0, pendingAlloc: [] });
     expect(emitted).toEqual([
@@ -246,9 +246,9 @@ describe('dynamic pool: lend and reclaim', () => {
   });
 
   it('reclaims when the pool refcount reaches 0 and returns the pages to the kernel', () => {
-    const reclaiming = heap.take(heap.accept(lent(), ev.alloc([22])), ev.free([20, 21]));
+    const reclaiming = heap.acceptEmitting(heap.accept(lent(), ev.alloc([22])), ev.free([20, 21]));
     expect(reclaiming.snap.value).toBe('registered.lent');
-    const last = heap.take(reclaiming.snap, ev.free([22]));
+    const last = heap.acceptEmitting(reclaiming.snap, ev.free([22]));
     expect(last.snap.value).toBe('registered.reclaiming');
     expect(last.emitted).toEqual([
       {
@@ -259,7 +259,7 @@ describe('dynamic pool: lend and reclaim', () => {
         pages: CMA,
       },
     ]);
-    const done = heap.take(last.snap, ev.reclaim(true));
+    const done = heap.acceptEmitting(last.snap, ev.reclaim(true));
     expect(done.snap.value).toBe('registered.unlent');
     expect(done.snap.context).toMatchObject({ pages: [], allocated: [], buffers: 0 });
     expect(done.emitted).toEqual([
@@ -271,19 +271,19 @@ describe('dynamic pool: lend and reclaim', () => {
         afterFailedReclaim: false,
       },
     ]);
-    const smc = heap.take(heap.accept(lent({ abi: 'smc' }), ev.free([20, 21])), ev.reclaim(true));
+    const smc = heap.acceptEmitting(heap.accept(lent({ abi: 'smc' }), ev.free([20, 21])), ev.reclaim(true));
     expect(smc.snap.value).toBe('registered.unlent');
   });
 
   it('quarantines after a failed reclaim under the quarantine policy and returns the pages upstream', () => {
     const quarantine = heap.accept(lent({ reclaimFailurePolicy: 'quarantine' }), ev.free([20, 21]));
-    const kept = heap.take(quarantine, ev.reclaim(false));
+    const kept = heap.acceptEmitting(quarantine, ev.reclaim(false));
     expect(kept.snap.value).toBe('registered.reclaimFailed');
     expect(kept.snap.context).toMatchObject({ quarantined: CMA, pages: [], buffers: 0 });
     expect(kept.emitted).toEqual([{ type: 'PAGES_QUARANTINED', pages: CMA, by: 'release_dyn_protmem' }]);
 
     const upstream = heap.accept(lent({ reclaimFailurePolicy: 'upstream' }), ev.free([20, 21]));
-    const freed = heap.take(upstream, ev.reclaim(false));
+    const freed = heap.acceptEmitting(upstream, ev.reclaim(false));
     expect(freed.snap.value).toBe('registered.unlent');
     expect(freed.snap.context.quarantined).toEqual([]);
     expect(freed.emitted).toEqual([
@@ -299,10 +299,10 @@ describe('dynamic pool: lend and reclaim', () => {
 
   it('treats a failed FF-A lend rollback like a failed reclaim', () => {
     const lending = (input: Partial<ProtectedHeapInput>) => heap.accept(unlent(input), ev.alloc([20], CMA));
-    const kept = heap.take(lending({ reclaimFailurePolicy: 'quarantine' }), ev.lend(false, false));
+    const kept = heap.acceptEmitting(lending({ reclaimFailurePolicy: 'quarantine' }), ev.lend(false, false));
     expect(kept.snap.value).toBe('registered.reclaimFailed');
     expect(kept.emitted).toEqual([{ type: 'PAGES_QUARANTINED', pages: CMA, by: 'init_dyn_protmem' }]);
-    const freed = heap.take(lending({ reclaimFailurePolicy: 'upstream' }), ev.lend(false, false));
+    const freed = heap.acceptEmitting(lending({ reclaimFailurePolicy: 'upstream' }), ev.lend(false, false));
     expect(freed.emitted).toEqual([
       {
         type: 'PAGES_RETURNED',
@@ -313,18 +313,21 @@ describe('dynamic pool: lend and reclaim', () => {
       },
     ]);
     const shutting = heap.accept(lending({ reclaimFailurePolicy: 'quarantine' }), ev.shutdown);
-    expect(heap.take(shutting, ev.lend(false, false)).snap.value).toBe('released');
+    expect(heap.acceptEmitting(shutting, ev.lend(false, false)).snap.value).toBe('released');
   });
 
   it('lends fresh CMA pages after a quarantine and keeps the quarantined ones recorded', () => {
-    const failed = heap.run(lent({ reclaimFailurePolicy: 'quarantine' }), [
+    const failed = heap.acceptAll(lent({ reclaimFailurePolicy: 'quarantine' }), [
       ev.free([20, 21]),
       ev.reclaim(false),
     ]);
-    const again = heap.run(failed, [ev.alloc([30], [30, 31, 32, 33]), ev.lend(true)]);
+    const again = heap.acceptAll(failed, [ev.alloc([30], [30, 31, 32, 33]), ev.lend(true)]);
     expect(again.value).toBe('registered.lent');
     expect(again.context).toMatchObject({ pages: [30, 31, 32, 33], quarantined: CMA, buffers: 1 });
-    const shutting = heap.run(lent({ reclaimFailurePolicy: 'quarantine' }), [ev.shutdown, ev.free([20, 21])]);
+    const shutting = heap.acceptAll(lent({ reclaimFailurePolicy: 'quarantine' }), [
+      ev.shutdown,
+      ev.free([20, 21]),
+    ]);
     expect(heap.accept(shutting, ev.reclaim(false)).value).toBe('released');
     expect(heap.accept(failed, ev.shutdown).value).toBe('released');
   });
@@ -343,7 +346,7 @@ describe('flaw', () => {
   it('reclaimFailureIgnored: the flawed pool reuses what the sound one quarantines', () => {
     const flawed = driver(protectedHeapMachine.provide(protectedHeapFlaws.reclaimFailureIgnored.provide));
     const failed = (d: typeof heap) =>
-      d.run(lent({ reclaimFailurePolicy: 'quarantine' }, d), [ev.free([20, 21]), ev.reclaim(false)]);
+      d.acceptAll(lent({ reclaimFailurePolicy: 'quarantine' }, d), [ev.free([20, 21]), ev.reclaim(false)]);
     const sound = failed(heap);
     expect(sound.value).toBe('registered.reclaimFailed');
     heap.expectRefused(sound, [[ev.alloc([20], CMA), 'NOT_ISSUED']]);
@@ -388,7 +391,8 @@ describe('compiled and interpreted drivers agree', () => {
     ];
     const ends: string[] = [];
     for (const machine of machines) {
-      for (const input of inputs) ends.push(expectDriversAgree(machine, input, life).at(-1)?.value ?? '');
+      for (const input of inputs)
+        ends.push(expectDriversAgree(machine, input, life).steps.at(-1)?.value ?? '');
     }
     expect(ends).toEqual(['released', 'released', 'released', 'released', 'released', 'released']);
   });

@@ -15,12 +15,12 @@ import {
   sharedObjectEntryRefusals,
   sharedObjectEntryWithAccessControlMachine,
 } from '../../machines/sharedObjectEntryMachine.ts';
-import { expectDriversAgree, virtioDriver } from '../support/virtioDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 type E = SharedObjectEntryEvent;
 
 const driverFor = (machine: AnyStateMachine) =>
-  virtioDriver<SharedObjectEntryContext, E>(machine, sharedObjectEntryRefusals, { uuid: 'u-1' });
+  machineDriver<SharedObjectEntryContext, E>(machine, sharedObjectEntryRefusals, { input: { uuid: 'u-1' } });
 
 const qemu = driverFor(sharedObjectEntryMachine);
 const acl = driverFor(sharedObjectEntryWithAccessControlMachine);
@@ -231,9 +231,11 @@ describe('compiled driver and XState agree', () => {
     qemuRemove,
   ];
   it('for QEMU', () => {
-    expect(expectDriversAgree(sharedObjectEntryMachine, { uuid: 'u-1' }, events)).toBe(7);
+    expect(expectDriversAgree(sharedObjectEntryMachine, { uuid: 'u-1' }, events).accepted).toBe(7);
   });
   it('for the access-controlled variant', () => {
-    expect(expectDriversAgree(sharedObjectEntryWithAccessControlMachine, { uuid: 'u-1' }, events)).toBe(5);
+    expect(
+      expectDriversAgree(sharedObjectEntryWithAccessControlMachine, { uuid: 'u-1' }, events).accepted,
+    ).toBe(5);
   });
 });

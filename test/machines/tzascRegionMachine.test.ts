@@ -19,12 +19,12 @@ import {
   tzcRegionAccessRdwr,
   tzcRegionAccessWr,
 } from '../../machines/tzascRegionState.ts';
-import { expectDriversAgree, machineDriver } from '../support/secureWorldDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const tzc = machineDriver<TzascRegionContext, TzascRegionEvent, TzascRegionEmitted>(
   tzascRegionMachine,
   tzascRegionRefusals,
-  { region: 1, pages: [20, 21] },
+  { input: { region: 1, pages: [20, 21] } },
 );
 
 const nsCpu: TzascMaster = { name: 'ns-cpu', secure: false, nsaid: 0 };
@@ -64,7 +64,7 @@ describe('protection applied after the host mapped the carve-out at boot', () =>
   });
 
   it('TZC400_CONFIGURE_REGION protects it: only the enabled NSAIDs and secure accesses get through', () => {
-    const result = tzc.run(open, protectForVideo);
+    const result = tzc.acceptEmitting(open, protectForVideo);
     expect(result.snap.value).toBe('protected');
     expect(result.emitted).toEqual([
       {
@@ -96,7 +96,7 @@ describe('protection applied after the host mapped the carve-out at boot', () =>
 
   it('can be reprogrammed: F_EN = 0 returns the carve-out to open (tzc400.c has no lock)', () => {
     const prot = tzc.accept(open, protectForVideo);
-    const reopened = tzc.run(prot, {
+    const reopened = tzc.acceptEmitting(prot, {
       type: 'TZC400_CONFIGURE_REGION',
       filters: 0,
       secAttr: 'TZC_REGION_S_NONE',
@@ -146,7 +146,7 @@ describe('filters and gate keepers', () => {
   it('disables and re-enables the gate keepers; enabling open ones panics', () => {
     const open = tzc.start();
     tzc.expectRefused(open, [[{ type: 'TZC400_ENABLE_FILTERS' }, 'KERNEL_BUG']]);
-    const closed = tzc.run(open, { type: 'TZC400_DISABLE_FILTERS' });
+    const closed = tzc.acceptEmitting(open, { type: 'TZC400_DISABLE_FILTERS' });
     expect(closed.emitted).toEqual([
       { type: 'TZASC_GATE_KEEPERS_CHANGED', region: 1, pages: [20, 21], open: false },
     ]);
@@ -170,6 +170,6 @@ describe('compiled and interpreted drivers agree', () => {
       { type: 'TZC400_CONFIGURE_REGION', filters: 0, secAttr: 'TZC_REGION_S_NONE', nsaidPermissions: 0 },
       protectForVideo,
     ];
-    expect(expectDriversAgree(tzascRegionMachine, { region: 1, pages: [20] }, script)).toBe(6);
+    expect(expectDriversAgree(tzascRegionMachine, { region: 1, pages: [20] }, script).accepted).toBe(6);
   });
 });

@@ -12,18 +12,22 @@ import {
   vhostBackendMachine,
   vhostBackendRefusals,
 } from '../../machines/vhostBackendMachine.ts';
-import { expectDriversAgree, virtioDriver } from '../support/virtioDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 type E = VhostBackendEvent;
 
-const qemu = virtioDriver<VhostBackendContext, E>(vhostBackendMachine, vhostBackendRefusals, {
-  backend: 'video',
+const qemu = machineDriver<VhostBackendContext, E>(vhostBackendMachine, vhostBackendRefusals, {
+  input: {
+    backend: 'video',
+  },
 });
-const spec = virtioDriver<VhostBackendContext, E>(
+const spec = machineDriver<VhostBackendContext, E>(
   vhostBackendChecksSharedObjectMachine,
   vhostBackendRefusals,
   {
-    backend: 'video',
+    input: {
+      backend: 'video',
+    },
   },
 );
 
@@ -147,7 +151,9 @@ describe('compiled driver and XState agree', () => {
       unplug,
       opened,
     ];
-    expect(expectDriversAgree(vhostBackendMachine, { backend: 'video' }, events)).toBe(9);
-    expect(expectDriversAgree(vhostBackendChecksSharedObjectMachine, { backend: 'video' }, events)).toBe(6);
+    expect(expectDriversAgree(vhostBackendMachine, { backend: 'video' }, events).accepted).toBe(9);
+    expect(
+      expectDriversAgree(vhostBackendChecksSharedObjectMachine, { backend: 'video' }, events).accepted,
+    ).toBe(6);
   });
 });

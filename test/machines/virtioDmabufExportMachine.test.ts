@@ -12,7 +12,7 @@ import {
   virtioDmabufExportMachine,
   virtioDmabufExportRefusals,
 } from '../../machines/virtioDmabufExportMachine.ts';
-import { expectDriversAgree, virtioDriver } from '../support/virtioDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 type E = VirtioDmabufExportEvent;
 
@@ -25,10 +25,10 @@ const nonBlob: VirtioDmabufExportInput = {
 const crossBlob: VirtioDmabufExportInput = { ...nonBlob, blob: true, useCrossDevice: true };
 const plainBlob: VirtioDmabufExportInput = { ...nonBlob, blob: true, useCrossDevice: false };
 
-const obj = virtioDriver<VirtioDmabufExportContext, E>(
+const obj = machineDriver<VirtioDmabufExportContext, E>(
   virtioDmabufExportMachine,
   virtioDmabufExportRefusals,
-  nonBlob,
+  { input: nonBlob },
 );
 
 const exportIt: E = { type: 'GEM_PRIME_EXPORT' };
@@ -148,10 +148,10 @@ describe('refusals', () => {
   });
 
   it('CONFIG_CFI_CLANG && CONFIG_MODULES skips the attach checks of export and get_uuid', () => {
-    const cfi = virtioDriver<VirtioDmabufExportContext, E>(
+    const cfi = machineDriver<VirtioDmabufExportContext, E>(
       cfiVirtioDmabufExportMachine,
       virtioDmabufExportRefusals,
-      { ...nonBlob, opsAttachIsVirtioDmaBufAttach: false },
+      { input: { ...nonBlob, opsAttachIsVirtioDmaBufAttach: false } },
     );
     const named = cfi.run([exportIt, ok()]);
     expect(cfi.call(named, getUuid).ok).toBe(true);
@@ -172,8 +172,8 @@ describe('compiled driver and XState agree', () => {
       getUuid,
       exportIt,
     ];
-    expect(expectDriversAgree(virtioDmabufExportMachine, crossBlob, events)).toBe(5);
-    expect(expectDriversAgree(virtioDmabufExportMachine, nonBlob, events)).toBe(4);
-    expect(expectDriversAgree(virtioDmabufExportMachine, plainBlob, events)).toBe(1);
+    expect(expectDriversAgree(virtioDmabufExportMachine, crossBlob, events).accepted).toBe(5);
+    expect(expectDriversAgree(virtioDmabufExportMachine, nonBlob, events).accepted).toBe(4);
+    expect(expectDriversAgree(virtioDmabufExportMachine, plainBlob, events).accepted).toBe(1);
   });
 });

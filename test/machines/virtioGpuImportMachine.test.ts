@@ -12,16 +12,18 @@ import {
   virtioGpuImportRefusals,
   virtioGpuImportRefusesProtectedMachine,
 } from '../../machines/virtioGpuImportMachine.ts';
-import { expectDriversAgree, virtioDriver } from '../support/virtioDriver.ts';
+import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 type E = VirtioGpuImportEvent;
 
 const input = { guest: 'display', resource: 3, hasResourceBlob: true };
-const real = virtioDriver<VirtioGpuImportContext, E>(virtioGpuImportMachine, virtioGpuImportRefusals, input);
-const fixed = virtioDriver<VirtioGpuImportContext, E>(
+const real = machineDriver<VirtioGpuImportContext, E>(virtioGpuImportMachine, virtioGpuImportRefusals, {
+  input: input,
+});
+const fixed = machineDriver<VirtioGpuImportContext, E>(
   virtioGpuImportRefusesProtectedMachine,
   virtioGpuImportRefusals,
-  input,
+  { input: input },
 );
 
 const importBuf = (facts: Partial<Extract<E, { type: 'GEM_PRIME_IMPORT' }>> = {}): E => ({
@@ -150,12 +152,12 @@ describe('variant refusesProtectedImport (proposed fix) and the flaw virtioImpor
   });
 
   it('the flaw turns the variant back into the real import', () => {
-    const flawed = virtioDriver<VirtioGpuImportContext, E>(
+    const flawed = machineDriver<VirtioGpuImportContext, E>(
       virtioGpuImportRefusesProtectedMachine.provide(
         virtioGpuImportMachineFlaws.virtioImportDropsProtection.provide,
       ),
       virtioGpuImportRefusals,
-      input,
+      { input: input },
     );
     const { emitted } = flawed.acceptEmitting(
       flawed.run([importBuf({ bufferProtected: true }), pin, wait(), map()]),
@@ -180,7 +182,7 @@ describe('compiled driver and XState agree', () => {
       free,
       free,
     ];
-    expect(expectDriversAgree(virtioGpuImportMachine, input, events)).toBe(7);
-    expect(expectDriversAgree(virtioGpuImportRefusesProtectedMachine, input, events)).toBe(0);
+    expect(expectDriversAgree(virtioGpuImportMachine, input, events).accepted).toBe(7);
+    expect(expectDriversAgree(virtioGpuImportRefusesProtectedMachine, input, events).accepted).toBe(0);
   });
 });

@@ -16,12 +16,12 @@ import {
 } from '../../machines/ffaTransactionMachine.ts';
 import type { ErrorCode } from '../../machines/refusals.ts';
 import type { Snap } from '../../src/engine/stepper.ts';
-import { type CallResult, machineDriver } from './secureWorldDriver.ts';
+import { type CallResult, machineDriver } from './machineDriver.ts';
 
 export const transaction = machineDriver<FfaTransactionContext, FfaTransactionEvent, FfaTransactionEmitted>(
   ffaTransactionMachine,
   ffaTransactionRefusals,
-  { handle: 0 } satisfies FfaTransactionInput,
+  { input: { handle: 0 } satisfies FfaTransactionInput },
 );
 
 /** A secure partition receiver with the access a send of `call` normally grants. */

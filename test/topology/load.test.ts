@@ -66,7 +66,12 @@ describe('parseTopology on a valid topology', () => {
       secureMaster: false,
       secureInImpliesSecureOut: true,
     });
-    expect(loaded.topology.check).toEqual({ mode: 'exhaustive', maxDepth: 8, maxStates: 200_000, runs: 10_000 });
+    expect(loaded.topology.check).toEqual({
+      mode: 'exhaustive',
+      maxDepth: 8,
+      maxStates: 200_000,
+      runs: 10_000,
+    });
   });
 
   it('reads the same topology written as JSON, and a .yml file', () => {
