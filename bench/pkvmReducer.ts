@@ -427,11 +427,12 @@ export function pkvmReducer(spec: PkvmFamilySpec): PkvmReducer {
     // I5 hostBorrowsFromOneProtectedGuest
     if (host === SHARED_BORROWED && !(lenders === 1 && isProtected[lender] && hyp === H_NOPAGE))
       out.push('hostBorrowsFromOneProtectedGuest');
-    // I6 lostPageIsAnnotated
+    // I6 lostPageIsAnnotated ([A] a pVM page shared with the secure world stays guest SHARED_OWNED)
     const ownerView = owner >= 0 ? s.charCodeAt(base + PAGE_FIXED + owner) : -1;
     if (
       (host === NOPAGE_HYP && hyp !== H_OWNED) ||
-      (host === NOPAGE_GUEST && (owner < 0 || ownerView !== G_OWNED || mapped !== 1)) ||
+      (host === NOPAGE_GUEST &&
+        (owner < 0 || !(ownerView === G_OWNED || (ownerView === G_SHARED_OWNED && ffa)) || mapped !== 1)) ||
       (host === NOPAGE_FFA && (hyp !== H_NOPAGE || mapped > 0)) ||
       (host !== NOPAGE_GUEST && owner >= 0)
     )

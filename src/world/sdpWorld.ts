@@ -1740,7 +1740,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const displayed = (state: WorldState): boolean => {
     if (displayDevice?.machine === undefined) return false;
     const frame = part<MediaDeviceContext>(state, displayDevice.machine).context.lastFrame;
-    return frame !== null && frame.plaintext.includes(stream);
+    return frame?.plaintext.includes(stream) === true;
   };
 
   return { world, model: planningModel, layout, displayed };
