@@ -18,22 +18,12 @@ export function fourPageSpec(kernel: 'upstream' | 'android'): PkvmFamilySpec {
  * two vCPUs per VM, two DMA mappings per page.
  */
 export function wideSpec(kernel: 'upstream' | 'android'): PkvmFamilySpec {
+  const base = ownershipSpec(kernel);
   return {
-    kernel,
-    iommu: kernel === 'android' ? 'dmaDomains' : 'none',
-    pages: [
-      { label: 'page 0', memoryType: 'memory' },
-      { label: 'page 1', memoryType: 'memory' },
-      { label: 'page 2 (no-map carveout)', memoryType: 'nomap' },
-      { label: 'page 3 (MMIO)', memoryType: 'mmio' },
-    ],
-    guests: [
-      { name: 'infotainment', protected: false },
-      { name: 'decrypt', protected: true },
-      { name: 'drm', protected: true },
-    ],
+    ...base,
+    pages: [...base.pages, { label: 'page 3 (MMIO)', memoryType: 'mmio' }],
+    guests: [base.guests[0]!, { name: 'decrypt', protected: true }, { name: 'drm', protected: true }],
     bounds: { hypPins: 2, dmaMappings: 2, vcpus: 2 },
-    rawFfaCalls: true,
   };
 }
 

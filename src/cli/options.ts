@@ -4,6 +4,8 @@
  * the two never disagree. Keys are camelCase; the flag is the key in kebab-case
  * (`maxDepth` → `--max-depth`); a boolean `x` is also accepted as `--no-x`.
  */
+
+import { wrapWords } from '../render/markup.ts';
 import { closestName } from '../topology/suggest.ts';
 
 export type OptionType = 'boolean' | 'string' | 'integer' | 'string[]';
@@ -167,22 +169,6 @@ export function parseArguments<Table extends OptionTable>(
   return { options: values as ParsedOptions<Table>, positionals };
 }
 
-/** Splits text into lines of at most `width` characters, breaking at spaces. */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter((each) => each !== '')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== '') lines.push(line);
-  return lines;
-}
-
 /** Help lines for a table: flag and value, then the description, choices and default. */
 export function formatOptionHelp(table: OptionTable, width = 100): string[] {
   const rows = Object.entries(table).map(([key, spec]) => {
@@ -200,7 +186,7 @@ export function formatOptionHelp(table: OptionTable, width = 100): string[] {
   const flagWidth = Math.max(...rows.map(([flag]) => flag.length));
   const indent = ' '.repeat(2 + flagWidth + 2);
   return rows.flatMap(([flag, description]) => {
-    const [first = '', ...rest] = wrapText(description, Math.max(40, width - indent.length));
+    const [first = '', ...rest] = wrapWords(description, Math.max(40, width - indent.length));
     return [`  ${flag.padEnd(flagWidth)}  ${first}`, ...rest.map((line) => `${indent}${line}`)];
   });
 }

@@ -12,6 +12,7 @@ import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../chec
 import type { CheckOptions, CheckReport } from '../check/report.ts';
 import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
 import { renderReportJson } from '../render/json.ts';
+import { wrapWords } from '../render/markup.ts';
 import { renderReport } from '../render/text.ts';
 import { FLAWS } from '../topology/flaws.ts';
 import { formatTopologyIssue } from '../topology/issues.ts';
@@ -28,7 +29,7 @@ import {
 } from './commands.ts';
 import { runDiagram } from './diagramCommand.ts';
 import { EXIT_CODES } from './exitCodes.ts';
-import { formatOptionHelp, type OptionTable, parseArguments, UsageError, wrapText } from './options.ts';
+import { formatOptionHelp, type OptionTable, parseArguments, UsageError } from './options.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
 import { runReview } from './reviewCommand.ts';
 
@@ -253,7 +254,7 @@ function decodeReplayFor(token: string, loaded: LoadedTopology): ReplayPayload {
 
 function flawList(): string {
   return FLAWS.map((flaw) =>
-    [flaw.name, ...wrapText(flaw.summary, WIDTH - 4).map((line) => `    ${line}`)].join('\n'),
+    [flaw.name, ...wrapWords(flaw.summary, WIDTH - 4).map((line) => `    ${line}`)].join('\n'),
   )
     .join('\n')
     .concat('\n');
@@ -283,8 +284,8 @@ function generalHelp(): string {
 
 function commandHelp(spec: CommandSpec): string {
   const usage = ['protmem', spec.name, ...spec.arguments.map(argumentUsage), '[options]'].join(' ');
-  const lines = [`Usage: ${usage}`, '', ...wrapText(`${spec.summary}.`, WIDTH)];
-  if (spec.description !== undefined) lines.push(...wrapText(spec.description, WIDTH));
+  const lines = [`Usage: ${usage}`, '', ...wrapWords(`${spec.summary}.`, WIDTH)];
+  if (spec.description !== undefined) lines.push(...wrapWords(spec.description, WIDTH));
   if (spec.arguments.length > 0) {
     const names = spec.arguments.map(argumentUsage);
     const width = Math.max(...names.map((name) => name.length));

@@ -11,8 +11,8 @@ import {
   type OptionTable,
   parseArguments,
   UsageError,
-  wrapText,
 } from '../../src/cli/options.ts';
+import { wrapWords } from '../../src/render/markup.ts';
 
 function usageErrorOf(args: readonly string[], table: OptionTable = checkOptions): string {
   try {
@@ -159,8 +159,8 @@ describe('help from the table', () => {
     expect(lines[1]!.startsWith(' '.repeat(2 + '    --verbose'.length + 2))).toBe(true);
   });
 
-  it('wrapText breaks at spaces within the width', () => {
-    expect(wrapText('aa bb cc dd', 5)).toEqual(['aa bb', 'cc dd']);
-    expect(wrapText('averyveryverylongword x', 5)).toEqual(['averyveryverylongword', 'x']);
+  it('wrapWords breaks at spaces within the width', () => {
+    expect(wrapWords('aa bb cc dd', 5)).toEqual(['aa bb', 'cc dd']);
+    expect(wrapWords('averyveryverylongword x', 5)).toEqual(['averyveryverylongword', 'x']);
   });
 });
