@@ -4,27 +4,12 @@
  * byte-identical JSON, a replay token reproduces its counterexample, and a token made for a
  * different version of the design is refused with exit 2.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../src/check/report.ts';
-
-async function protmem(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/protmem.mjs', ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout: string; stderr: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { protmem } from '../support/protmemCli.ts';
 
 const LEAKING = 'topologies/pkvm-teardown-without-poison.yaml';
 const SOUND = 'topologies/split-vms-ffa-secure-display.yaml';

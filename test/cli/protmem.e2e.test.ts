@@ -2,38 +2,17 @@
  * `protmem` end to end: spawns `node bin/protmem.mjs` as a user would run it and checks exit
  * codes and output. Usage and input mistakes exit 2 with a message and never a stack trace.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeReplayToken } from '../../src/check/replayToken.ts';
 import { checkOptions } from '../../src/cli/commands.ts';
 import { displayFlag } from '../../src/cli/options.ts';
 import { FLAW_NAMES } from '../../src/topology/flaws.ts';
+import { protmem, type Run } from '../support/protmemCli.ts';
 
 const FIXTURE = 'test/fixtures/tzasc-carveout.yaml';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function protmem(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/protmem.mjs', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout: string; stderr: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** Exit 2 with a one-line message on stderr and no stack trace. */
 function expectUsageError(run: Run, message: string): void {

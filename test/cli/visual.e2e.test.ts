@@ -3,41 +3,19 @@
  * they write, what they print, and their exit codes (review: 0 all pass, 1 a violation or a
  * vacuous property, 2 bad input).
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.ts';
 import type { CheckReport } from '../../src/check/report.ts';
 import { diagramOptions, reviewOptions } from '../../src/cli/commands.ts';
 import { displayFlag } from '../../src/cli/options.ts';
 import { externalUrls } from '../support/externalUrls.ts';
+import { protmem } from '../support/protmemCli.ts';
 
 const REVIEW_FIXTURES = 'test/fixtures/review';
 const SOUND = 'test/fixtures/review/tzasc-sound.yaml';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function protmem(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/protmem.mjs', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout: string; stderr: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 let dir: string;
 beforeAll(async () => {
