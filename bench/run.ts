@@ -118,21 +118,9 @@ function runChild(job: Job): Measurement {
   return JSON.parse(line) as Measurement;
 }
 
-interface Result {
-  readonly job: Job;
-  /** Median wall time over the runs made. */
-  readonly ms: number;
+/** A measurement over several runs: the median time and the highest peaks. */
+interface Result extends Measurement {
   readonly runs: number;
-  readonly states: number;
-  readonly transitions: number;
-  readonly depth: number;
-  readonly boundReached: boolean;
-  readonly violated: number;
-  readonly accepted: number;
-  /** Highest peak RSS over the runs. */
-  readonly peakRssMB: number;
-  readonly peakHeapMB: number;
-  readonly baselineRssMB: number;
 }
 
 function median(values: number[]): number {
