@@ -86,9 +86,11 @@ export function sendProtectsMemory(
 }
 
 /**
- * `plat_ffa_is_memory_send_valid()` of the SPMC (`src/ffa/spmc/...`): LEND and DONATE only to
- * secure partitions; SHARE from an SP to an SP, from a VM to a single SP, or from a VM to
- * several borrowers of any world.
+ * `ffa_memory_is_send_valid()` of the SPMC (`src/ffa/spmc/ffa_memory.c`; `plat_ffa_is_memory_send_valid()`
+ * in older Hafnium): LEND and DONATE only to secure partitions; SHARE from an SP to an SP, from a
+ * VM to a single SP, or from a VM to several borrowers of any world. Hafnium passes the caller's
+ * ID as the sender; the transaction machine passes the descriptor sender's world (see its
+ * `sendPermittedToReceivers`).
  */
 export function spmcAllowsSendTo(
   call: FfaShareFunc,

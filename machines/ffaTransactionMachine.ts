@@ -10,7 +10,8 @@
  * - `live.sent`: sending complete and no borrower holds the memory (every
  *   `retrieved_fragment_count` is 0).
  * - `live.retrieved`: at least one borrower has a non-zero `retrieved_fragment_count`.
- * - `reclaimPending`: `deferred_reclaim_pending` (variant, off by default; see below).
+ * - `reclaimPending`: `deferred_reclaim_pending`: the sender aborted while a borrower held the
+ *   memory (see "Partition abort" below).
  * A DONATE handle is freed when its retrieval completes; SHARE and LEND live until reclaim.
  *
  * Facts the world fills (event fields), because they live in other machines:
@@ -19,8 +20,10 @@
  *   `ffa_send_check_transition`). False while the pages are shared, lent or donated by another
  *   slot, or owned by someone else.
  * - `senderWritable`: the sender's mode has W (CLEAR and RW grants need it).
- * - `descriptorValid` / `requestValid` / `fragmentValid`: the descriptor format checks that come
- *   first and all return INVALID_PARAMETERS (lengths, alignment, MBZ fields, tags, NS bit).
+ * - `descriptorValid` / `requestValid` / `fragmentValid`: the descriptor format checks, which
+ *   all return INVALID_PARAMETERS (lengths, alignment, MBZ fields, tags, NS bit). Each is one
+ *   fact checked first, although Hafnium makes some of these checks after the sender or
+ *   receiver checks (see `descriptorWellFormed` and `retrieveRequestWellFormed`).
  *
  * Emitted (the world routes them):
  * - `FFA_MEM_SENT` {handle, call, sender, receivers, pages, flags, senderAccess, memoryProtected}
@@ -35,19 +38,46 @@
  * (`sendProtectsMemory`, input `pasProtection`): the normal world, host CPU included, then
  * cannot read them whatever its own stage-2 says, until reclaim unprotects them.
  *
- * Deferred reclaim: the only evidence in the sources read is the `deferred_reclaim_pending`
- * field of `ffa_memory_internal.h` and its comment (set "when an owner aborts but SPM's attempt
- * to reclaim the memory region fails"; the reclaim completes once all borrowers have
- * relinquished). No code that sets or reads it was found in `src/ffa_memory.c`, and a live
- * sender's `FFA_MEM_RECLAIM` while borrowed is DENIED. The model offers the comment's behaviour
- * behind the `deferredReclaim` input, driven by `FFA_ABORT` from the owner (the FF-A v1.3 abort
- * call; how Hafnium names its abort path was not seen).
+ * Sources read: `TF-Hafnium/hafnium` at v2.15.0 (676ab03c) and `main` at 21bfbdc1; the checks
+ * modelled here are in the same order in both.
+ *
+ * Send checks, in Hafnium's order (a refusal names the first that fails):
+ * 1. `api_ffa_mem_send()` (`src/api.c`): TX mailbox and lengths, `ffa_memory_region_sanity_check()`,
+ *    `api_memory_region_check_flags()` (CLEAR on SHARE, bits 31:2), `receiver_count == 0`, DONATE
+ *    to several receivers, then per receiver: the receiver is the caller's own VM
+ *    (INVALID_PARAMETERS) and `ffa_memory_is_send_valid()` (DENIED);
+ * 2. `ffa_memory_send()` → `ffa_memory_send_validate()` (`src/ffa_memory.c`): the sender ID
+ *    must match the caller (DENIED), then any flag but CLEAR (so TIME_SLICE) is
+ *    INVALID_PARAMETERS, then per receiver: itself, repeated, data access (INVALID_PARAMETERS);
+ * 3. `ffa_memory_send_complete()` → `ffa_send_check_update()` → `ffa_send_check_transition()`.
+ * So a descriptor with TIME_SLICE, or naming the sender as a receiver, that also forges the
+ * sender ID gets DENIED, and one naming the caller as a receiver gets INVALID_PARAMETERS first.
+ *
+ * Partition abort (Hafnium v2.14 and later, commit b902a4d6 "feat: reclaim memory regions of
+ * aborting VM"): when a secure partition aborts (`FFA_ABORT` from a v1.3 SP through
+ * `api_ffa_abort()`, a fatal exception through `ffa_partition_abort()`, or `FFA_ERROR(ABORTED)`
+ * during initialisation), `ffa_vm_free_resources()` (`src/ffa/spmc/vm.c`) calls
+ * `ffa_memory_reclaim_relinquish_vm_regions()`, which visits every share state:
+ * - `ffa_memory_relinquish_from_partition()`: if the partition is a borrower (not the sender)
+ *   of a completed send, its mapping is removed without clearing and its
+ *   `retrieved_fragment_count` reset to 0, whatever the unmap returned;
+ * - `ffa_memory_reclaim_from_partition()`: if the partition is the sender, `reclaim_shared_state()`
+ *   runs; when a borrower still holds the memory it fails (DENIED) and `deferred_reclaim_pending`
+ *   is set.
+ * While the flag is set `ffa_partition_retrieve_request()` answers every retrieve DENIED (after
+ * the `sending_complete` check, before the request is validated), and the relinquish by the last
+ * holder (`ffa_memory_relinquish()`) reclaims for the owner and frees the share state. A borrower's
+ * own abort does not complete a pending reclaim: if the last holder aborts, the share state stays
+ * pending with nobody holding it. The model delivers the abort as `FFA_VM_FREE_RESOURCES` and
+ * offers it only with the `deferredReclaim` input (default on; off models Hafnium v2.13 and
+ * earlier, where an abort leaves the share states as they are).
  */
 import { and, assign, emit, not, setup } from 'xstate';
 import {
   FFA_MEM_RECLAIM_CLEAR,
   FFA_MEMORY_REGION_FLAG_CLEAR,
   FFA_MEMORY_REGION_FLAG_CLEAR_RELINQUISH,
+  FFA_MEMORY_REGION_FLAG_TIME_SLICE,
   type FfaAccessState,
   type FfaDataAccess,
   type FfaReceiver,
@@ -65,7 +95,11 @@ export interface FfaTransactionContext {
   readonly handle: number;
   /** Platform: `arch_memory_protect()` changes the PAS (RME); false when it is NOT_SUPPORTED. */
   readonly pasProtection: boolean;
-  /** Variant: the owner-abort deferred reclaim of the newer header (off by default). */
+  /**
+   * Hafnium v2.14 and later: an aborting partition's transactions are reclaimed and relinquished
+   * (`ffa_memory_reclaim_relinquish_vm_regions`), deferring the reclaim while borrowed. False
+   * models v2.13 and earlier, where `FFA_VM_FREE_RESOURCES` leaves the share state as it is.
+   */
   readonly deferredReclaim: boolean;
   /**
    * Variant: a borrower's `FFA_MEMORY_REGION_FLAG_CLEAR_RELINQUISH` in its retrieve request
@@ -94,7 +128,7 @@ export interface FfaTransactionContext {
   readonly senderOrigWritable: boolean;
   /** `memory_protected`: the PAS was changed at send. */
   readonly memoryProtected: boolean;
-  /** `deferred_reclaim_pending`. */
+  /** `deferred_reclaim_pending`: set by the sender's abort while borrowed. */
   readonly deferredReclaimPending: boolean;
 }
 
@@ -159,7 +193,16 @@ export type FfaTransactionEvent =
       readonly requestValid: boolean;
     }
   | { readonly type: 'FFA_MEM_RECLAIM'; readonly caller: string; readonly flags: number }
-  | { readonly type: 'FFA_ABORT'; readonly caller: string };
+  | {
+      /**
+       * `ffa_vm_free_resources()` for an aborting secure partition (reached through `FFA_ABORT`,
+       * a fatal exception or `FFA_ERROR(ABORTED)` at init), as its sweep
+       * `ffa_memory_reclaim_relinquish_vm_regions()` visits this share state.
+       */
+      readonly type: 'FFA_VM_FREE_RESOURCES';
+      /** The aborting partition. */
+      readonly partition: string;
+    };
 
 export type FfaTransactionEventType = FfaTransactionEvent['type'];
 
@@ -295,8 +338,9 @@ function receiverIndex(context: FfaTransactionContext, id: string): number {
   return context.receivers.findIndex((r) => r.id === id);
 }
 
+/** The endpoint an event comes from: the caller, or the aborting partition. */
 function callerOf(event: FfaTransactionEvent): string {
-  return event.caller;
+  return event.type === 'FFA_VM_FREE_RESOURCES' ? event.partition : event.caller;
 }
 
 /** Index of the borrower a retrieve, FRAG_RX or relinquish names. */
@@ -339,17 +383,22 @@ const FREE: Omit<
   deferredReclaimPending: false,
 };
 
-/** Pre-completion send checks in `api_ffa_mem_send` → `ffa_memory_send_validate` order. */
+/**
+ * Pre-completion send checks in Hafnium's order: `api_ffa_mem_send` (`src/api.c`) up to
+ * `sendPermittedToReceivers`, then `ffa_memory_send_validate` (`src/ffa_memory.c`) from
+ * `senderIsCaller`.
+ */
 function sendGuards() {
   return [
     'descriptorWellFormed',
     'clearNotRequestedOnShare',
-    'sendFlagsKnown',
+    'sendFlagsReservedZero',
     'hasReceiver',
     'donateHasOneReceiver',
-    'receiversExcludeSender',
+    'receiversExcludeCaller',
     'sendPermittedToReceivers',
     'senderIsCaller',
+    'sendFlagsOnlyClear',
     'receiversDistinct',
     'receiverAccessSpecifiedAsRequired',
   ] as const;
@@ -417,8 +466,12 @@ export const ffaTransactionMachine = setup({
   guards: {
     /* ---- send: api_ffa_mem_send, then ffa_memory_send_validate ---- */
     /**
-     * `api_ffa_mem_send` and `ffa_memory_region_sanity_check` in `src/api.c`, plus the length,
-     * alignment, composite-offset and NS-bit checks of `ffa_memory_send_validate`: INVALID_PARAMETERS.
+     * `api_ffa_mem_send` (TX mailbox, fragment and total lengths) and
+     * `ffa_memory_region_sanity_check` in `src/api.c` and `src/ffa_memory.c`: INVALID_PARAMETERS.
+     * The fact also stands for the length, composite-offset, constituent-count, NS-bit and
+     * memory-type checks of `ffa_memory_send_validate`, which Hafnium makes after
+     * `senderIsCaller` (the first-fragment length checks before it): a descriptor failing one of
+     * those and forging its sender gets DENIED there, INVALID_PARAMETERS here.
      */
     descriptorWellFormed: ({ event }) => isSend(event) && event.descriptorValid,
     /** `api_memory_region_check_flags`: SHARE with CLEAR is INVALID_PARAMETERS. */
@@ -426,36 +479,54 @@ export const ffaTransactionMachine = setup({
       isSend(event) &&
       !(event.type === 'FFA_MEM_SHARE' && hasFlag(event.flags, FFA_MEMORY_REGION_FLAG_CLEAR)),
     /**
-     * `api_memory_region_check_flags` (only CLEAR and TIME_SLICE) then `ffa_memory_send_validate`
-     * (any flag but CLEAR): INVALID_PARAMETERS.
+     * `api_memory_region_check_flags`: bits 31:2 must be zero (CLEAR and TIME_SLICE pass):
+     * INVALID_PARAMETERS.
      */
-    sendFlagsKnown: ({ event }) => isSend(event) && (event.flags & ~FFA_MEMORY_REGION_FLAG_CLEAR) === 0,
+    sendFlagsReservedZero: ({ event }) =>
+      isSend(event) &&
+      (event.flags & ~(FFA_MEMORY_REGION_FLAG_CLEAR | FFA_MEMORY_REGION_FLAG_TIME_SLICE)) === 0,
     /** `api_ffa_mem_send`: `receiver_count == 0` is INVALID_PARAMETERS. */
     hasReceiver: ({ event }) => isSend(event) && event.receivers.length > 0,
     /** `api_ffa_mem_send`: DONATE to more than one receiver is INVALID_PARAMETERS. */
     donateHasOneReceiver: ({ event }) =>
       isSend(event) && (event.type !== 'FFA_MEM_DONATE' || event.receivers.length === 1),
     /**
-     * `api_ffa_mem_send` per receiver, in order: the receiver VM is the sender (lend to self)
-     * gives INVALID_PARAMETERS, checked before that receiver's `plat_ffa_is_memory_send_valid`.
+     * `api_ffa_mem_send` per receiver, in order: the receiver's VM is the caller's (`to == from`,
+     * lend to self) gives INVALID_PARAMETERS, checked before that receiver's
+     * `ffa_memory_is_send_valid`. It compares with the caller, not with the descriptor's sender.
      */
-    receiversExcludeSender: ({ event }) => {
+    receiversExcludeCaller: ({ event }) => {
       if (!isSend(event)) return false;
       const multiple = event.receivers.length > 1;
       for (const r of event.receivers) {
-        if (r.id === event.sender) return false;
+        if (r.id === event.caller) return false;
         if (!spmcAllowsSendTo(event.type, event.senderSecure, r, multiple)) return true;
       }
       return true;
     },
-    /** `plat_ffa_is_memory_send_valid` of the SPMC (LEND/DONATE only to SPs, ...): DENIED. */
+    /**
+     * `ffa_memory_is_send_valid` of the SPMC (`src/ffa/spmc/ffa_memory.c`; LEND/DONATE only to
+     * SPs, ...): DENIED. Hafnium passes the caller's ID; the model uses the descriptor sender's
+     * world, the same whenever `senderIsCaller` holds.
+     */
     sendPermittedToReceivers: ({ event }) =>
       isSend(event) &&
       event.receivers.every((r) =>
         spmcAllowsSendTo(event.type, event.senderSecure, r, event.receivers.length > 1),
       ),
-    /** `ffa_memory_send_validate`: the descriptor's sender is not the caller: DENIED. */
+    /**
+     * `ffa_memory_send_validate`: "The sender must match the caller": DENIED. Hafnium sees every
+     * normal-world caller as one endpoint and denies it only a secure-partition sender ID; the
+     * model, which has no caller-world fact, refuses any mismatch. With this check strict, the
+     * receiver-is-sender check that follows in `ffa_memory_send_validate` (INVALID_PARAMETERS)
+     * can no longer fail after `receiversExcludeCaller`, so it is not a separate guard.
+     */
     senderIsCaller: ({ event }) => isSend(event) && event.sender === event.caller,
+    /**
+     * `ffa_memory_send_validate`: "No other flags are allowed/supported here" (any flag but
+     * CLEAR, so TIME_SLICE): INVALID_PARAMETERS, after the sender check.
+     */
+    sendFlagsOnlyClear: ({ event }) => isSend(event) && (event.flags & ~FFA_MEMORY_REGION_FLAG_CLEAR) === 0,
     /** `ffa_memory_send_validate`: "Repeated receiver": INVALID_PARAMETERS. */
     receiversDistinct: ({ event }) =>
       isSend(event) && new Set(event.receivers.map((r) => r.id)).size === event.receivers.length,
@@ -499,7 +570,12 @@ export const ffaTransactionMachine = setup({
     /** Routing: more fragments follow. */
     moreFragments: ({ context }) => context.fragmentCount + 1 < context.totalFragments,
     /* ---- retrieve: ffa_partition_retrieve_request ---- */
-    /** `ffa_memory_retrieve_validate` format checks (length, tag, MBZ, NS): INVALID_PARAMETERS. */
+    /**
+     * `ffa_memory_retrieve_validate` format checks (length, tag, MBZ, NS): INVALID_PARAMETERS.
+     * In Hafnium only the length check precedes `retrieveSenderMatches`; the tag, flag and NS
+     * checks follow it and the type check. A pending deferred reclaim is checked before all of
+     * them (`reclaimPending` refuses the retrieve).
+     */
     retrieveRequestWellFormed: ({ event }) => event.type === 'FFA_MEM_RETRIEVE_REQ' && event.requestValid,
     /** `ffa_memory_retrieve_validate`: request sender != region sender: DENIED. */
     retrieveSenderMatches: ({ context, event }) =>
@@ -604,14 +680,25 @@ export const ffaTransactionMachine = setup({
     /** Routing: `FFA_MEM_RECLAIM_CLEAR` zeroes the pages on reclaim. */
     reclaimRequestsClear: ({ event }) =>
       event.type === 'FFA_MEM_RECLAIM' && hasFlag(event.flags, FFA_MEM_RECLAIM_CLEAR),
-    /* ---- owner abort (variant) ---- */
+    /* ---- partition abort: ffa_vm_free_resources → ffa_memory_reclaim_relinquish_vm_regions ---- */
     /**
-     * `deferred_reclaim_pending` (`inc/hf/ffa_memory_internal.h`, newer than the `ffa_memory.c`
-     * read): only when the variant is on; otherwise no abort path exists in the model.
+     * `ffa_vm_free_resources()` (`src/ffa/spmc/vm.c`) sweeps the share states (Hafnium v2.14 and
+     * later, input `deferredReclaim`); before that an abort changes no share state: NO_EFFECT.
      */
-    deferredReclaimSupported: ({ context }) => context.deferredReclaim,
-    /** The aborting endpoint owns the memory (the comment: "when an owner aborts"). */
-    abortingEndpointIsSender: ({ context, event }) => callerOf(event) === context.sender,
+    abortSweepsShareStates: ({ context }) => context.deferredReclaim,
+    /**
+     * `ffa_memory_reclaim_from_partition()`: only a share state whose `memory_region->sender`
+     * is the aborting partition is reclaimed; for any other the call does nothing: NO_EFFECT.
+     */
+    abortingPartitionIsSender: ({ context, event }) => callerOf(event) === context.sender,
+    /**
+     * `ffa_memory_relinquish_from_partition()`: the aborting partition is a borrower (not the
+     * sender) with a non-zero `retrieved_fragment_count` (a partial retrieval counts), so its
+     * mapping is removed; otherwise the call changes nothing: NO_EFFECT.
+     */
+    abortingPartitionHoldsMemory: (args) =>
+      callerOf(args.event) !== args.context.sender &&
+      (args.context.retrievedFragmentCount[borrowerIndex(args)] ?? 0) > 0,
   },
   actions: {
     /** `allocate_share_state` + the stored descriptor; `sending_complete = false`. */
@@ -739,6 +826,17 @@ export const ffaTransactionMachine = setup({
       deferred: context.deferredReclaimPending,
     })),
     markDeferredReclaim: assign({ deferredReclaimPending: true }),
+    /**
+     * `ffa_memory_relinquish_from_partition()`: `ffa_relinquish_check_update(..., clear = false)`
+     * on the aborting borrower, then `retrieved_fragment_count[i] = 0` whatever it returned.
+     */
+    relinquishForAbortingBorrower: assign(({ context, event }) => {
+      const index = borrowerIndex({ context, event });
+      return {
+        retrievedFragmentCount: context.retrievedFragmentCount.map((c, i) => (i === index ? 0 : c)),
+        clearRelinquishRequested: context.clearRelinquishRequested.map((c, i) => (i === index ? false : c)),
+      };
+    }),
     /** `share_state_free`: `share_func = 0`, region and fragments released. */
     freeShareState: assign(() => FREE),
   },
@@ -748,7 +846,7 @@ export const ffaTransactionMachine = setup({
   context: ({ input }) => ({
     handle: input.handle,
     pasProtection: input.pasProtection ?? false,
-    deferredReclaim: input.deferredReclaim ?? false,
+    deferredReclaim: input.deferredReclaim ?? true,
     clearRelinquishFromRetrieve: input.clearRelinquishFromRetrieve ?? false,
     ...FREE,
   }),
@@ -808,9 +906,9 @@ export const ffaTransactionMachine = setup({
         sent: {
           description: 'No borrower holds the memory: every retrieved_fragment_count is 0',
           on: {
-            /** Owner abort with nobody holding the memory: the SPM's reclaim succeeds at once. */
-            FFA_ABORT: {
-              guard: and(['deferredReclaimSupported', 'abortingEndpointIsSender']),
+            /** The sender aborts with nobody holding the memory: `reclaim_shared_state` succeeds. */
+            FFA_VM_FREE_RESOURCES: {
+              guard: and(['abortSweepsShareStates', 'abortingPartitionIsSender']),
               target: '#ffaTransaction.free',
               actions: ['emitReclaimed', 'freeShareState'],
             },
@@ -819,12 +917,29 @@ export const ffaTransactionMachine = setup({
         retrieved: {
           description: 'At least one borrower has retrieved (part of) the memory and not relinquished it',
           on: {
-            /** Owner abort while borrowed: the SPM's reclaim fails, `deferred_reclaim_pending` is set. */
-            FFA_ABORT: {
-              guard: and(['deferredReclaimSupported', 'abortingEndpointIsSender']),
-              target: '#ffaTransaction.reclaimPending',
-              actions: 'markDeferredReclaim',
-            },
+            FFA_VM_FREE_RESOURCES: [
+              {
+                /** The sender aborts while borrowed: the reclaim is DENIED, `deferred_reclaim_pending` set. */
+                guard: and(['abortSweepsShareStates', 'abortingPartitionIsSender']),
+                target: '#ffaTransaction.reclaimPending',
+                actions: 'markDeferredReclaim',
+              },
+              {
+                /** The last holder aborts: relinquished on its behalf, no borrower holds it now. */
+                guard: and([
+                  'abortSweepsShareStates',
+                  'abortingPartitionHoldsMemory',
+                  'lastHolderRelinquishes',
+                ]),
+                target: 'sent',
+                actions: ['relinquishForAbortingBorrower', 'emitRelinquished'],
+              },
+              {
+                /** Another holder aborts: relinquished on its behalf. */
+                guard: and(['abortSweepsShareStates', 'abortingPartitionHoldsMemory']),
+                actions: ['relinquishForAbortingBorrower', 'emitRelinquished'],
+              },
+            ],
           },
         },
       },
@@ -890,8 +1005,29 @@ export const ffaTransactionMachine = setup({
     },
     reclaimPending: {
       description:
-        'deferred_reclaim_pending (variant): the owner aborted while borrowed; the last relinquish reclaims',
+        'deferred_reclaim_pending: the sender aborted while borrowed; retrieves are DENIED, the last relinquish reclaims',
       on: {
+        /** `ffa_memory_retrieve_continue` does not read the flag: a started retrieval goes on. */
+        FFA_MEM_FRAG_RX: [
+          {
+            guard: and(['fragRxFromReceiver', 'retrievalInProgress', 'fragRxCompletesDonate']),
+            target: 'free',
+            actions: 'freeShareState',
+          },
+          {
+            guard: and(['fragRxFromReceiver', 'retrievalInProgress']),
+            actions: 'recordFragRx',
+          },
+        ],
+        /**
+         * A borrower aborts: relinquished on its behalf (`ffa_memory_relinquish_from_partition`),
+         * which does not complete the deferred reclaim even for the last holder, so the share
+         * state then stays pending with nobody holding it.
+         */
+        FFA_VM_FREE_RESOURCES: {
+          guard: and(['abortSweepsShareStates', 'abortingPartitionHoldsMemory']),
+          actions: ['relinquishForAbortingBorrower', 'emitRelinquished'],
+        },
         FFA_MEM_RELINQUISH: [
           {
             guard: and([...RELINQUISH_GUARDS, 'relinquishClears']),
@@ -938,20 +1074,37 @@ export const ffaTransactionRefusals: RefusalTable<
     FFA_MEM_SHARE: 'NOT_ISSUED',
     FFA_MEM_LEND: 'NOT_ISSUED',
     FFA_MEM_DONATE: 'NOT_ISSUED',
-    FFA_ABORT: 'NOT_ISSUED',
-    /** A sender that aborted makes no further calls. */
+    /**
+     * `ffa_partition_retrieve_request`: `deferred_reclaim_pending` gives DENIED, checked after
+     * `sending_complete` and before the request is validated.
+     */
+    FFA_MEM_RETRIEVE_REQ: (_context, _event, state) =>
+      state === 'reclaimPending' ? 'FFA_RET_DENIED' : 'FFA_RET_INVALID_PARAMETERS',
+    /**
+     * The aborted sender makes no further calls: the model does not restart a partition
+     * (`ACTION_RESTART`), after which a reclaim could free the handle.
+     */
     FFA_MEM_RECLAIM: (_context, _event, state) =>
       state === 'reclaimPending' ? 'NOT_ISSUED' : 'FFA_RET_INVALID_PARAMETERS',
+    /**
+     * The sweep skips a free slot (`share_func == 0`) and, in `ffa_memory_relinquish_from_partition`,
+     * a send not complete. For the sender of an incomplete send `ffa_memory_reclaim_from_partition`
+     * still calls `reclaim_shared_state()` with no `sending_complete` check; that path is not
+     * modelled, so the world never aborts a sender mid-send.
+     */
+    FFA_VM_FREE_RESOURCES: (context, event, state) =>
+      state === 'sending' && callerOf(event) === context.sender ? 'NOT_ISSUED' : 'NO_EFFECT',
   },
   guards: {
     descriptorWellFormed: 'FFA_RET_INVALID_PARAMETERS',
     clearNotRequestedOnShare: 'FFA_RET_INVALID_PARAMETERS',
-    sendFlagsKnown: 'FFA_RET_INVALID_PARAMETERS',
+    sendFlagsReservedZero: 'FFA_RET_INVALID_PARAMETERS',
     hasReceiver: 'FFA_RET_INVALID_PARAMETERS',
     donateHasOneReceiver: 'FFA_RET_INVALID_PARAMETERS',
-    receiversExcludeSender: 'FFA_RET_INVALID_PARAMETERS',
+    receiversExcludeCaller: 'FFA_RET_INVALID_PARAMETERS',
     sendPermittedToReceivers: 'FFA_RET_DENIED',
     senderIsCaller: 'FFA_RET_DENIED',
+    sendFlagsOnlyClear: 'FFA_RET_INVALID_PARAMETERS',
     receiversDistinct: 'FFA_RET_INVALID_PARAMETERS',
     receiverAccessSpecifiedAsRequired: 'FFA_RET_INVALID_PARAMETERS',
     sentInOneFragment: 'NOT_ISSUED',
@@ -991,8 +1144,9 @@ export const ffaTransactionRefusals: RefusalTable<
     noBorrowerHolds: 'FFA_RET_DENIED',
     reclaimClearNeedsWritableSender: 'FFA_RET_DENIED',
     reclaimRequestsClear: 'NOT_ISSUED',
-    deferredReclaimSupported: 'NOT_ISSUED',
-    abortingEndpointIsSender: 'NOT_ISSUED',
+    abortSweepsShareStates: 'NO_EFFECT',
+    abortingPartitionIsSender: 'NO_EFFECT',
+    abortingPartitionHoldsMemory: 'NO_EFFECT',
   },
 };
 

@@ -183,6 +183,72 @@ describe('send checks, in api_ffa_mem_send → ffa_memory_send_validate → send
   });
 });
 
+describe('send check order for forged descriptors (Hafnium v2.15.0 / main 21bfbdc1)', () => {
+  // Each descriptor fails two checks; the code is the one of the check Hafnium makes first.
+  const forged = { caller: 'sp0', sender: 'sp9', senderSecure: true } as const;
+  const vm = { id: 'vm1', secure: false, access: 'RW' } as const;
+
+  it('TIME_SLICE with a forged sender is DENIED: the sender check precedes the flag check', () => {
+    // Root cause: TIME_SLICE passes api_memory_region_check_flags() and is refused only by
+    // ffa_memory_send_validate(), after "The sender must match the caller"; the model
+    // refused every non-CLEAR flag before any receiver or sender check.
+    const event = sendEvent('FFA_MEM_LEND', { ...forged, flags: FFA_MEMORY_REGION_FLAG_TIME_SLICE });
+    expect(t.call(start, event)).toMatchObject({
+      ok: false,
+      code: 'FFA_RET_DENIED',
+      failedGuard: 'senderIsCaller',
+    });
+    // A normal-world caller naming a secure-partition sender is denied the same way.
+    const fromHost = sendEvent('FFA_MEM_LEND', {
+      caller: 'host',
+      sender: 'sp9',
+      senderSecure: true,
+      flags: FFA_MEMORY_REGION_FLAG_TIME_SLICE,
+    });
+    expect(t.code(start, fromHost)).toBe('FFA_RET_DENIED');
+  });
+
+  it('TIME_SLICE lent to a normal-world VM is DENIED: the receiver check precedes the flag check', () => {
+    // Root cause as above: ffa_memory_is_send_valid() runs in api_ffa_mem_send(), before
+    // ffa_memory_send_validate() sees the flag.
+    const event = sendEvent('FFA_MEM_LEND', { receivers: [vm], flags: FFA_MEMORY_REGION_FLAG_TIME_SLICE });
+    expect(t.call(start, event)).toMatchObject({
+      ok: false,
+      code: 'FFA_RET_DENIED',
+      failedGuard: 'sendPermittedToReceivers',
+    });
+    // Reserved bits 31:2 are still refused first, by api_memory_region_check_flags().
+    expect(t.call(start, sendEvent('FFA_MEM_LEND', { ...forged, flags: 0x8 }))).toMatchObject({
+      ok: false,
+      code: 'FFA_RET_INVALID_PARAMETERS',
+      failedGuard: 'sendFlagsReservedZero',
+    });
+  });
+
+  it('a receiver equal to a forged sender is DENIED: api_ffa_mem_send compares receivers with the caller', () => {
+    // Root cause: the model's lend-to-self check compared each receiver with the descriptor's
+    // sender; api_ffa_mem_send() refuses `to == from` (the caller's VM), and the receiver-is-
+    // sender check of ffa_memory_send_validate() comes after its sender check.
+    const event = sendEvent('FFA_MEM_LEND', { ...forged, receivers: ['sp9'] });
+    expect(t.call(start, event)).toMatchObject({
+      ok: false,
+      code: 'FFA_RET_DENIED',
+      failedGuard: 'senderIsCaller',
+    });
+  });
+
+  it('the caller as a receiver under a forged sender is INVALID_PARAMETERS: to == from comes first', () => {
+    // Root cause as above, the other way round: the model let the caller through as a receiver
+    // and refused the forged sender (DENIED) instead.
+    const event = sendEvent('FFA_MEM_LEND', { ...forged, receivers: ['sp1', 'sp0'] });
+    expect(t.call(start, event)).toMatchObject({
+      ok: false,
+      code: 'FFA_RET_INVALID_PARAMETERS',
+      failedGuard: 'receiversExcludeCaller',
+    });
+  });
+});
+
 describe('fragmented send (FFA_MEM_FRAG_TX)', () => {
   const sending = t.accept(start, sendEvent('FFA_MEM_LEND', { fragments: 3 }));
   const fragment = (
@@ -533,40 +599,129 @@ describe('Hafnium memory_sharing.c scenarios', () => {
   });
 });
 
-describe('deferred reclaim on owner abort (variant of the newer header; off by default)', () => {
-  const abort = { type: 'FFA_ABORT', caller: 'sp0' } as const;
+describe('partition abort (ffa_vm_free_resources → ffa_memory_reclaim_relinquish_vm_regions)', () => {
+  const abort = (partition: string) => ({ type: 'FFA_VM_FREE_RESOURCES', partition }) as const;
   const owner = { sender: 'sp0', senderSecure: true };
+  const fromOwner = { sender: 'sp0' };
+  const ownerLends = (extra: Parameters<typeof sendEvent>[1] = {}) =>
+    t.accept(start, sendEvent('FFA_MEM_LEND', { ...owner, receivers: ['sp1', 'sp2'], ...extra }));
+  const bothHold = (sent = ownerLends()) =>
+    t.accept(t.accept(sent, retrieveEvent('sp1', fromOwner)), retrieveEvent('sp2', fromOwner));
 
-  it('is not part of the default model', () => {
-    const sent = t.accept(start, sendEvent('FFA_MEM_LEND', owner));
-    t.expectRefused(sent, [[abort, 'NOT_ISSUED']]);
+  it('reclaims at once for an aborting sender when nobody holds the memory', () => {
+    const sent = ownerLends();
+    expect(t.acceptEmitting(sent, abort('sp0')).emitted).toEqual([
+      {
+        type: 'FFA_MEM_RECLAIMED',
+        handle: 0,
+        sender: 'sp0',
+        pages: [0, 1],
+        senderAccess: 'Owner-EA',
+        unprotected: false,
+        deferred: false,
+      },
+    ]);
   });
 
-  it('reclaims at once when nobody holds the memory, else waits for the last relinquish', () => {
-    const variant = t.start({ handle: 0, deferredReclaim: true });
-    const sent = t.accept(variant, sendEvent('FFA_MEM_LEND', { ...owner, receivers: ['sp1', 'sp2'] }));
-    expect(t.acceptEmitting(sent, abort).emitted).toMatchObject([
-      { type: 'FFA_MEM_RECLAIMED', deferred: false },
-    ]);
-    const both = t.accept(
-      t.accept(sent, retrieveEvent('sp1', { sender: 'sp0' })),
-      retrieveEvent('sp2', { sender: 'sp0' }),
-    );
-    const pending = t.accept(both, abort);
+  it('defers the reclaim while borrowed; the last relinquish reclaims for the owner', () => {
+    const pending = t.accept(bothHold(), abort('sp0'));
     expect(pending.value).toBe('reclaimPending');
     expect(pending.context.deferredReclaimPending).toBe(true);
-    t.expectRefused(pending, [
-      [retrieveEvent('sp1', { sender: 'sp0' }), 'FFA_RET_INVALID_PARAMETERS'],
-      [reclaimEvent('sp0'), 'NOT_ISSUED'],
-    ]);
     const one = t.acceptEmitting(pending, relinquishEvent('sp1'));
     expect(one.snap.value).toBe('reclaimPending');
     expect(types(one.emitted)).toEqual(['FFA_MEM_RELINQUISHED']);
-    const last = t.acceptEmitting(one.snap, relinquishEvent('sp2'));
+    const last = t.acceptEmitting(one.snap, relinquishEvent('sp2', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
     expect(last.snap.value).toBe('free');
+    // reclaim_shared_state(..., flags 0): only the relinquish's own CLEAR zeroes the pages.
     expect(last.emitted).toMatchObject([
-      { type: 'FFA_MEM_RELINQUISHED' },
+      { type: 'FFA_MEM_RELINQUISHED', receiver: 'sp2' },
+      { type: 'MEMORY_CLEARED', at: 'relinquish' },
       { type: 'FFA_MEM_RECLAIMED', sender: 'sp0', deferred: true },
+    ]);
+  });
+
+  it('answers a retrieve DENIED while the reclaim is pending, before validating the request', () => {
+    const holder = t.accept(ownerLends(), retrieveEvent('sp1', fromOwner));
+    const pending = t.accept(holder, abort('sp0'));
+    t.expectRefused(pending, [
+      // sp2 never retrieved: outside the pending state this is a valid request.
+      [retrieveEvent('sp2', fromOwner), 'FFA_RET_DENIED'],
+      // A stranger and a wrong sender would be INVALID_PARAMETERS / DENIED by validation.
+      [retrieveEvent('sp9', fromOwner), 'FFA_RET_DENIED'],
+      [retrieveEvent('sp2', { sender: 'host' }), 'FFA_RET_DENIED'],
+      [reclaimEvent('sp0'), 'NOT_ISSUED'],
+    ]);
+    expect(
+      t.code(t.accept(ownerLends(), retrieveEvent('sp1', fromOwner)), retrieveEvent('sp2', fromOwner)),
+    ).toBe('ACCEPTED');
+  });
+
+  it('relinquishes an aborting borrower on its behalf, without clearing', () => {
+    const held = bothHold(ownerLends({ flags: FFA_MEMORY_REGION_FLAG_CLEAR }));
+    const first = t.acceptEmitting(held, abort('sp1'));
+    expect(first.snap.value).toBe('live.retrieved');
+    expect(first.snap.context.retrievedFragmentCount).toEqual([0, 1]);
+    expect(first.emitted).toEqual([
+      { type: 'FFA_MEM_RELINQUISHED', handle: 0, receiver: 'sp1', pages: [0, 1] },
+    ]);
+    const last = t.acceptEmitting(first.snap, abort('sp2'));
+    expect(last.snap.value).toBe('live.sent');
+    expect(types(last.emitted)).toEqual(['FFA_MEM_RELINQUISHED']);
+    // The sender can reclaim again now.
+    expect(t.code(last.snap, reclaimEvent('sp0'))).toBe('ACCEPTED');
+  });
+
+  it('stays pending with nobody holding the memory when the last holder aborts', () => {
+    const pending = t.accept(t.accept(ownerLends(), retrieveEvent('sp1', fromOwner)), abort('sp0'));
+    const orphan = t.acceptEmitting(pending, abort('sp1'));
+    expect(types(orphan.emitted)).toEqual(['FFA_MEM_RELINQUISHED']);
+    expect(orphan.snap.value).toBe('reclaimPending');
+    expect(orphan.snap.context.retrievedFragmentCount).toEqual([0, 0]);
+    t.expectRefused(orphan.snap, [
+      [retrieveEvent('sp1', fromOwner), 'FFA_RET_DENIED'],
+      [relinquishEvent('sp1'), 'FFA_RET_INVALID_PARAMETERS'],
+    ]);
+  });
+
+  it('lets a started retrieval continue while pending (ffa_memory_retrieve_continue)', () => {
+    const sending = t.accept(start, sendEvent('FFA_MEM_LEND', { ...owner, fragments: 2 }));
+    const sent = t.accept(sending, {
+      type: 'FFA_MEM_FRAG_TX',
+      caller: 'sp0',
+      fragmentValid: true,
+      senderExclusiveOwner: true,
+      senderWritable: true,
+    });
+    const pending = t.accept(t.accept(sent, retrieveEvent('sp1', fromOwner)), abort('sp0'));
+    t.expectRefused(pending, [[relinquishEvent('sp1'), 'FFA_RET_INVALID_PARAMETERS']]);
+    const complete = t.accept(pending, { type: 'FFA_MEM_FRAG_RX', caller: 'sp1' });
+    expect(complete.value).toBe('reclaimPending');
+    expect(t.acceptEmitting(complete, relinquishEvent('sp1')).snap.value).toBe('free');
+  });
+
+  it('changes nothing for an uninvolved partition, a free slot, or Hafnium before v2.14', () => {
+    t.expectRefused(start, [[abort('sp0'), 'NO_EFFECT']]);
+    t.expectRefused(ownerLends(), [
+      [abort('sp9'), 'NO_EFFECT'],
+      [abort('sp1'), 'NO_EFFECT'],
+    ]);
+    t.expectRefused(bothHold(), [[abort('sp9'), 'NO_EFFECT']]);
+    const old = t.start({ handle: 0, deferredReclaim: false });
+    const borrowedOld = t.accept(
+      t.accept(old, sendEvent('FFA_MEM_LEND', { ...owner, receivers: ['sp1'] })),
+      retrieveEvent('sp1', fromOwner),
+    );
+    t.expectRefused(borrowedOld, [
+      [abort('sp0'), 'NO_EFFECT'],
+      [abort('sp1'), 'NO_EFFECT'],
+    ]);
+  });
+
+  it('does not model the abort of a sender whose send is incomplete', () => {
+    const sending = t.accept(start, sendEvent('FFA_MEM_LEND', { ...owner, fragments: 2 }));
+    t.expectRefused(sending, [
+      [abort('sp0'), 'NOT_ISSUED'],
+      [abort('sp1'), 'NO_EFFECT'],
     ]);
   });
 });
@@ -625,13 +780,14 @@ describe('compiled and interpreted drivers agree', () => {
       expectDriversAgree(ffaTransactionMachine, { handle: 2, pasProtection: true }, script).accepted,
     ).toBe(13);
     const deferred: FfaTransactionEvent[] = [
-      sendEvent('FFA_MEM_LEND', { sender: 'sp0', senderSecure: true }),
+      sendEvent('FFA_MEM_LEND', { sender: 'sp0', senderSecure: true, receivers: ['sp1', 'sp2'] }),
       retrieveEvent('sp1', { sender: 'sp0' }),
-      { type: 'FFA_ABORT', caller: 'sp0' },
+      retrieveEvent('sp2', { sender: 'sp0' }),
+      { type: 'FFA_VM_FREE_RESOURCES', partition: 'sp0' },
+      retrieveEvent('sp2', { sender: 'sp0' }),
+      { type: 'FFA_VM_FREE_RESOURCES', partition: 'sp2' },
       relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }),
     ];
-    expect(
-      expectDriversAgree(ffaTransactionMachine, { handle: 0, deferredReclaim: true }, deferred).accepted,
-    ).toBe(4);
+    expect(expectDriversAgree(ffaTransactionMachine, { handle: 0 }, deferred).accepted).toBe(6);
   });
 });
