@@ -8,6 +8,8 @@
  * (`KVM_HOST_INVALID_PTE_TYPE_DONATION`, owner id HYP or GUEST; Android's `PKVM_ID_FFA`).
  * Every transition is one function of `torvalds/linux: arch/arm64/kvm/hyp/nvhe/mem_protect.c`
  * (mainline) or of the Android Common Kernel's copy of it ([A]), named in its guard's comment.
+ * Where ACK branches differ the variant names its branch: `androidPkvmPageMachine` is
+ * android16-6.12, `android15PkvmPageMachine` android15-6.6.
  * The host-side state check of each function is the state the transition leaves from; the
  * other side's checks are the guards, in the kernel's order, and each guard's failure code is
  * in `pkvmPageRefusals`.
@@ -112,8 +114,9 @@ export const pkvmPageMachine = setup({
     pageIsMemory: ({ context }) => context.memoryType === 'memory',
     /**
      * What `__pkvm_host_share_ffa()` accepts. Mainline calls `__host_check_page_state_range()`,
-     * hence `check_range_allowed_memory()`: memory only. Android passes
-     * `HOST_CHECK_ALLOW_NO_MAP` (see `androidPkvmPageMachine`).
+     * hence `check_range_allowed_memory()`: memory only, -EPERM for no-map and MMIO. ACK
+     * android16-6.12 passes `HOST_CHECK_ALLOW_NO_MAP` (`androidPkvmPageMachine`); ACK
+     * android15-6.6 does not (`android15PkvmPageMachine`).
      */
     pageAcceptedForFfa: ({ context }) => context.memoryType === 'memory',
     /**
@@ -156,6 +159,12 @@ export const pkvmPageMachine = setup({
     shareGuestCountBelowMax: ({ context }) => context.hostShareGuestCount < HOST_SHARE_GUEST_COUNT_MAX,
     /** `get_valid_guest_pte()`: a poisoned guest PTE gives -EHWPOISON. */
     guestPteNotPoisoned: (args) => eventGuest(args) !== 'POISON',
+    /**
+     * `__pkvm_host_reclaim_page_guest()`: `get_valid_guest_pte()` gives -EHWPOISON for a PTE
+     * `__pkvm_host_force_reclaim_page_guest()` poisoned, which the function returns as 0 ("the
+     * page was forcefully reclaimed already"): the call succeeds and changes nothing.
+     */
+    dyingGuestPteNotPoisoned: (args) => eventGuest(args) !== 'POISON',
     /** `get_valid_guest_pte()` / `__check_host_shared_guest()`: an invalid guest PTE gives -ENOENT. */
     guestPteIsMapped: (args) => eventGuest(args) !== 'NOPAGE' && eventGuest(args) !== 'POISON',
     /** `__check_host_shared_guest()`: guest state must be `SHARED_BORROWED`, else -EPERM. */
@@ -170,6 +179,19 @@ export const pkvmPageMachine = setup({
     lastGuestShare: ({ context }) => context.hostShareGuestCount === 1,
     /** `__pkvm_reclaim_dying_guest_page()` in nvhe/pkvm.c: -EINVAL unless `hyp_vm->is_dying`. */
     vmIsDying: ({ event }) => 'vm' in event && event.vmDying,
+    /**
+     * The reclaim of a dying guest's page, case guest `SHARED_OWNED`: the host must be
+     * `SHARED_BORROWED`, i.e. the guest shared the page with the host, not with the secure world.
+     * The only way the model reaches guest `SHARED_OWNED` with the host `NOPAGE` is [A]
+     * `__pkvm_guest_share_ffa_page()`, so the check reads `sharedWithFfa`.
+     * - [A] android16-6.12 `__pkvm_host_reclaim_page()`: "Presumably a page shared via FF-A, will
+     *   be handled separately": -EBUSY (`androidPkvmPageRefusals`).
+     * - Mainline `__pkvm_host_reclaim_page_guest()` and android15-6.6 `__pkvm_host_reclaim_page()`
+     *   only WARN_ON() and hand the page to the host unzeroed; neither tree lets a guest share a
+     *   page with FF-A, so the model refuses with KERNEL_BUG.
+     */
+    sharedGuestPageIsHostBorrowed: (args) =>
+      !(eventGuest(args) === 'SHARED_OWNED' && args.context.sharedWithFfa),
     /** [A] `__pkvm_host_unuse_dma()` → `hyp_page_ref_dec()` BUG()s on a zero refcount. */
     pageIsDmaMapped: ({ context }) => context.dmaRefcount > 0,
     /**
@@ -382,7 +404,7 @@ export const pkvmPageMachine = setup({
          * guest shared: returned to the host without zeroing.
          */
         RECLAIM_DYING_GUEST_PAGE: {
-          guard: and(['vmIsDying', 'guestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsSharedOwned']),
+          guard: and(['vmIsDying', 'dyingGuestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsSharedOwned']),
           target: 'OWNED',
           actions: 'guestUnmapsForHost',
         },
@@ -436,7 +458,13 @@ export const pkvmPageMachine = setup({
              * the guest owns: `hyp_poison_page()` zeroes it before the host gets it back.
              */
             RECLAIM_DYING_GUEST_PAGE: {
-              guard: and(['vmIsDying', 'guestPteNotPoisoned', 'guestPteIsMapped', 'guestPageIsOwned']),
+              guard: and([
+                'vmIsDying',
+                'dyingGuestPteNotPoisoned',
+                'guestPteIsMapped',
+                'sharedGuestPageIsHostBorrowed',
+                'guestPageIsOwned',
+              ]),
               target: '#pkvmPage.OWNED',
               actions: ['poisonReclaimedGuestPage', 'guestUnmapsForHost'],
             },
@@ -473,12 +501,27 @@ export const pkvmPageMachine = setup({
 });
 
 /**
- * The Android Common Kernel's `__pkvm_host_share_ffa()` and `__pkvm_host_donate_ffa()` pass
- * `HOST_CHECK_ALLOW_NO_MAP`: no-map carveouts may be shared or lent to the secure world; MMIO
- * still fails (-EINVAL through `HOST_CHECK_IS_MEMORY`).
+ * The Android Common Kernel android16-6.12: `__pkvm_host_share_ffa()` and
+ * `__pkvm_host_donate_ffa()` pass `HOST_CHECK_ALLOW_NO_MAP` to `___host_check_page_state_range()`,
+ * so no-map carveouts may be shared or lent to the secure world; MMIO still fails (-EINVAL
+ * through `HOST_CHECK_IS_MEMORY`). Read in GrapheneOS/kernel_common-6.12 at 0a68c948.
  */
 export const androidPkvmPageMachine = pkvmPageMachine.provide({
   guards: { pageAcceptedForFfa: ({ context }) => context.memoryType !== 'mmio' },
+});
+
+/**
+ * The Android Common Kernel android15-6.6 (read in GrapheneOS/kernel_common-6.6 at bfb7423b):
+ * `__pkvm_host_share_ffa()` goes through `do_share()` → `host_request_owned_transition()` →
+ * `__host_check_page_state_range()`, whose `___host_check_page_state_range()` refuses a
+ * `MEMBLOCK_NOMAP` region with -EPERM (there is no `HOST_CHECK_ALLOW_NO_MAP`); MMIO passes the
+ * page-table check and fails in `host_initiate_share()` → `__host_set_page_state_range()`
+ * (`!range_is_memory`, -EPERM). Only what was read for these calls differs from
+ * `androidPkvmPageMachine`: the 6.6 tree has neither `__pkvm_host_donate_ffa()` nor
+ * `__pkvm_guest_share_ffa_page()`, so a world on this variant issues neither call.
+ */
+export const android15PkvmPageMachine = androidPkvmPageMachine.provide({
+  guards: { pageAcceptedForFfa: ({ context }) => context.memoryType === 'memory' },
 });
 
 type PageGuard = keyof typeof pkvmPageMachine.implementations.guards;
@@ -512,9 +555,11 @@ export const pkvmPageRefusals: RefusalTable<PageGuard, PkvmPageContext, PkvmPage
     },
     GUEST_SHARE_HOST: guestPteFirst,
     GUEST_UNSHARE_HOST: guestPteFirst,
+    /** `__pkvm_host_reclaim_page_guest()` returns 0 for -EHWPOISON (see `dyingGuestPteNotPoisoned`). */
     RECLAIM_DYING_GUEST_PAGE: (context, event) => {
       if (!('vm' in event) || !event.vmDying) return 'EINVAL';
-      return guestPteFirst(context, event);
+      const code = guestPteFirst(context, event);
+      return code === 'EHWPOISON' ? 'NO_EFFECT' : code;
     },
     /** `host_stage2_get_guest_info()`: the host can already access the page (-EAGAIN), or MMIO (-EFAULT). */
     FORCE_RECLAIM_GUEST_PAGE: (context, _event, state) => {
@@ -542,6 +587,7 @@ export const pkvmPageRefusals: RefusalTable<PageGuard, PkvmPageContext, PkvmPage
     sharedOnlyWithGuests: 'EPERM',
     shareGuestCountBelowMax: 'EBUSY',
     guestPteNotPoisoned: 'EHWPOISON',
+    dyingGuestPteNotPoisoned: 'NO_EFFECT',
     guestPteIsMapped: 'ENOENT',
     guestPageIsSharedBorrowed: 'EPERM',
     guestPageIsOwned: 'EPERM',
@@ -549,6 +595,7 @@ export const pkvmPageRefusals: RefusalTable<PageGuard, PkvmPageContext, PkvmPage
     shareGuestCountPositive: 'EINVAL',
     lastGuestShare: 'EPERM',
     vmIsDying: 'EINVAL',
+    sharedGuestPageIsHostBorrowed: 'KERNEL_BUG',
     relinquishFromProtectedVm: 'NO_EFFECT',
     pageNotDmaPinned: 'EBUSY',
     annotatedGuestPageIsOwned: 'EPERM',
@@ -583,8 +630,25 @@ export const pkvmPageFlaws = {
   },
 } as const;
 
-/** Android: `HOST_CHECK_IS_MEMORY` turns an MMIO page into -EINVAL for the FF-A calls. */
+/**
+ * Android android16-6.12: `HOST_CHECK_IS_MEMORY` turns an MMIO page into -EINVAL for the FF-A
+ * calls, and `__pkvm_host_reclaim_page()` refuses a guest page shared with FF-A with -EBUSY.
+ */
 export const androidPkvmPageRefusals: typeof pkvmPageRefusals = {
   ...pkvmPageRefusals,
-  guards: { ...pkvmPageRefusals.guards, pageAcceptedForFfa: 'EINVAL' },
+  guards: {
+    ...pkvmPageRefusals.guards,
+    pageAcceptedForFfa: 'EINVAL',
+    sharedGuestPageIsHostBorrowed: 'EBUSY',
+  },
+};
+
+/** Android android15-6.6: no-map and MMIO pages are -EPERM for `__pkvm_host_share_ffa()`. */
+export const android15PkvmPageRefusals: typeof pkvmPageRefusals = {
+  ...androidPkvmPageRefusals,
+  guards: {
+    ...androidPkvmPageRefusals.guards,
+    pageAcceptedForFfa: 'EPERM',
+    sharedGuestPageIsHostBorrowed: 'KERNEL_BUG',
+  },
 };

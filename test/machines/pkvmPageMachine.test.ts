@@ -10,6 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  android15PkvmPageMachine,
+  android15PkvmPageRefusals,
   androidPkvmPageMachine,
   androidPkvmPageRefusals,
   type PkvmPageEvent,
@@ -276,6 +278,26 @@ describe('reclaim of a dying guest page (__pkvm_reclaim_dying_guest_page)', () =
     const shared = page.accept(page.start(), e('HOST_SHARE_GUEST', np(0)));
     page.expectRefused(shared, [[e('RECLAIM_DYING_GUEST_PAGE', np(0, { vmDying: true })), 'EPERM']]);
   });
+  it('succeeds with no effect on a page already force-reclaimed: -EHWPOISON is returned as 0', () => {
+    // Root cause: the model returned get_valid_guest_pte()'s -EHWPOISON, which
+    // __pkvm_host_reclaim_page_guest() turns into 0 so the host drops its GUP pin.
+    const poisoned = page.accept(donated, e('FORCE_RECLAIM_GUEST_PAGE'));
+    expect(poisoned.context.guests[2]).toBe('POISON');
+    page.expectRefused(poisoned, [
+      [e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })), 'NO_EFFECT'],
+      [e('RECLAIM_DYING_GUEST_PAGE', pvm(2)), 'EINVAL'],
+      [e('GUEST_SHARE_HOST', pvm(2)), 'EHWPOISON'],
+    ]);
+    // Donated again to another guest: the poisoned view of the dying guest still gives 0.
+    const again = page.accept(poisoned, e('HOST_DONATE_GUEST', pvm(3)));
+    page.expectRefused(again, [[e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })), 'NO_EFFECT']]);
+  });
+  it('refuses a pVM page shared with FF-A: mainline only WARN_ON()s there (KERNEL_BUG)', () => {
+    // Root cause: the model refused with the guest-state -EPERM; mainline's SHARED_OWNED case
+    // WARNs that the host is not SHARED_BORROWED and would hand the page over unzeroed.
+    const lent = page.accept(donated, e('GUEST_SHARE_FFA', pvm(2)));
+    page.expectRefused(lent, [[e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })), 'KERNEL_BUG']]);
+  });
 });
 
 describe('force reclaim refusals (host_stage2_get_guest_info)', () => {
@@ -323,6 +345,20 @@ describe('Android Common Kernel variant', () => {
     expect(lent.context.iommuIdmapMapped).toBe(true);
     const back = android.accept(lent, e('HOST_RECLAIM_FFA'));
     expect(back.value).toBe('OWNED');
+  });
+
+  it('refuses to reclaim a dying pVM page shared with FF-A with -EBUSY (__pkvm_host_reclaim_page)', () => {
+    // Root cause: the model gave the guest-state -EPERM; android16-6.12 checks the host is
+    // SHARED_BORROWED for a guest SHARED_OWNED page and returns -EBUSY ("Presumably a page
+    // shared via FF-A, will be handled separately").
+    const donated = android.accept(android.start(), e('HOST_DONATE_GUEST', pvm(2)));
+    const lent = android.accept(donated, e('GUEST_SHARE_FFA', pvm(2)));
+    android.expectRefused(lent, [[e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })), 'EBUSY']]);
+    // Unshared from FF-A, the page is reclaimed (and zeroed) as any other guest-owned page.
+    const back = android.accept(lent, e('GUEST_UNSHARE_FFA', pvm(2)));
+    const reclaimed = android.call(back, e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })));
+    expect(reclaimed.ok && reclaimed.snap.value).toBe('OWNED');
+    expect(reclaimed.ok && reclaimed.emitted).toEqual([{ type: 'PAGE_POISONED', by: 'hyp_poison_page' }]);
   });
 
   it('lets no-map carveouts go to FF-A (HOST_CHECK_ALLOW_NO_MAP) but not MMIO (-EINVAL)', () => {
@@ -382,5 +418,24 @@ describe('Android Common Kernel variant', () => {
     const toHyp = android.accept(start, e('HOST_DONATE_HYP'));
     expect(toHyp.context.iommuIdmapMapped).toBe(false);
     expect(android.accept(toHyp, e('HYP_DONATE_HOST')).context.iommuIdmapMapped).toBe(true);
+  });
+});
+
+describe('Android Common Kernel android15-6.6 variant', () => {
+  const android15 = pageDriver(android15PkvmPageMachine, android15PkvmPageRefusals);
+
+  it('keeps no-map carveouts and MMIO from FF-A with -EPERM (no HOST_CHECK_ALLOW_NO_MAP)', () => {
+    // Root cause: the Android variant accepted a no-map page for __pkvm_host_share_ffa() in
+    // every ACK; in android15-6.6 ___host_check_page_state_range() refuses MEMBLOCK_NOMAP
+    // (-EPERM) and an MMIO page fails __host_set_page_state_range() (-EPERM).
+    for (const memoryType of ['nomap', 'mmio'] as const) {
+      android15.expectRefused(android15.start({ memoryType }), [[e('HOST_SHARE_FFA'), 'EPERM']]);
+    }
+    expect(android15.accept(android15.start(), e('HOST_SHARE_FFA')).value).toBe('SHARED_OWNED');
+  });
+
+  it('refuses to share a DMA-mapped page with FF-A (-EINVAL, is_range_refcounted)', () => {
+    const mapped = android15.accept(android15.start(), e('HOST_USE_DMA'));
+    android15.expectRefused(mapped, [[e('HOST_SHARE_FFA'), 'EINVAL']]);
   });
 });
