@@ -9,8 +9,10 @@
  * `drivers/arm/tzc/tzc_common_private.h` (region attribute register: secure bits and F_EN).
  *
  * The filter sits at the memory controller: a CPU cache hit never reaches it, so lines the
- * non-secure CPU cached before the region was protected stay readable until evicted. The world
- * models cache contents, not this helper.
+ * non-secure CPU cached before the region was protected stay readable until evicted. Cache
+ * effects are not modelled yet, here or in the world: every access is decided by
+ * `tzascAllows` as if it reached the filter, so lines cached before protection are not
+ * represented, and a non-secure CPU read the filter refuses is never served stale from a cache.
  */
 
 /** `TZC_REGION_S_*`: secure read and write enables of a region. */
