@@ -691,6 +691,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   };
   const canDevice = (state: WorldState, device: string, pfn: number, mode: 'read' | 'write') =>
     access(state, pfn, mode).some((path) => path.party === device && path.kind === 'dma');
+  /** True iff `party`'s CPU can make the access through its own stage-2 (or the host's kernel mappings). */
+  const canCpu = (state: WorldState, party: string, pfn: number, mode: 'read' | 'write') =>
+    access(state, pfn, mode).some((path) => path.party === party && path.kind === 'cpu');
   const label = (state: WorldState, pages: readonly number[]): ContentLabel =>
     pages.reduce<ContentLabel>(
       (acc, pfn) => mergeLabels(acc, part<ContentLabel>(state, contents[pfn]!).context),
@@ -935,17 +938,22 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     }
   }
 
-  // The ciphertext arrives in the input buffer: its holder writes it.
+  // The ciphertext arrives in the input buffer: its holder writes it, through its own CPU view
+  // of the pages (a guest whose page the host force-reclaimed cannot).
   {
     const input = bufferByName.get(pipeline.input)!;
+    const writer = input.allocatedBy;
     addStep('pipeline', {
       call: 'WRITE_CIPHERTEXT',
-      actor: input.allocatedBy,
+      actor: writer,
       args: { buffer: input.name },
-      text: `${input.allocatedBy} writes ciphertext of ${stream} into buffer ${input.name}`,
-      touches: [...bufferReads(input), ...input.pages.map((pfn) => contents[pfn]!)],
+      text: `${writer} writes ciphertext of ${stream} into buffer ${input.name}`,
+      touches: () => [
+        ...bufferReads(input),
+        ...input.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
+      ],
       plan: (state) =>
-        holds(state, input.allocatedBy, input)
+        holds(state, writer, input) && input.pages.every((pfn) => canCpu(state, writer, pfn, 'write'))
           ? input.pages.map((pfn) => ({
               component: contents[pfn]!,
               event: { type: 'WRITE_CIPHERTEXT', stream },
@@ -1011,11 +1019,12 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         ...bufferReads(input),
         ...bufferReads(output),
         ...runsReads(by),
-        ...input.pages.map((pfn) => contents[pfn]!),
+        ...input.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
         ...output.pages.flatMap((pfn) => [contents[pfn]!, ...accessReads(pfn)]),
       ],
       plan: (state) => {
         if (!runs(state, by) || !holds(state, by, input) || !holds(state, by, output)) return undefined;
+        if (!input.pages.every((pfn) => canCpu(state, by, pfn, 'read'))) return undefined;
         if (!label(state, input.pages).ciphertext.includes(stream)) return undefined;
         if (!output.pages.every((pfn) => access(state, pfn, 'write').some((p) => p.party === by)))
           return undefined;
@@ -1515,13 +1524,18 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         actor: bounce.vm,
         args: { buffer: bounce.buffer, page: i },
         text: `${bounce.vm} maps ${source.name} for a virtio device: swiotlb bounces page ${i} into ${poolPages[i % poolPages.length] !== undefined ? layout.pages[bouncePage]!.label : ''}`,
-        touches: [
+        touches: () => [
           slot,
           contents[origPage]!,
           contents[bouncePage]!,
           ...(pkvm ? [pkvmPages[bouncePage]!] : []),
+          ...accessReads(origPage),
+          ...accessReads(bouncePage),
         ],
         plan: (state) => {
+          // The guest's CPU copies the page: it must still reach both (a force-reclaimed page is gone).
+          if (!canCpu(state, bounce.vm, origPage, 'read') || !canCpu(state, bounce.vm, bouncePage, 'write'))
+            return undefined;
           const shared = pkvm ? part(state, pkvmPages[bouncePage]!).value === 'SHARED_BORROWED' : true;
           return [
             {
