@@ -42,6 +42,7 @@ import {
   unmapAllOnLendPkvmPageMachine,
 } from '../../machines/pkvmPageMachine.ts';
 import { protectedHeapMachine, protectedHeapRefusals } from '../../machines/protectedHeapMachine.ts';
+import type { ErrorCode } from '../../machines/refusals.ts';
 import {
   sharedObjectEntryMachine,
   sharedObjectEntryRefusals,
@@ -78,6 +79,37 @@ export interface SdpWorld {
   readonly layout: Layout;
   /** True iff the display has shown plaintext of the pipeline's stream. */
   readonly displayed: (state: WorldState) => boolean;
+  /** The boot sequence, in the order it ran (up to and including a refused step). */
+  readonly boot: readonly BootStep[];
+  /** Why the design does not boot: the first boot step a machine refused. */
+  readonly unbootable?: BootFailure;
+}
+
+/**
+ * One call of the boot sequence, before exploration starts: who makes it, the source function
+ * it stands for, what it acts on, and the machine events it delivers.
+ */
+export interface BootStep {
+  readonly actor: string;
+  /** The source function, as its source spells it: `__pkvm_host_donate_guest()`. */
+  readonly call: string;
+  /** What the call acts on, in report words: `page carveout:0`, `guest decrypt`. */
+  readonly subject: string;
+  readonly text: string;
+  readonly deliveries: readonly Delivery[];
+}
+
+/** The boot step a machine refused, and how: the design cannot come up as written. */
+export interface BootFailure {
+  /** 0-based position of the refused step in `boot`. */
+  readonly index: number;
+  readonly step: BootStep;
+  /** The refusing machine instance, as reports name it. */
+  readonly component: string;
+  readonly code: ErrorCode;
+  readonly failedGuard?: string;
+  /** `the host's __pkvm_host_donate_guest() refuses page carveout:0 (-EPERM)`. */
+  readonly message: string;
 }
 
 export interface ComposeOptions {
@@ -190,7 +222,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   /* ---------------------------------------------------------------------------------------- */
   const deviceNsaid = new Map(topology.devices.map((device, i) => [device.name, i + 1]));
   const tzascOf = new Map<string, number>();
-  const tzascBoot: Delivery[] = [];
+  const tzascBoot: BootStep[] = [];
   topology.memory.forEach((region, index) => {
     if (region.protection !== 'tzasc' || !region.tzasc) return;
     const pages = layout.regionPages.get(region.name)!;
@@ -215,8 +247,15 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         nsaidPermissions: permissions >>> 0,
       },
     };
-    if (region.tzasc.configuredAt === 'boot') tzascBoot.push(configure);
-    else {
+    if (region.tzasc.configuredAt === 'boot') {
+      tzascBoot.push({
+        actor: 'firmware',
+        call: 'tzc400_configure_region()',
+        subject: `region ${region.name}`,
+        text: `firmware protects region ${region.name} (secure RW; ${describeNsaids(region.tzasc)})`,
+        deliveries: [configure],
+      });
+    } else {
       addStep('environment', {
         call: 'TZC400_CONFIGURE_REGION',
         actor: 'firmware',
@@ -247,7 +286,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   /* Heaps and buffers                                                                          */
   /* ---------------------------------------------------------------------------------------- */
   const heapPool = new Map<string, number>();
-  const poolBoot: Delivery[] = [];
+  const poolBoot: BootStep[] = [];
   for (const heap of topology.heaps) {
     if (heap.kind !== 'protectedStatic' && heap.kind !== 'protectedDynamic') continue;
     const region = topology.memory.find((r) => r.name === heap.region)!;
@@ -266,11 +305,36 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       refusals: protectedHeapRefusals,
     });
     heapPool.set(heap.name, component);
-    const config: Delivery =
-      heap.kind === 'protectedStatic' && region.knownBy === 'deviceTree'
-        ? { component, event: { type: 'OF_RESERVED_MEM_LOOKUP', ok: true, pages } }
-        : { component, event: { type: 'GET_PROTMEM_CONFIG', ok: true, pages, pageCount: pages.length } };
-    poolBoot.push(config, { component, event: { type: 'TEE_DEVICE_REGISTER_DMA_HEAP', heapIdBound: false } });
+    const fromDeviceTree = heap.kind === 'protectedStatic' && region.knownBy === 'deviceTree';
+    poolBoot.push(
+      fromDeviceTree
+        ? {
+            actor: 'host',
+            call: 'of_reserved_mem_lookup()',
+            subject: `heap ${heap.name}`,
+            text: `host finds the carveout of heap ${heap.name} in the device tree's reserved-memory`,
+            deliveries: [{ component, event: { type: 'OF_RESERVED_MEM_LOOKUP', ok: true, pages } }],
+          }
+        : {
+            actor: 'host',
+            call:
+              heap.kind === 'protectedStatic'
+                ? 'OPTEE_SMC_GET_PROTMEM_CONFIG'
+                : 'OPTEE_MSG_CMD_GET_PROTMEM_CONFIG',
+            subject: `heap ${heap.name}`,
+            text: `host asks the TEE for the protected-memory configuration of heap ${heap.name}`,
+            deliveries: [
+              { component, event: { type: 'GET_PROTMEM_CONFIG', ok: true, pages, pageCount: pages.length } },
+            ],
+          },
+      {
+        actor: 'host',
+        call: 'tee_device_register_dma_heap()',
+        subject: `heap ${heap.name}`,
+        text: `host registers dma-buf heap ${heap.name}`,
+        deliveries: [{ component, event: { type: 'TEE_DEVICE_REGISTER_DMA_HEAP', heapIdBound: false } }],
+      },
+    );
   }
 
   const exporterFor = (exporter: string, kind: HeapKind): Exporter =>
@@ -399,7 +463,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   /* ---------------------------------------------------------------------------------------- */
   /* Devices and IOMMU domains                                                                  */
   /* ---------------------------------------------------------------------------------------- */
-  const domainBoot: Delivery[] = [];
+  const domainBoot: BootStep[] = [];
   const mediaMachine = withFlaws(mediaDeviceMachine, 'mediaDevice', flaws);
   const devices: SdpDevice[] = topology.devices.map((device, index) => {
     const machine =
@@ -430,8 +494,25 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
         : undefined;
     if (domain !== undefined) {
       domainBoot.push(
-        { component: domain, event: { type: 'IOMMU_ALLOC_DOMAIN' } },
-        { component: domain, event: { type: 'IOMMU_ATTACH_DEV', endpoint: index + 1, endpointInUse: false } },
+        {
+          actor: 'host',
+          call: 'kvm_iommu_alloc_domain()',
+          subject: `the IOMMU domain of ${device.name}`,
+          text: `host allocates an IOMMU domain for ${device.name}`,
+          deliveries: [{ component: domain, event: { type: 'IOMMU_ALLOC_DOMAIN' } }],
+        },
+        {
+          actor: 'host',
+          call: 'kvm_iommu_attach_dev()',
+          subject: `device ${device.name}`,
+          text: `host attaches ${device.name} to its IOMMU domain`,
+          deliveries: [
+            {
+              component: domain,
+              event: { type: 'IOMMU_ATTACH_DEV', endpoint: index + 1, endpointInUse: false },
+            },
+          ],
+        },
       );
     }
     return {
@@ -509,7 +590,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   /* ---------------------------------------------------------------------------------------- */
   /* Secure world: trusted app, FF-A proxy and SPMC share states                                */
   /* ---------------------------------------------------------------------------------------- */
-  const secureBoot: Delivery[] = [];
+  const secureBoot: BootStep[] = [];
   const stream = topology.pipeline.stream;
   const ta = topology.secureWorld.tee
     ? builder.addComponent({
@@ -523,8 +604,20 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     : undefined;
   if (ta !== undefined) {
     secureBoot.push(
-      { component: ta, event: { type: 'OPEN_SESSION' } },
-      { component: ta, event: { type: 'LOAD_KEYS', stream, dataPathSecure: true } },
+      {
+        actor: 'host',
+        call: 'TEE_IOC_OPEN_SESSION',
+        subject: 'the decrypt trusted app',
+        text: 'host opens a session with the decrypt trusted app',
+        deliveries: [{ component: ta, event: { type: 'OPEN_SESSION' } }],
+      },
+      {
+        actor: 'host',
+        call: 'LOAD_KEYS',
+        subject: `the keys of stream ${stream}`,
+        text: `host has the trusted app load the keys of ${stream} for a secure data path`,
+        deliveries: [{ component: ta, event: { type: 'LOAD_KEYS', stream, dataPathSecure: true } }],
+      },
     );
     builder.onEmit(
       'decryptTrustedApp',
@@ -571,18 +664,37 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
       : undefined;
   if (proxy !== undefined) {
     secureBoot.push(
-      { component: proxy, event: { type: 'FFA_VERSION', major: 1, minor: 2, firmwareAcceptsVersion: true } },
       {
-        component: proxy,
-        // The mailbox pages are host memory outside the pages a topology models.
-        event: {
-          type: 'FFA_FN64_RXTX_MAP',
-          tx: MAILBOX_TX,
-          rx: MAILBOX_RX,
-          pageCount: 1,
-          pageAligned: true,
-          mailboxShareable: true,
-        },
+        actor: 'host',
+        call: 'FFA_VERSION',
+        subject: 'FF-A version 1.2',
+        text: 'host negotiates FF-A version 1.2 with the pKVM FF-A proxy',
+        deliveries: [
+          {
+            component: proxy,
+            event: { type: 'FFA_VERSION', major: 1, minor: 2, firmwareAcceptsVersion: true },
+          },
+        ],
+      },
+      {
+        actor: 'host',
+        call: 'FFA_FN64_RXTX_MAP',
+        subject: 'the FF-A mailbox',
+        text: 'host maps its FF-A mailbox through the pKVM FF-A proxy',
+        deliveries: [
+          {
+            component: proxy,
+            // The mailbox pages are host memory outside the pages a topology models.
+            event: {
+              type: 'FFA_FN64_RXTX_MAP',
+              tx: MAILBOX_TX,
+              rx: MAILBOX_RX,
+              pageCount: 1,
+              pageAligned: true,
+              mailboxShareable: true,
+            },
+          },
+        ],
       },
     );
     // The proxy's per-page effect (`__pkvm_host_share_ffa`, `__pkvm_host_donate_ffa`, and the
@@ -1272,13 +1384,21 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     });
     backends.push({ component, name: backend.name });
     secureBoot.push({
-      component,
-      event: {
-        type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
-        backendReq: true,
-        replyAck: true,
-        sharedObject: true,
-      },
+      actor: 'vmm',
+      call: 'vhost_user_backend_init()',
+      subject: `back-end ${backend.name}`,
+      text: `the VMM connects vhost-user back-end ${backend.name} with the shared-object protocol feature`,
+      deliveries: [
+        {
+          component,
+          event: {
+            type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
+            backendReq: true,
+            replyAck: true,
+            sharedObject: true,
+          },
+        },
+      ],
     });
   }
   topology.virtio.exports.forEach((exp, index) => {
@@ -1726,29 +1846,67 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   planningModel = model();
 
   // Boot: VMs get their memory, firmware programs its regions, the secure world comes up.
-  const boot: Delivery[] = [];
+  const guestBoot: BootStep[] = [];
   guests.forEach((vm, index) => {
     const component = guestComponents[index]!;
     const facts = { vm: index, vmProtected: vm.protected, vcpuLoaded: true, vmDying: false };
-    boot.push({ component, event: { type: 'INIT_VCPU' } }, { component, event: { type: 'VCPU_LOAD' } });
+    guestBoot.push(
+      {
+        actor: 'host',
+        call: '__pkvm_init_vcpu()',
+        subject: `guest ${vm.name}`,
+        text: `host initialises a vCPU of guest ${vm.name}`,
+        deliveries: [{ component, event: { type: 'INIT_VCPU' } }],
+      },
+      {
+        actor: 'host',
+        call: 'pkvm_load_hyp_vcpu()',
+        subject: `guest ${vm.name}`,
+        text: `host loads a vCPU of guest ${vm.name}`,
+        deliveries: [{ component, event: { type: 'VCPU_LOAD' } }],
+      },
+    );
     for (const region of topology.memory.filter((r) => r.owner === vm.name)) {
       for (const pfn of layout.regionPages.get(region.name)!) {
-        boot.push({
-          component: pkvmPages[pfn]!,
-          event: { ...facts, type: vm.protected ? 'HOST_DONATE_GUEST' : 'HOST_SHARE_GUEST' },
-        });
+        const page = layout.pages[pfn]!.label;
+        guestBoot.push(
+          vm.protected
+            ? {
+                actor: 'host',
+                call: '__pkvm_host_donate_guest()',
+                subject: `page ${page}`,
+                text: `host donates page ${page} to guest ${vm.name}`,
+                deliveries: [{ component: pkvmPages[pfn]!, event: { ...facts, type: 'HOST_DONATE_GUEST' } }],
+              }
+            : {
+                actor: 'host',
+                call: '__pkvm_host_share_guest()',
+                subject: `page ${page}`,
+                text: `host shares page ${page} with guest ${vm.name}`,
+                deliveries: [{ component: pkvmPages[pfn]!, event: { ...facts, type: 'HOST_SHARE_GUEST' } }],
+              },
+        );
         if (region.sharedWithHost && vm.protected) {
-          boot.push({ component: pkvmPages[pfn]!, event: { ...facts, type: 'GUEST_SHARE_HOST' } });
+          guestBoot.push({
+            actor: `guest ${vm.name}`,
+            call: '__pkvm_guest_share_host()',
+            subject: `page ${page}`,
+            text: `guest ${vm.name} shares page ${page} with the host (MEM_SHARE)`,
+            deliveries: [{ component: pkvmPages[pfn]!, event: { ...facts, type: 'GUEST_SHARE_HOST' } }],
+          });
         }
       }
     }
-    boot.push({ component, event: { type: 'VCPU_PUT' } });
+    guestBoot.push({
+      actor: 'host',
+      call: 'pkvm_put_hyp_vcpu()',
+      subject: `guest ${vm.name}`,
+      text: `host puts the vCPU of guest ${vm.name}`,
+      deliveries: [{ component, event: { type: 'VCPU_PUT' } }],
+    });
   });
-  world.initial = world.deliver(
-    world.initial,
-    [...boot, ...tzascBoot, ...domainBoot, ...secureBoot, ...poolBoot],
-    `booting topology ${topology.name}`,
-  );
+  const bootSteps = [...guestBoot, ...tzascBoot, ...domainBoot, ...secureBoot, ...poolBoot];
+  const booted = bootWorld(world, bootSteps);
 
   const displayDevice = deviceByName.get(pipeline.display.by);
   const displayed = (state: WorldState): boolean => {
@@ -1757,7 +1915,49 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     return frame?.plaintext.includes(stream) === true;
   };
 
-  return { world, model: planningModel, layout, displayed };
+  return {
+    world,
+    model: planningModel,
+    layout,
+    displayed,
+    boot: booted.unbootable ? bootSteps.slice(0, booted.unbootable.index + 1) : bootSteps,
+    ...(booted.unbootable ? { unbootable: booted.unbootable } : {}),
+  };
+}
+
+/**
+ * Runs the boot steps in order from the world's initial state and makes the state reached the
+ * initial state of exploration; stops at the first step a machine refuses.
+ */
+function bootWorld(world: World, steps: readonly BootStep[]): { unbootable?: BootFailure } {
+  let state = world.initial;
+  for (const [index, step] of steps.entries()) {
+    const outcome = world.deliver(state, step.deliveries);
+    if ('refused' in outcome) {
+      const { component, code, failedGuard } = outcome.refused;
+      const possessive = step.actor.startsWith('guest ')
+        ? `${step.actor}'s`
+        : `the ${step.actor === 'vmm' ? 'VMM' : step.actor}'s`;
+      return {
+        unbootable: {
+          index,
+          step,
+          component: component.label,
+          code,
+          ...(failedGuard ? { failedGuard } : {}),
+          message: `${possessive} ${step.call} refuses ${step.subject} (${formatCode(code)})`,
+        },
+      };
+    }
+    state = outcome.state;
+  }
+  world.initial = state;
+  return {};
+}
+
+/** An error code as its source prints it: errno names negated (`-EPERM`), others as they are. */
+export function formatCode(code: ErrorCode): string {
+  return /^E[A-Z0-9]+$/.test(code) ? `-${code}` : code;
 }
 
 function describeNsaids(tzasc: { nsRead: readonly string[]; nsWrite: readonly string[] }): string {

@@ -69,6 +69,20 @@ export interface StepDef {
 /** Where an event a component emits goes: the deliveries it causes. */
 export type EmitRoute = (from: number, event: MachineEvent, state: WorldState) => readonly Delivery[];
 
+/** A machine's refusal of a delivery: which component, which event, in which state, with what code. */
+export interface DeliveryRefusal {
+  readonly component: WorldComponent;
+  readonly event: EventData;
+  /** The component's state when it refused. */
+  readonly state: string;
+  readonly code: ErrorCode;
+  /** The first named check that failed, when a guard refused. */
+  readonly failedGuard?: string;
+}
+
+/** The result of delivering events outside a step: the state reached, or the first refusal. */
+export type DeliveryOutcome = { readonly state: WorldState } | { readonly refused: DeliveryRefusal };
+
 /** Why a step does not apply in a state. */
 export type StepRefusal =
   | { readonly kind: 'notIssued' }
@@ -150,10 +164,11 @@ export class World implements WorldModel {
 
   /**
    * Delivers events outside any step (the boot sequence that brings the platform to the state
-   * exploration starts from). Every delivery must be accepted; a refusal is a broken topology
-   * or a broken boot sequence, so it throws naming the event and the component.
+   * exploration starts from). Every delivery must be accepted: the first refusal ends the
+   * delivery and is returned, named by its component, event and code, so the caller can report
+   * the design as one that does not boot.
    */
-  deliver(state: WorldState, deliveries: readonly Delivery[], what: string): WorldState {
+  deliver(state: WorldState, deliveries: readonly Delivery[]): DeliveryOutcome {
     const parts = state.parts.slice();
     const ids = state.ids.slice();
     let queue: readonly Delivery[] = deliveries;
@@ -166,13 +181,19 @@ export class World implements WorldModel {
       if (!next) {
         if (delivery.optional) continue;
         const refusal = component.stepper.explain(snap, delivery.event);
-        const code =
+        const code: ErrorCode =
           component.refusals && refusal
             ? refusalCode(component.refusals, refusal, snap.context, delivery.event)
-            : 'refused';
-        throw new Error(
-          `${what}: ${component.label} refused ${delivery.event.type} in state ${snap.value} (${code})`,
-        );
+            : 'EINVAL';
+        return {
+          refused: {
+            component,
+            event: delivery.event,
+            state: snap.value,
+            code,
+            ...(refusal?.failedGuard ? { failedGuard: refusal.failedGuard } : {}),
+          },
+        };
       }
       const [canonical, id] = this.intern(delivery.component, next);
       parts[delivery.component] = canonical;
@@ -182,7 +203,7 @@ export class World implements WorldModel {
         queue = [...queue, ...emitted.flatMap((event) => this.route(delivery.component, event, current))];
       }
     }
-    return { parts, ids };
+    return { state: { parts, ids } };
   }
 
   /** Number of distinct snapshots seen so far for a component. */

@@ -36,11 +36,15 @@ function harness(file: string) {
     sdp,
     /** Delivers events to components by id, in order. */
     deliver(state: WorldState, ...events: [string, EventData][]): WorldState {
-      return sdp.world.deliver(
+      const outcome = sdp.world.deliver(
         state,
         events.map(([id, event]) => ({ component: index(id), event })),
-        'hand-built state',
       );
+      if ('refused' in outcome) {
+        const { component, event, code } = outcome.refused;
+        throw new Error(`hand-built state: ${component.label} refused ${event.type} (${code})`);
+      }
+      return outcome.state;
     },
     /** Replaces one component's snapshot. */
     edit(state: WorldState, id: string, change: { value?: string; context?: object }): WorldState {
