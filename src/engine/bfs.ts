@@ -39,7 +39,16 @@ export interface BfsResult<Step> {
   readonly depth: number;
   /** True when the depth or state bound cut the search short. */
   readonly boundReached: boolean;
+  /** Why the search ended (see `SearchEnd`). */
+  readonly ended: SearchEnd;
 }
+
+/**
+ * Why a search ended: `exhausted` (no unexplored state was left), `decided` (every property it
+ * was asked about had its answer: a counterexample, and the goal's witness if there is a goal),
+ * `depthBound` or `stateBound` (a bound cut it short).
+ */
+export type SearchEnd = 'exhausted' | 'decided' | 'depthBound' | 'stateBound';
 
 export function breadthFirstSearch<State, Step>(
   model: ExplorableModel<State, Step>,
@@ -53,7 +62,7 @@ export function breadthFirstSearch<State, Step>(
   const remaining = new Set(options.properties);
   let witnessIndex = -1;
   let transitions = 0;
-  let boundReached = false;
+  let ended: SearchEnd | undefined;
 
   const traceTo = (index: number): Step[] => {
     const steps: Step[] = [];
@@ -74,7 +83,8 @@ export function breadthFirstSearch<State, Step>(
   const done = () => remaining.size === 0 && (options.goal === undefined || witnessIndex >= 0);
   search: while (frontier.length > 0 && !done()) {
     if (depth >= options.maxDepth) {
-      boundReached = true;
+      // The bound only cut the search short if some state one step deeper is new.
+      ended = hasNewSuccessor(model, frontier, visited) ? 'depthBound' : 'exhausted';
       break;
     }
     depth++;
@@ -87,7 +97,7 @@ export function breadthFirstSearch<State, Step>(
         const key = model.fingerprint(successor);
         if (visited.has(key)) continue;
         if (visited.size >= options.maxStates) {
-          boundReached = true;
+          ended = 'stateBound';
           break search;
         }
         const successorIndex = parent.length;
@@ -102,12 +112,30 @@ export function breadthFirstSearch<State, Step>(
     }
     frontier = next;
   }
+  // The loop ran out of states, or stopped because everything asked for was decided.
+  ended ??= frontier.length === 0 ? 'exhausted' : 'decided';
   return {
     counterexamples,
     ...(witnessIndex >= 0 ? { witness: traceTo(witnessIndex) } : {}),
     distinctStates: visited.size,
     transitions,
     depth,
-    boundReached,
+    boundReached: ended === 'depthBound' || ended === 'stateBound',
+    ended,
   };
+}
+
+/** True iff some successor of a frontier state has not been visited. */
+function hasNewSuccessor<State, Step>(
+  model: ExplorableModel<State, Step>,
+  frontier: readonly { state: State }[],
+  visited: ReadonlyMap<string, number>,
+): boolean {
+  for (const { state } of frontier) {
+    for (const step of model.steps) {
+      const successor = model.apply(state, step);
+      if (successor !== undefined && !visited.has(model.fingerprint(successor))) return true;
+    }
+  }
+  return false;
 }

@@ -41,6 +41,8 @@ export interface RandomResult<Step> {
   readonly steps: number;
   readonly distinctStates: number;
   readonly depth: number;
+  /** `decided`: every property has a counterexample; `runs`: every run was taken without that. */
+  readonly ended: 'decided' | 'runs';
 }
 
 export function randomSearch<State, Step>(
@@ -108,5 +110,6 @@ export function randomSearch<State, Step>(
     steps: applied,
     distinctStates: seen.size,
     depth,
+    ended: open.size === 0 ? 'decided' : 'runs',
   };
 }

@@ -30,6 +30,9 @@ describe('breadthFirstSearch', () => {
     expect(result.counterexamples.get('neverZero')).toEqual(['reset']);
     expect(result.witness).toEqual(['inc', 'double', 'inc']);
     expect(result.boundReached).toBe(false);
+    // Both properties and the goal were decided by depth 3: the rest was not explored.
+    expect(result.ended).toBe('decided');
+    expect(result.distinctStates).toBeLessThan(10);
   });
 
   it('explores the whole space when nothing is violated, and says it was not bounded', () => {
@@ -41,7 +44,26 @@ describe('breadthFirstSearch', () => {
     });
     expect(result.distinctStates).toBe(10);
     expect(result.boundReached).toBe(false);
+    expect(result.ended).toBe('exhausted');
     expect(result.counterexamples.size).toBe(0);
+  });
+
+  it('says exhausted at the depth bound when no state one step deeper is new', () => {
+    // 0..9 are all reached within 4 steps (1 → 2 → 4 → 8 → 9 is the longest shortest path).
+    const atBound = breadthFirstSearch(counter, {
+      maxDepth: 4,
+      maxStates: 100,
+      properties: ['never'],
+      violated: () => [],
+    });
+    expect(atBound).toMatchObject({ distinctStates: 10, depth: 4, ended: 'exhausted', boundReached: false });
+    const short = breadthFirstSearch(counter, {
+      maxDepth: 3,
+      maxStates: 100,
+      properties: ['never'],
+      violated: () => [],
+    });
+    expect(short).toMatchObject({ depth: 3, ended: 'depthBound', boundReached: true });
   });
 
   it('stops at the depth and state bounds with partial statistics', () => {
@@ -51,13 +73,13 @@ describe('breadthFirstSearch', () => {
       properties: ['never'],
       violated: () => [],
     });
-    expect(byDepth).toMatchObject({ distinctStates: 3, depth: 1, boundReached: true });
+    expect(byDepth).toMatchObject({ distinctStates: 3, depth: 1, boundReached: true, ended: 'depthBound' });
     const byStates = breadthFirstSearch(counter, {
       maxDepth: 20,
       maxStates: 3,
       properties: ['never'],
       violated: () => [],
     });
-    expect(byStates).toMatchObject({ distinctStates: 3, boundReached: true });
+    expect(byStates).toMatchObject({ distinctStates: 3, boundReached: true, ended: 'stateBound' });
   });
 });
