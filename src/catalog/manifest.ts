@@ -12,6 +12,8 @@ import { lineCounterFor, locate, parseSource } from '../topology/source.ts';
 const Status = z.enum(['holds', 'violated', 'vacuous']);
 
 const Entry = z.strictObject({
+  /** The expected verdict, when the statuses alone do not say it (an unbootable design has none). */
+  verdict: z.enum(['pass', 'violation', 'vacuous', 'unbootable']).optional(),
   mode: z.enum(['random', 'exhaustive']),
   maxDepth: z.number().int().min(1).max(64),
   maxStates: z.number().int().min(1).optional(),

@@ -5,16 +5,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check } from '../check/check.ts';
-import type { CheckReport } from '../check/report.ts';
+import type { CheckReport, PropertyStatus, Verdict } from '../check/report.ts';
 import { loadTopologyFile } from '../topology/load.ts';
 import { type ExpectedStatus, loadManifest, type ManifestEntry } from './manifest.ts';
 
 export const MANIFEST = 'manifest.yaml';
 
 export interface Mismatch {
+  /** A property's name, or `verdict` when the entry's expected verdict differs. */
   readonly property: string;
-  readonly expected: ExpectedStatus | 'absent';
-  readonly actual: ExpectedStatus | 'absent';
+  readonly expected: ExpectedStatus | Verdict | 'absent';
+  readonly actual: PropertyStatus | Verdict | 'absent';
 }
 
 export interface CatalogRow {
@@ -43,13 +44,17 @@ export async function catalogFiles(dir: string): Promise<string[]> {
 export function compareWithManifest(report: CheckReport, entry: ManifestEntry): Mismatch[] {
   const actual = new Map(report.properties.map((p) => [p.name, p.status]));
   const names = [...new Set([...Object.keys(entry.expect), ...actual.keys()])];
-  return names
+  const mismatches: Mismatch[] = names
     .map((property) => ({
       property,
       expected: entry.expect[property] ?? ('absent' as const),
       actual: actual.get(property) ?? ('absent' as const),
     }))
     .filter((m) => m.expected !== m.actual);
+  if (entry.verdict !== undefined && entry.verdict !== report.verdict) {
+    mismatches.push({ property: 'verdict', expected: entry.verdict, actual: report.verdict });
+  }
+  return mismatches;
 }
 
 export async function runCatalog(

@@ -6,7 +6,7 @@
  * legitimate parties and the environment only, so that the witness is a clean pipeline run
  * and a design that cannot display a frame is reported as vacuous rather than safe.
  */
-import type { Invariant } from '../../properties/model.ts';
+import type { ComponentKind, Invariant } from '../../properties/model.ts';
 import { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../../properties/sdp/index.ts';
 import { breadthFirstSearch } from '../engine/bfs.ts';
 import { minimizeTrace } from '../engine/minimizeTrace.ts';
@@ -15,16 +15,23 @@ import type { LoadedTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/sdpWorld.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
+import { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 import { InvariantChecker } from './invariantChecker.ts';
 import { encodeReplayToken, type ReplayPayload, ReplayTokenError, topologyDigest } from './replayToken.ts';
-import type { CheckOptions, CheckReport, PropertyResult, TraceStep, ViolationReport } from './report.ts';
+import type {
+  CheckOptions,
+  CheckReport,
+  PropertyResult,
+  SearchSummary,
+  TraceStep,
+  ViolationReport,
+} from './report.ts';
+import { verdictOf } from './report.ts';
+
+export { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 
 export interface CheckHooks {
   readonly onProgress?: (progress: { done: number; total: number; phase: string }) => void;
-}
-
-export class UnknownPropertyError extends Error {
-  readonly code = 'UNKNOWN_PROPERTY';
 }
 
 /** The steps (of a world) in the report's words. */
@@ -80,8 +87,8 @@ export function assumptionsOf(topology: Topology): string[] {
   return out;
 }
 
+/** The selected invariants, and whether the pipeline's reachability is asked for. */
 function selectInvariants(names: readonly string[]): { invariants: Invariant[]; reachability: boolean } {
-  // `invariants` is narrowed again once the world is composed.
   for (const name of names) {
     if (!PROPERTY_NAMES.includes(name)) {
       throw new UnknownPropertyError(
@@ -94,6 +101,35 @@ function selectInvariants(names: readonly string[]): { invariants: Invariant[]; 
     invariants: sdpInvariants.filter((p) => names.includes(p.name)),
     reachability: names.includes(pipelineReachable.name),
   };
+}
+
+/** What a design needs for the machines a component invariant reads to exist. */
+const COMPONENT_NEEDS: Readonly<Partial<Record<ComponentKind, string>>> = {
+  pkvmPage: 'it is about pKVM page ownership and the design has no pKVM (hypervisor.kind: none)',
+};
+
+/**
+ * Component invariants about machines the design does not have (pKVM pages without a
+ * hypervisor) are left out rather than reported as trivially holding; one the user named is an
+ * error, because a run that checks nothing it was asked to check must not pass.
+ */
+function applicableInvariants(
+  world: World,
+  selected: readonly Invariant[],
+  named: readonly string[],
+): Invariant[] {
+  const applies = (invariant: Invariant) =>
+    !invariant.component || (world.byKind[invariant.component.kind]?.length ?? 0) > 0;
+  const missing = selected.filter((invariant) => !applies(invariant) && named.includes(invariant.name));
+  if (missing.length > 0) {
+    const [first] = missing;
+    const kind = first!.component!.kind;
+    const why = COMPONENT_NEEDS[kind] ?? `the design has no ${kind} machine for it to read`;
+    throw new PropertyNotApplicableError(
+      `property ${missing.map((m) => m.name).join(', ')} does not apply to this design: ${why}`,
+    );
+  }
+  return selected.filter(applies);
 }
 
 function replayState(world: World, steps: readonly StepDef[]): WorldState {
@@ -114,9 +150,17 @@ function violationReports(checker: InvariantChecker, state: WorldState, property
     }));
 }
 
+/** The depth the pipeline search goes to: deeper than the main search, for long pipelines. */
+const PIPELINE_MIN_DEPTH = 16;
+
 /** Finds a shortest legitimate run that displays a frame: pipeline and environment steps only. */
-function searchPipeline(sdp: SdpWorld, maxDepth: number, maxStates: number): readonly StepDef[] | undefined {
+function searchPipeline(
+  sdp: SdpWorld,
+  maxDepth: number,
+  maxStates: number,
+): { witness?: readonly StepDef[]; summary: SearchSummary } {
   const legit = sdp.world.steps.filter((step) => step.role === 'pipeline' || step.role === 'environment');
+  const depth = Math.max(maxDepth, PIPELINE_MIN_DEPTH);
   const result = breadthFirstSearch(
     {
       initial: sdp.world.initial,
@@ -124,9 +168,78 @@ function searchPipeline(sdp: SdpWorld, maxDepth: number, maxStates: number): rea
       apply: (s, step) => sdp.world.apply(s, step),
       fingerprint: (s) => sdp.world.fingerprint(s),
     },
-    { maxDepth: Math.max(maxDepth, 16), maxStates, properties: [], violated: () => [], goal: sdp.displayed },
+    { maxDepth: depth, maxStates, properties: [], violated: () => [], goal: sdp.displayed },
   );
-  return result.witness;
+  return {
+    ...(result.witness ? { witness: result.witness } : {}),
+    summary: {
+      kind: 'pipeline',
+      bound: { maxDepth: depth, maxStates },
+      distinctStates: result.distinctStates,
+      depth: result.depth,
+      ended: result.ended,
+    },
+  };
+}
+
+/** The report of a design that does not boot: no property is checked. */
+function unbootableReport(
+  loaded: LoadedTopology,
+  options: CheckOptions,
+  mode: CheckReport['mode'],
+  sdp: SdpWorld,
+  started: number,
+): CheckReport {
+  const failure = sdp.unbootable!;
+  return {
+    topology: loaded.topology.name,
+    file: loaded.file,
+    mode,
+    seed: options.seed,
+    bound: boundOf(options),
+    verdict: 'unbootable',
+    unbootable: {
+      message: failure.message,
+      call: failure.step.call,
+      component: failure.component,
+      code: failure.code,
+      ...(failure.failedGuard ? { failedGuard: failure.failedGuard } : {}),
+      steps: sdp.boot.map((step, i) => ({
+        index: i + 1,
+        event: step.call,
+        actor: step.actor,
+        description: step.text,
+      })),
+    },
+    properties: [],
+    statistics: {
+      steps: 0,
+      distinctStates: 0,
+      depth: 0,
+      boundReached: false,
+      ended: 'notBooted',
+      searches: [],
+      durationMs: Math.round(performance.now() - started),
+    },
+    assumptions: assumptionsOf(loaded.topology),
+  };
+}
+
+function boundOf(options: CheckOptions): CheckReport['bound'] {
+  return {
+    maxDepth: options.maxDepth,
+    ...(options.mode === 'exhaustive' ? { maxStates: options.maxStates } : { runs: options.runs }),
+  };
+}
+
+/** The replayed steps of a token, in this world; a step the world does not have is a bad token. */
+function replaySteps(world: World, replay: ReplayPayload): StepDef[] {
+  return replay.steps.map((key, i) => {
+    const step = world.findStep(key.call, key.args);
+    if (!step)
+      throw new ReplayTokenError(`replay token step ${i + 1} (${key.call}) does not exist in this topology`);
+    return step;
+  });
 }
 
 export function check(
@@ -136,16 +249,26 @@ export function check(
 ): CheckReport {
   const started = performance.now();
   const topology = loaded.topology;
-  const selected = selectInvariants(options.replay ? [options.replay.property] : options.properties);
+  const replay = options.replay;
+  if (replay && !sdpInvariants.some((invariant) => invariant.name === replay.property)) {
+    throw new ReplayTokenError(
+      replay.property === pipelineReachable.name
+        ? `replay token names ${pipelineReachable.name}, a reachability goal: tokens reproduce violations of invariants`
+        : `replay token names an unknown property "${replay.property}"`,
+    );
+  }
+  const selected = selectInvariants(replay ? [replay.property] : options.properties);
   const sdp = composeWorld(topology);
   const { world } = sdp;
-  // Component invariants about machines the design does not have (pKVM pages without a
-  // hypervisor) are left out rather than reported as trivially holding.
-  selected.invariants = selected.invariants.filter(
-    (invariant) => !invariant.component || (world.byKind[invariant.component.kind]?.length ?? 0) > 0,
+  const invariants = applicableInvariants(
+    world,
+    selected.invariants,
+    replay ? [replay.property] : options.properties,
   );
-  const checker = new InvariantChecker(world, selected.invariants, sdp.model);
-  const names = selected.invariants.map((p) => p.name);
+  const mode: CheckReport['mode'] = replay ? 'replay' : options.mode;
+  if (sdp.unbootable) return unbootableReport(loaded, options, mode, sdp, started);
+  const checker = new InvariantChecker(world, invariants, sdp.model);
+  const names = invariants.map((p) => p.name);
   const violated = (state: WorldState) => {
     if (checker.holds(state)) return [];
     return [...new Set(checker.violations(state).map((v) => v.property))];
@@ -161,38 +284,40 @@ export function check(
 
   const counterexamples = new Map<string, { steps: readonly StepDef[]; shrinks?: number }>();
   let witness: readonly StepDef[] | undefined;
-  let statistics: CheckReport['statistics'];
+  let main: SearchSummary;
+  let steps = 0;
+  /** In a replay: why the trace no longer violates its property, if it does not. */
+  let notReproduced: string | undefined;
 
-  if (options.replay) {
-    const replay = options.replay;
+  if (replay) {
     if (replay.digest !== digest) {
       throw new ReplayTokenError(
         `replay token was made for a different version of topology "${replay.topology}" (digest ${replay.digest}, this file is ${digest})`,
       );
     }
-    const steps = replay.steps.map((key, i) => {
-      const step = world.findStep(key.call, key.args);
-      if (!step)
-        throw new ReplayTokenError(
-          `replay token step ${i + 1} (${key.call}) does not exist in this topology`,
-        );
-      return step;
-    });
+    const trace = replaySteps(world, replay);
     let state = world.initial;
-    steps.forEach((step, i) => {
+    let taken = 0;
+    for (const [i, step] of trace.entries()) {
       const next = world.apply(state, step);
       if (!next) {
-        throw new ReplayTokenError(`replay token step ${i + 1} ("${step.text}") is refused when replayed`);
+        notReproduced = `step ${i + 1} ("${step.text}") is refused when replayed`;
+        break;
       }
       state = next;
-    });
-    if (violated(state).includes(replay.property)) counterexamples.set(replay.property, { steps });
-    statistics = {
-      steps: steps.length,
-      distinctStates: steps.length + 1,
-      depth: steps.length,
-      boundReached: false,
-      durationMs: Math.round(performance.now() - started),
+      taken++;
+    }
+    if (notReproduced === undefined) {
+      if (violated(state).includes(replay.property)) counterexamples.set(replay.property, { steps: trace });
+      else notReproduced = `its state after ${trace.length} steps satisfies the property`;
+    }
+    steps = taken;
+    main = {
+      kind: 'replay',
+      bound: { maxDepth: trace.length },
+      distinctStates: taken + 1,
+      depth: taken,
+      ended: 'replayed',
     };
   } else if (options.mode === 'exhaustive') {
     const result = breadthFirstSearch(world, {
@@ -208,14 +333,15 @@ export function check(
           }
         : {}),
     });
-    for (const [name, steps] of result.counterexamples) counterexamples.set(name, { steps });
+    for (const [name, trace] of result.counterexamples) counterexamples.set(name, { steps: trace });
     witness = result.witness;
-    statistics = {
-      steps: result.transitions,
+    steps = result.transitions;
+    main = {
+      kind: 'exhaustive',
+      bound: { maxDepth: options.maxDepth, maxStates: options.maxStates },
       distinctStates: result.distinctStates,
       depth: result.depth,
-      boundReached: result.boundReached,
-      durationMs: 0,
+      ended: result.ended,
     };
   } else {
     const result = randomSearch(world, {
@@ -233,23 +359,27 @@ export function check(
     });
     for (const [name, found] of result.counterexamples) counterexamples.set(name, found);
     witness = result.witness ? minimizeTrace(world, result.witness, sdp.displayed).steps : undefined;
-    statistics = {
-      steps: result.steps,
+    steps = result.steps;
+    main = {
+      kind: 'random',
+      bound: { maxDepth: options.maxDepth, runs: options.runs },
       distinctStates: result.distinctStates,
       depth: result.depth,
-      boundReached: true,
-      durationMs: 0,
+      ended: result.ended,
     };
   }
+  const searches: SearchSummary[] = [main];
 
-  if (!options.replay && selected.reachability && !witness) {
-    witness = searchPipeline(sdp, options.maxDepth, options.maxStates);
+  if (!replay && selected.reachability && !witness) {
+    const pipeline = searchPipeline(sdp, options.maxDepth, options.maxStates);
+    witness = pipeline.witness;
+    searches.push(pipeline.summary);
   }
-  const pipelineRuns = options.replay ? true : witness !== undefined;
+  const pipelineRuns = replay ? true : witness !== undefined;
   const vacuousReason =
     'the legitimate pipeline never shows a frame of the stream within the bound, so nothing protected ever exists to leak';
 
-  const results: PropertyResult[] = selected.invariants.map((invariant) => {
+  const results: PropertyResult[] = invariants.map((invariant) => {
     const found = counterexamples.get(invariant.name);
     const base = { name: invariant.name, summary: invariant.summary, kind: invariant.kind };
     if (found) {
@@ -265,10 +395,17 @@ export function check(
         },
       };
     }
+    if (notReproduced !== undefined) {
+      return {
+        ...base,
+        status: 'notReproduced' as const,
+        reason: `the replayed trace no longer violates ${invariant.name}: ${notReproduced}`,
+      };
+    }
     if (!pipelineRuns) return { ...base, status: 'vacuous' as const, reason: vacuousReason };
     return { ...base, status: 'holds' as const };
   });
-  if (selected.reachability && !options.replay) {
+  if (selected.reachability && !replay) {
     results.push({
       name: pipelineReachable.name,
       summary: pipelineReachable.summary,
@@ -281,19 +418,25 @@ export function check(
           }),
     });
   }
-  const verdict = results.some((r) => r.status !== 'holds') ? 'violation' : 'pass';
   return {
     topology: topology.name,
     file: loaded.file,
-    mode: options.replay ? 'exhaustive' : options.mode,
+    mode,
     seed: options.seed,
-    bound: {
-      maxDepth: options.maxDepth,
-      ...(options.mode === 'exhaustive' ? { maxStates: options.maxStates } : { runs: options.runs }),
-    },
-    verdict,
+    bound: replay ? { maxDepth: replay.steps.length } : boundOf(options),
+    verdict: verdictOf(results),
     properties: results,
-    statistics: { ...statistics, durationMs: Math.round(performance.now() - started) },
+    statistics: {
+      steps,
+      distinctStates: main.distinctStates,
+      depth: main.depth,
+      boundReached: searches.some(
+        (search) => search.ended === 'depthBound' || search.ended === 'stateBound' || search.ended === 'runs',
+      ),
+      ended: main.ended,
+      searches,
+      durationMs: Math.round(performance.now() - started),
+    },
     assumptions: assumptionsOf(topology),
   };
 }

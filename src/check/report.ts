@@ -18,7 +18,22 @@ export interface CheckOptions {
   readonly properties: readonly string[];
 }
 
-export type PropertyStatus = 'holds' | 'violated' | 'vacuous';
+/**
+ * `holds`, `violated`, `vacuous` (nothing to check: the pipeline never ran), or, in a replay,
+ * `notReproduced` (the replayed trace no longer violates the property).
+ */
+export type PropertyStatus = 'holds' | 'violated' | 'vacuous' | 'notReproduced';
+
+/** What a report is the result of: a search in one of the modes, or the replay of one token. */
+export type ReportMode = Mode | 'replay';
+
+/**
+ * The verdict of a check: `pass` (every property holds), `violation` (a property is violated),
+ * `vacuous` (nothing is violated but the pipeline never ran, so nothing was really checked),
+ * `unbootable` (the design does not come up: a boot step is refused), `notReproduced` (a replay
+ * whose trace no longer violates its property).
+ */
+export type Verdict = 'pass' | 'violation' | 'vacuous' | 'unbootable' | 'notReproduced';
 
 export interface TraceStep {
   /** 1-based position in the trace. */
@@ -57,26 +72,84 @@ export interface PropertyResult {
   readonly reason?: string;
 }
 
+/**
+ * Why a search ended: `exhausted` (no unexplored state was left), `decided` (every selected
+ * property had its answer, so the rest was not needed), `depthBound` / `stateBound` (a bound
+ * cut it short), `runs` (random mode took every run it was given), `replayed` (a replay ran its
+ * trace), `notBooted` (nothing ran: the design does not boot).
+ */
+export type SearchEnd =
+  | 'exhausted'
+  | 'decided'
+  | 'depthBound'
+  | 'stateBound'
+  | 'runs'
+  | 'replayed'
+  | 'notBooted';
+
+/** One search a check ran, with its bound and how it ended. */
+export interface SearchSummary {
+  /**
+   * `exhaustive`: breadth-first over every step; `random`: fast-check runs; `pipeline`: the
+   * breadth-first search for a legitimate run that displays a frame (the pipeline's and the
+   * environment's steps only); `replay`: one trace.
+   */
+  readonly kind: 'exhaustive' | 'random' | 'pipeline' | 'replay';
+  readonly bound: { readonly maxDepth: number; readonly maxStates?: number; readonly runs?: number };
+  readonly distinctStates: number;
+  readonly depth: number;
+  readonly ended: SearchEnd;
+}
+
 export interface CheckStatistics {
-  /** Steps applied (random) or transitions expanded (exhaustive). */
+  /** Steps applied (random, replay) or transitions expanded (exhaustive). */
   readonly steps: number;
   readonly distinctStates: number;
   /** Deepest trace explored. */
   readonly depth: number;
   /** True when a bound (depth, states, runs) stopped exploration before the space was exhausted. */
   readonly boundReached: boolean;
+  /** Why the main search ended. */
+  readonly ended: SearchEnd;
+  /** Every search the check ran, the main one first (random mode adds the pipeline search). */
+  readonly searches: readonly SearchSummary[];
   readonly durationMs: number;
+}
+
+/** Why a design does not boot: the boot sequence up to the step a machine refused. */
+export interface BootReport {
+  /** `the host's __pkvm_host_donate_guest() refuses page carveout:0 (-EPERM)`. */
+  readonly message: string;
+  /** The refused call, as its source spells it. */
+  readonly call: string;
+  /** The refusing machine instance. */
+  readonly component: string;
+  readonly code: string;
+  /** The first named check that failed, when a guard refused. */
+  readonly failedGuard?: string;
+  /** The boot steps, the last one refused. */
+  readonly steps: readonly TraceStep[];
 }
 
 export interface CheckReport {
   readonly topology: string;
   readonly file: string;
-  readonly mode: Mode;
+  readonly mode: ReportMode;
   readonly seed: number;
   readonly bound: { readonly maxDepth: number; readonly maxStates?: number; readonly runs?: number };
-  readonly verdict: 'pass' | 'violation';
+  readonly verdict: Verdict;
+  /** Present when the verdict is `unbootable`. */
+  readonly unbootable?: BootReport;
   readonly properties: readonly PropertyResult[];
   readonly statistics: CheckStatistics;
   /** What the design assumed: hypervisor variant, IOMMU, flaws switched on. */
   readonly assumptions: readonly string[];
+}
+
+/** The verdict of a checked design: a violation first, then a replay not reproduced, then vacuity. */
+export function verdictOf(results: readonly PropertyResult[]): Verdict {
+  if (results.some((r) => r.status === 'violated')) return 'violation';
+  if (results.some((r) => r.status === 'notReproduced')) return 'notReproduced';
+  if (results.some((r) => r.status === 'vacuous')) return 'vacuous';
+  return 'pass';
 }

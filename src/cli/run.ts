@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
 import { type CatalogResult, runCatalog } from '../catalog/runCatalog.ts';
 import { check } from '../check/check.ts';
+import { PropertyNotApplicableError, UnknownPropertyError } from '../check/errors.ts';
 import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../check/replayToken.ts';
 import type { CheckOptions, CheckReport } from '../check/report.ts';
 import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
@@ -91,6 +92,10 @@ async function guard(
     }
     if (error instanceof ReplayTokenError) {
       io.stderr.write(`${program}: option --replay: ${error.message}\n`);
+      return EXIT_CODES.badInput;
+    }
+    if (error instanceof PropertyNotApplicableError || error instanceof UnknownPropertyError) {
+      io.stderr.write(`${program}: option --property: ${error.message}\n`);
       return EXIT_CODES.badInput;
     }
     const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
@@ -219,6 +224,12 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   }
   const loaded = await loadTopologyFile(positionals[0]!);
   const replay = options.replay === undefined ? undefined : decodeReplayFor(options.replay, loaded);
+  const others = options.property.filter((name) => name !== replay?.property);
+  if (replay && others.length > 0) {
+    throw new UsageError(
+      `option --property: a replay re-checks the property its token names (${replay.property}), not ${others.join(', ')}`,
+    );
+  }
   const defaults = loaded.topology.check;
   const resolved: CheckOptions & { replay?: ReplayPayload } = {
     mode: (options.mode as CheckOptions['mode'] | undefined) ?? defaults.mode,
@@ -238,8 +249,7 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   }
   const render = options.json ? renderReportJson : renderReport;
   io.stdout.write(render(report, { timing: options.timing }));
-  const allHold = report.properties.every((property) => property.status === 'holds');
-  return allHold ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
+  return report.verdict === 'pass' ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
 }
 
 function decodeReplayFor(token: string, loaded: LoadedTopology): ReplayPayload {

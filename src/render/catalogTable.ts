@@ -3,8 +3,10 @@
  * trace length, states explored, time, whether it matches the manifest), then a total.
  */
 import type { CatalogResult } from '../catalog/runCatalog.ts';
+import { countVerdicts, verdictCountsText } from './verdicts.ts';
 
 function firstFailure(row: CatalogResult['rows'][number]): string {
+  if (row.report.unbootable) return `${row.report.unbootable.call} refused (${row.report.unbootable.code})`;
   const failing = row.report.properties.filter((p) => p.status !== 'holds');
   if (failing.length === 0) return '-';
   const first =
@@ -38,11 +40,7 @@ export function renderCatalogTable(
   ];
   const lines = result.rows.map((row) => [
     row.file.replace(/\.(ya?ml|json)$/, ''),
-    row.report.properties.some((p) => p.status === 'violated')
-      ? 'violation'
-      : row.report.verdict === 'pass'
-        ? 'pass'
-        : 'vacuous',
+    row.report.verdict,
     firstFailure(row),
     row.report.statistics.distinctStates.toLocaleString('en-US'),
     ...(options.timing ? [seconds(row.report.statistics.durationMs)] : []),
@@ -58,12 +56,12 @@ export function renderCatalogTable(
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const count = (verdict: string) => lines.filter((l) => l[1] === verdict).length;
+  const counts = countVerdicts(result.rows.map((row) => row.report));
   const matching = result.rows.filter((r) => r.mismatches.length === 0).length;
   const total = result.rows.reduce((sum, r) => sum + r.report.statistics.durationMs, 0);
   const out = [format(header), ...lines.map(format), ''];
   out.push(
-    `total: ${result.rows.length} topologies: ${count('pass')} pass, ${count('violation')} violation, ${count('vacuous')} vacuous; ${matching} of ${result.rows.length} match ${result.manifest}${options.timing ? `; ${seconds(total)}` : ''}`,
+    `total: ${result.rows.length} topologies: ${verdictCountsText(counts)}; ${matching} of ${result.rows.length} match ${result.manifest}${options.timing ? `; ${seconds(total)}` : ''}`,
   );
   for (const file of result.unlisted) out.push(`not in the manifest: ${file}`);
   for (const file of result.missing) out.push(`listed in the manifest but missing: ${file}`);

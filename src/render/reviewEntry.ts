@@ -4,12 +4,13 @@
  * step-by-step states of each counterexample. Also the matrix both renderers lay out:
  * topologies by properties, each cell a status.
  */
-import type { CheckReport, PropertyResult } from '../check/report.ts';
+import type { CheckReport, PropertyResult, Verdict } from '../check/report.ts';
 import { type TraceStates, traceStates } from '../check/traceStates.ts';
 import type { LoadedTopology } from '../topology/load.ts';
 import { topologyDot } from './dot.ts';
 import { renderSvg } from './svg.ts';
 import { topologyGraph } from './topologyGraph.ts';
+import { countVerdicts } from './verdicts.ts';
 
 export interface ReviewEntry {
   readonly report: CheckReport;
@@ -56,20 +57,21 @@ export function cellOf(result: PropertyResult | undefined): { status: CellStatus
   if (result === undefined) return { status: 'notChecked', text: '—' };
   if (result.status === 'holds') return { status: 'holds', text: '✔' };
   if (result.status === 'vacuous') return { status: 'vacuous', text: '!' };
+  if (result.status === 'notReproduced') return { status: 'notReproduced', text: '✖ ?' };
   return { status: 'violated', text: `✖ ${result.counterexample?.steps.length ?? 0}` };
 }
 
 export const CELL_LEGEND =
-  '✔ holds · ✖ n violated after n steps · ! vacuous (nothing to check) · — not checked';
+  '✔ holds · ✖ n violated after n steps · ! vacuous (nothing to check) · — not checked (not applicable, or the design does not boot)';
 
 /** Counts of topologies by verdict. */
-export function verdictCounts(entries: readonly ReviewEntry[]): { pass: number; violation: number } {
-  const pass = entries.filter((entry) => entry.report.verdict === 'pass').length;
-  return { pass, violation: entries.length - pass };
+export function verdictCounts(entries: readonly ReviewEntry[]): Record<Verdict, number> {
+  return countVerdicts(entries.map((entry) => entry.report));
 }
 
 /** A line saying how a topology fared: `pass`, or how many properties are violated and vacuous. */
 export function verdictText(report: CheckReport): string {
+  if (report.unbootable) return `unbootable: ${report.unbootable.message}`;
   const violated = report.properties.filter((p) => p.status === 'violated').length;
   const vacuous = report.properties.filter((p) => p.status === 'vacuous').length;
   if (violated === 0 && vacuous === 0) return 'pass';

@@ -23,6 +23,7 @@ import { inlineSvg } from './svg.ts';
 import { statisticsLine } from './text.ts';
 import { REACH_LEGEND } from './topologyGraph.ts';
 import { counterexampleHtml, propertyNoteHtml } from './traceView.ts';
+import { verdictCountsText } from './verdicts.ts';
 
 const STYLE = `
 :root { --ink: #111827; --muted: #6b7280; --line: #d1d5db; --holds: #15803d; --violated: #b91c1c; --vacuous: #b45309; --focus: #fef3c7; }
@@ -50,7 +51,8 @@ table.matrix td[data-status=notChecked] { color: var(--muted); }
 table.matrix td.selected button { outline: 3px solid #2563eb; }
 td.verdict { font-weight: 600; white-space: nowrap; }
 td.verdict.pass { color: var(--holds); }
-td.verdict.violation { color: var(--violated); }
+td.verdict.violation, td.verdict.unbootable { color: var(--violated); }
+td.verdict.vacuous { color: var(--vacuous); }
 #trace-panel { margin: 16px 0; background: #fff; border: 2px solid #2563eb; border-radius: 6px; padding: 12px 16px; }
 #trace-panel .close { float: right; font: inherit; }
 .status-holds { color: var(--holds); }
@@ -168,12 +170,15 @@ function matrixHtml(entries: readonly ReviewEntry[], columns: readonly string[])
       const result = report.properties.find((p) => p.name === name);
       const cell = cellOf(result);
       const data = `data-topology="${escapeHtml(report.topology)}" data-property="${escapeHtml(name)}" data-status="${cell.status}"`;
-      if (result === undefined)
-        return `<td ${data} title="not checked: the design has no such component">${cell.text}</td>`;
+      if (result === undefined) {
+        const why = report.unbootable ? 'the design does not boot' : 'the design has no such component';
+        return `<td ${data} title="not checked: ${why}">${cell.text}</td>`;
+      }
       const what = {
         holds: 'holds',
         violated: 'violated: open the counterexample',
         vacuous: 'vacuous',
+        notReproduced: 'the replayed trace no longer violates it',
         notChecked: '',
       }[cell.status];
       return `<td ${data}><button type="button" data-open="cell-${row}-${column}" title="${escapeHtml(`${name} in ${report.topology}: ${what}`)}">${cell.text}</button></td>`;
@@ -224,7 +229,16 @@ function topologySection(entry: ReviewEntry, index: number, timing: boolean): st
     '<h3>Assumptions</h3>',
     `<ul class="assumptions">${report.assumptions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`,
     '<h3>Bound and exploration</h3>',
-    `<p class="bound">${escapeHtml(report.mode)} search, ${escapeHtml(bound)}, seed ${report.seed}: ${escapeHtml(statisticsLine(report, report.statistics, timing))}.</p>`,
+    `<p class="bound">${escapeHtml(report.mode)} search, ${escapeHtml(bound)}, seed ${report.seed}: ${escapeHtml(statisticsLine(report.statistics, timing, '; '))}.</p>`,
+    ...(report.unbootable
+      ? [
+          '<h3>Boot</h3>',
+          `<p class="reason status-violated">The design does not boot: ${escapeHtml(report.unbootable.message)}. No property was checked.</p>`,
+          `<ol class="trace boot">${report.unbootable.steps
+            .map((step) => `<li>${escapeHtml(step.description)} <code>${escapeHtml(step.event)}</code></li>`)
+            .join('')}</ol>`,
+        ]
+      : []),
     '<h3>Properties</h3>',
     `<ul class="properties">${properties}</ul>`,
     '<h3>Design</h3>',
@@ -251,7 +265,7 @@ export function renderReviewHtml(entries: readonly ReviewEntry[], options: Revie
     '<body>',
     '<header class="page">',
     '<h1>protmem review</h1>',
-    `<p>${entries.length} topolog${entries.length === 1 ? 'y' : 'ies'} checked, each with its own bounds: ${counts.pass} pass, ${counts.violation} with a violated or vacuous property. Click a cell to open it; a violated cell opens its counterexample with a stepper.</p>`,
+    `<p>${entries.length} topolog${entries.length === 1 ? 'y' : 'ies'} checked, each with its own bounds: ${verdictCountsText(counts)}. Click a cell to open it; a violated cell opens its counterexample with a stepper.</p>`,
     `<p class="legend">${escapeHtml(CELL_LEGEND)}</p>`,
     '</header>',
     '<main>',

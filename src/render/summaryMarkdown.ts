@@ -16,6 +16,7 @@ import {
   verdictText,
 } from './reviewEntry.ts';
 import { replayCommand, statisticsLine } from './text.ts';
+import { verdictCountsText } from './verdicts.ts';
 
 /** Text safe inside a Markdown table cell or list item. */
 function markdownText(text: string): string {
@@ -85,9 +86,19 @@ function topologyLines(entry: ReviewEntry, timing: boolean): string[] {
     '',
     ...report.assumptions.map((a) => `- ${markdownText(a)}`),
     '',
-    `Bound: ${report.mode} search, max depth ${report.bound.maxDepth}${report.bound.maxStates !== undefined ? `, max states ${report.bound.maxStates.toLocaleString('en-US')}` : ''}${report.bound.runs !== undefined ? `, ${report.bound.runs} runs` : ''}; ${statisticsLine(report, report.statistics, timing)}.`,
+    `Bound: ${report.mode} search, max depth ${report.bound.maxDepth}${report.bound.maxStates !== undefined ? `, max states ${report.bound.maxStates.toLocaleString('en-US')}` : ''}${report.bound.runs !== undefined ? `, ${report.bound.runs} runs` : ''}; ${statisticsLine(report.statistics, timing, '; ')}.`,
     '',
   ];
+  if (report.unbootable) {
+    lines.push(
+      `The design does not boot: ${markdownText(report.unbootable.message)}. No property was checked.`,
+      '',
+      ...report.unbootable.steps.map(
+        (step) => `${step.index}. ${markdownText(step.description)} \`${step.event}\``,
+      ),
+      '',
+    );
+  }
   for (const property of report.properties) {
     if (property.status === 'violated' && property.counterexample) {
       lines.push(...counterexampleLines(entry, property));
@@ -112,7 +123,7 @@ export function renderSummaryMarkdown(entries: readonly ReviewEntry[], options: 
   const lines = [
     '# protmem review',
     '',
-    `${entries.length} topolog${entries.length === 1 ? 'y' : 'ies'}, each checked with its own bounds: ${counts.pass} pass, ${counts.violation} with a violated or vacuous property.`,
+    `${entries.length} topolog${entries.length === 1 ? 'y' : 'ies'}, each checked with its own bounds: ${verdictCountsText(counts)}.`,
     '',
     CELL_LEGEND,
     '',

@@ -6,9 +6,11 @@
  * Pure: report in, string out.
  */
 import type {
+  BootReport,
   CheckReport,
   CheckStatistics,
   PropertyResult,
+  SearchSummary,
   TraceStep,
   ViolationReport,
 } from '../check/report.ts';
@@ -108,28 +110,70 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** How far exploration went: distinct states, depth, the bound reached or the space exhausted. */
-export function statisticsLine(report: CheckReport, statistics: CheckStatistics, timing: boolean): string {
-  const parts = [
-    `explored ${formatCount(statistics.distinctStates)} distinct states`,
-    `depth ${statistics.depth}`,
-  ];
-  if (statistics.boundReached) {
-    const bound = [`max depth ${report.bound.maxDepth}`];
-    if (report.bound.maxStates !== undefined) bound.push(`max states ${formatCount(report.bound.maxStates)}`);
-    if (report.bound.runs !== undefined) bound.push(`runs ${formatCount(report.bound.runs)}`);
-    parts.push(`bound reached (${bound.join(', ')})`);
-  } else {
-    parts.push('exhausted');
+/** How one search ended, in words. */
+function endWords(search: SearchSummary): string {
+  switch (search.ended) {
+    case 'exhausted':
+      return 'exhausted';
+    case 'decided':
+      return search.kind === 'pipeline'
+        ? `stopped at depth ${search.depth}: a frame was displayed`
+        : `stopped: every selected property decided at depth ${search.depth}`;
+    case 'depthBound':
+      return `bound reached: max depth ${search.bound.maxDepth}`;
+    case 'stateBound':
+      return `bound reached: max states ${formatCount(search.bound.maxStates ?? 0)}`;
+    case 'runs':
+      return `bound reached: ${formatCount(search.bound.runs ?? 0)} runs of ${plural(search.bound.maxDepth, 'step')}`;
+    case 'replayed':
+      return 'replayed';
+    case 'notBooted':
+      return 'not booted';
   }
-  if (timing) parts.push(formatDuration(statistics.durationMs));
-  return parts.join(', ');
+}
+
+/** One line per search a check ran: how many states, how deep, and why it ended. */
+export function searchLines(statistics: CheckStatistics): string[] {
+  return statistics.searches.map((search) => {
+    switch (search.kind) {
+      case 'replay':
+        return `replayed ${plural(search.depth, 'step')}`;
+      case 'random':
+        return `random: ${formatCount(search.distinctStates)} distinct states seen, depth ${search.depth}, ${endWords(search)}`;
+      case 'pipeline':
+        return `pipeline search (the legitimate parties' steps only): explored ${formatCount(search.distinctStates)} distinct states, depth ${search.depth}, ${endWords(search)}`;
+      case 'exhaustive':
+        return `explored ${formatCount(search.distinctStates)} distinct states, depth ${search.depth}, ${endWords(search)}`;
+    }
+  });
+}
+
+/** How far exploration went: one line per search (joined by `separator`), the duration last. */
+export function statisticsLine(statistics: CheckStatistics, timing: boolean, separator = '\n'): string {
+  const lines = searchLines(statistics);
+  if (lines.length === 0) lines.push(statistics.ended === 'notBooted' ? 'not explored: the design does not boot' : 'nothing explored');
+  if (timing) lines[lines.length - 1] += `, ${formatDuration(statistics.durationMs)}`;
+  return lines.join(separator);
+}
+
+function unbootableBlock(report: CheckReport, boot: BootReport): string[] {
+  return [
+    `✖ unbootable: ${boot.message}  (${report.file})`,
+    `  refused by ${boot.component}${boot.failedGuard ? ` (failed check: ${boot.failedGuard})` : ''}; no property was checked`,
+    '  boot sequence:',
+    ...traceLines(boot.steps),
+    "  hint: the refusal is the platform's own check: change the design so the boot sequence asks only for what the kernel and firmware allow",
+  ];
 }
 
 /** The report as text, ending in a newline. */
 export function renderReport(report: CheckReport, options: TextRenderOptions = {}): string {
   const timing = options.timing ?? true;
   const blocks: string[][] = [];
+  if (report.unbootable) blocks.push(unbootableBlock(report, report.unbootable));
+  for (const property of report.properties) {
+    if (property.status === 'notReproduced') blocks.push([`✖ ${property.reason ?? property.name}`]);
+  }
   for (const property of report.properties) {
     if (property.status === 'violated') blocks.push(violatedBlock(report, property));
   }
@@ -154,6 +198,6 @@ export function renderReport(report: CheckReport, options: TextRenderOptions = {
         : `✔ ${property.name}  (reached after ${plural(property.witness.steps.length, 'step')})`,
     );
   if (holding.length > 0) blocks.push(holding);
-  blocks.push([statisticsLine(report, report.statistics, timing)]);
+  blocks.push([statisticsLine(report.statistics, timing)]);
   return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

@@ -7,7 +7,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { check } from '../../src/check/check.ts';
 import { encodeReplayToken } from '../../src/check/replayToken.ts';
-import type { CheckReport, PropertyResult } from '../../src/check/report.ts';
+import { type CheckReport, type PropertyResult, verdictOf } from '../../src/check/report.ts';
 import { runCli } from '../../src/cli/run.ts';
 
 vi.mock('../../src/check/check.ts', () => ({ check: vi.fn() }));
@@ -22,9 +22,25 @@ function reportWith(properties: readonly PropertyResult[]): CheckReport {
     mode: 'exhaustive',
     seed: 0,
     bound: { maxDepth: 8, maxStates: 200_000 },
-    verdict: properties.every((property) => property.status === 'holds') ? 'pass' : 'violation',
+    verdict: verdictOf(properties),
     properties,
-    statistics: { steps: 10, distinctStates: 5, depth: 3, boundReached: false, durationMs: 42 },
+    statistics: {
+      steps: 10,
+      distinctStates: 5,
+      depth: 3,
+      boundReached: false,
+      ended: 'exhausted',
+      searches: [
+        {
+          kind: 'exhaustive',
+          bound: { maxDepth: 8, maxStates: 200_000 },
+          distinctStates: 5,
+          depth: 3,
+          ended: 'exhausted',
+        },
+      ],
+      durationMs: 42,
+    },
     assumptions: [],
   };
 }
@@ -104,8 +120,6 @@ describe('protmem check', () => {
       'scrubBeforeReuse',
       '--property',
       'pageConservation',
-      '--replay',
-      encodeReplayToken(payload),
     );
     expect(checkStub.mock.calls[0]![1]).toEqual({
       mode: 'random',
@@ -114,8 +128,26 @@ describe('protmem check', () => {
       maxStates: 77,
       seed: 5,
       properties: ['scrubBeforeReuse', 'pageConservation'],
-      replay: payload,
     });
+    await run('check', FIXTURE, '--replay', encodeReplayToken(payload));
+    expect(checkStub.mock.calls[1]![1]).toMatchObject({ properties: [], replay: payload });
+  });
+
+  it('honours --property with --replay only when it names the token\'s property', async () => {
+    checkStub.mockReturnValue(reportWith([holds]));
+    const payload = {
+      topology: 'tzasc-carveout',
+      digest: 'abcdefabcdef',
+      property: 'scrubBeforeReuse',
+      steps: [{ call: 'X', args: { page: 1 } }],
+    };
+    const token = encodeReplayToken(payload);
+    expect((await run('check', FIXTURE, '--replay', token, '--property', 'scrubBeforeReuse')).code).toBe(0);
+    const refused = await run('check', FIXTURE, '--replay', token, '--property', 'pageConservation');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'a replay re-checks the property its token names (scrubBeforeReuse), not pageConservation',
+    );
   });
 
   it('exits 1 when a property is violated or vacuous', async () => {

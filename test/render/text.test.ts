@@ -77,7 +77,23 @@ const RANDOM_REPORT: CheckReport = {
       status: 'holds',
     },
   ],
-  statistics: { steps: 5000, distinctStates: 12_345, depth: 10, boundReached: true, durationMs: 1534 },
+  statistics: {
+    steps: 5000,
+    distinctStates: 12_345,
+    depth: 10,
+    boundReached: true,
+    ended: 'runs',
+    searches: [
+      {
+        kind: 'random',
+        bound: { maxDepth: 10, runs: 500 },
+        distinctStates: 12_345,
+        depth: 10,
+        ended: 'runs',
+      },
+    ],
+    durationMs: 1534,
+  },
   assumptions: ['hypervisor pkvm (android)', 'flaw lendTreatedAsShare'],
 };
 
@@ -101,7 +117,7 @@ describe('renderReport', () => {
         '✔ pipelineCanPlay  (reached after 1 step)',
         '✔ pageHasSingleOwner',
         '',
-        'explored 12,345 distinct states, depth 10, bound reached (max depth 10, runs 500), 1.5 s',
+        'random: 12,345 distinct states seen, depth 10, bound reached: 500 runs of 10 steps, 1.5 s',
         '',
       ].join('\n'),
     );
@@ -114,7 +130,23 @@ describe('renderReport', () => {
       bound: { maxDepth: 10, maxStates: 200_000 },
       verdict: 'pass',
       properties: [RANDOM_REPORT.properties[3]!],
-      statistics: { steps: 80, distinctStates: 40, depth: 6, boundReached: false, durationMs: 12 },
+      statistics: {
+        steps: 80,
+        distinctStates: 40,
+        depth: 6,
+        boundReached: false,
+        ended: 'exhausted',
+        searches: [
+          {
+            kind: 'exhaustive',
+            bound: { maxDepth: 10, maxStates: 200_000 },
+            distinctStates: 40,
+            depth: 6,
+            ended: 'exhausted',
+          },
+        ],
+        durationMs: 12,
+      },
     };
     expect(renderReport(report, { timing: false })).toBe(
       '✔ pageHasSingleOwner\n\nexplored 40 distinct states, depth 6, exhausted\n',
@@ -184,7 +216,8 @@ describe('renderReportJson', () => {
 
   it('drops statistics.durationMs without timing', () => {
     const parsed = JSON.parse(renderReportJson(RANDOM_REPORT, { timing: false }));
-    expect(parsed.statistics).toEqual({ steps: 5000, distinctStates: 12_345, depth: 10, boundReached: true });
+    const { durationMs: _omitted, ...statistics } = RANDOM_REPORT.statistics;
+    expect(parsed.statistics).toEqual(statistics);
     expect(parsed.properties).toEqual(JSON.parse(JSON.stringify(RANDOM_REPORT.properties)));
   });
 });

@@ -33,7 +33,23 @@ export const PASSING_REPORT: CheckReport = {
       },
     },
   ],
-  statistics: { steps: 10, distinctStates: 5, depth: 3, boundReached: false, durationMs: 12 },
+  statistics: {
+    steps: 10,
+    distinctStates: 5,
+    depth: 3,
+    boundReached: false,
+    ended: 'exhausted',
+    searches: [
+      {
+        kind: 'exhaustive',
+        bound: { maxDepth: 8, maxStates: 1000 },
+        distinctStates: 5,
+        depth: 3,
+        ended: 'exhausted',
+      },
+    ],
+    durationMs: 12,
+  },
   assumptions: ['no hypervisor: the host kernel can map all normal-world memory', 'no flaws switched on'],
 };
 
