@@ -9,8 +9,14 @@ export type TopologyIssueCode =
   | 'unreadableFile'
   /** The file name ends in neither `.yaml`, `.yml` nor `.json`. */
   | 'unsupportedFileType'
+  /** The file is larger than a topology can be (`MAX_TOPOLOGY_FILE_BYTES`); it is not read. */
+  | 'fileTooLarge'
   /** YAML or JSON syntax. */
   | 'syntaxError'
+  /** A YAML file holding more than one document (`---` and another document after the first). */
+  | 'multipleDocuments'
+  /** Lists and mappings nested deeper than any topology needs (`MAX_NESTING_DEPTH`). */
+  | 'nestingTooDeep'
   /** A key appears twice in one mapping. */
   | 'duplicateKey'
   /** A value of the wrong type (a string where a list belongs). */
@@ -87,15 +93,58 @@ export class TopologyError extends Error {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** `['devices', 1, 'controlledBy']` → `devices[1].controlledBy`. */
+/** At most this many characters of a value from the file are quoted in a problem. */
+export const MAX_QUOTED_LENGTH = 40;
+
+/** A field path longer than this is shortened in the middle. */
+export const MAX_PATH_LENGTH = 120;
+
+/** At most this many characters of listed words, before `...`. */
+const MAX_LIST_LENGTH = 300;
+
+/** The first `limit` characters of `text` (never half of a surrogate pair), and whether it was cut. */
+function head(text: string, limit: number): { text: string; cut: boolean } {
+  if (text.length <= limit) return { text, cut: false };
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit;
+  return { text: text.slice(0, end), cut: true };
+}
+
+/** `text` as it is, or its first `limit` characters and `...`. */
+export function clip(text: string, limit = MAX_QUOTED_LENGTH): string {
+  const start = head(text, limit);
+  return start.cut ? `${start.text}...` : start.text;
+}
+
+/** `text` as a JSON string; of long text, its first `limit` characters and `...` inside the quotes. */
+export function quote(text: string, limit = MAX_QUOTED_LENGTH): string {
+  const start = head(text, limit);
+  const quoted = JSON.stringify(start.text);
+  return start.cut ? `${quoted.slice(0, -1)}..."` : quoted;
+}
+
+/**
+ * `['devices', 1, 'controlledBy']` → `devices[1].controlledBy`. Keys longer than
+ * `MAX_QUOTED_LENGTH` are quoted by their start, and a path longer than `MAX_PATH_LENGTH` keeps
+ * its first and last segments around `[...]`.
+ */
 export function formatFieldPath(path: FieldPath): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+  const parts = path.map((segment, index) => {
+    if (typeof segment === 'number') return `[${segment}]`;
+    if (segment.length <= MAX_QUOTED_LENGTH && IDENTIFIER.test(segment))
+      return index === 0 ? segment : `.${segment}`;
+    return `[${quote(segment)}]`;
+  });
+  const text = parts.join('');
+  if (text.length <= MAX_PATH_LENGTH) return text;
+  const ELISION = '[...]';
+  const first = parts[0]!;
+  let tail = '';
+  for (let index = parts.length - 1; index > 0; index--) {
+    const part = parts[index]!;
+    if (first.length + ELISION.length + part.length + tail.length > MAX_PATH_LENGTH) break;
+    tail = part + tail;
   }
-  return text;
+  return first + ELISION + tail;
 }
 
 /** `file:line:column  path  message (expected X, found Y)`. */
@@ -104,22 +153,29 @@ export function formatTopologyIssue(issue: TopologyIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}  ${path}  ${issue.message} (expected ${issue.expected}, found ${issue.found})`;
 }
 
-/** A value as an issue's `found`: strings quoted, lists and mappings by kind. */
+/** A value as an issue's `found`: strings quoted (by their start if long), lists and mappings by kind. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') {
-    const quoted = JSON.stringify(value);
-    return quoted.length > 42 ? `${quoted.slice(0, 39)}..."` : quoted;
-  }
+  if (typeof value === 'string') return quote(value);
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }
 
-/** `a, b and c`; long lists end with `...`. */
+/**
+ * `a, b and c`; long words are shortened, and a list of more than `limit` words, or one that
+ * grows long, ends with `...`.
+ */
 export function listWords(items: readonly string[], conjunction = 'and', limit = 10): string {
-  if (items.length > limit) return `${items.slice(0, limit).join(', ')}, ...`;
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
+  const words: string[] = [];
+  let length = 0;
+  for (const item of items.slice(0, limit + 1)) {
+    const word = clip(item);
+    length += word.length + 2;
+    if (words.length === limit || length > MAX_LIST_LENGTH) return `${words.join(', ')}, ...`;
+    words.push(word);
+  }
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} ${conjunction} ${words.at(-1)}`;
 }

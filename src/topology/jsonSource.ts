@@ -36,6 +36,14 @@ export class JsonSyntaxError extends SyntaxError {
   }
 }
 
+/** Lists and objects nested deeper than `MAX_NESTING_DEPTH`: refused before the stack is at risk. */
+export class JsonNestingError extends JsonSyntaxError {
+  constructor(offset: number, path: FieldPath, found: string) {
+    super(offset, path, `at most ${MAX_NESTING_DEPTH} levels of nesting`, found);
+    this.name = 'JsonNestingError';
+  }
+}
+
 export interface DuplicateKey {
   readonly key: string;
   readonly path: FieldPath;
@@ -48,8 +56,11 @@ export interface ParsedJson {
   readonly duplicates: readonly DuplicateKey[];
 }
 
-/** Deeper nesting than any topology needs; refused rather than risking the call stack. */
-export const MAX_JSON_DEPTH = 200;
+/**
+ * Lists and mappings nested deeper than any topology needs (YAML and JSON alike); refused
+ * rather than risking the call stack.
+ */
+export const MAX_NESTING_DEPTH = 200;
 
 const leaf = (start: number): SourceNode => ({ start, child: () => undefined });
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
@@ -128,7 +139,9 @@ class JsonParser {
   }
 
   private enter(): void {
-    if (this.path.length >= MAX_JSON_DEPTH) this.fail(`at most ${MAX_JSON_DEPTH} levels of nesting`);
+    if (this.path.length >= MAX_NESTING_DEPTH) {
+      throw new JsonNestingError(this.pos, [...this.path], this.describeHere());
+    }
   }
 
   private object(): { value: unknown; root: SourceNode } {

@@ -267,8 +267,16 @@ const CheckDefaults = z.strictObject({
   runs: z.number().int().min(1).default(10_000),
 });
 
-export const TopologySchema = z
+/**
+ * The top-level fields, each a section the reference checks can use on its own when it parses
+ * (`validateSections`). `$schema` lets an editor find the JSON Schema; the checker ignores it.
+ */
+export const TopologyFields = z
   .strictObject({
+    $schema: z
+      .string()
+      .optional()
+      .describe('Where editors find this JSON Schema (see `protmem schema`); ignored by protmem.'),
     name: Name,
     description: z
       .string()
@@ -306,6 +314,9 @@ export const TopologySchema = z
   })
   .describe('A protmem topology: one candidate Secure Data Path design.');
 
+/** A topology file's content; the output leaves `$schema` out, so it is no part of the design. */
+export const TopologySchema = TopologyFields.transform(({ $schema: _editorSchema, ...topology }) => topology);
+
 export type Topology = z.output<typeof TopologySchema>;
 export type TopologyInput = z.input<typeof TopologySchema>;
 export type RegionSpec = Topology['memory'][number];
@@ -314,7 +325,11 @@ export type BufferSpec = Topology['buffers'][number];
 export type DeviceSpec = Topology['devices'][number];
 export type VmSpec = Topology['vms'][number];
 
+/** The `$id` of the topology format's JSON Schema. */
+export const TOPOLOGY_SCHEMA_ID = 'urn:protmem:topology';
+
 /** The JSON Schema of the topology format, for editors. */
 export function topologyJsonSchema(): unknown {
-  return z.toJSONSchema(TopologySchema, { io: 'input' });
+  const { $schema, ...schema } = z.toJSONSchema(TopologyFields, { io: 'input' });
+  return { $schema, $id: TOPOLOGY_SCHEMA_ID, ...schema };
 }

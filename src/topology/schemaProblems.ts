@@ -4,11 +4,14 @@
  * format's words, what the file holds, and a "did you mean" for near-miss keys and values.
  */
 import type { z } from 'zod';
-import { describeValue, type FieldPath, listWords, type TopologyProblem } from './issues.ts';
+import { clip, describeValue, type FieldPath, listWords, quote, type TopologyProblem } from './issues.ts';
 import { TopologySchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
 type Issue = z.core.$ZodIssue;
+
+/** zod's own messages are kept to this many characters (they may quote the value). */
+const MAX_ZOD_MESSAGE = 120;
 
 interface SchemaDef {
   readonly type: string;
@@ -171,7 +174,7 @@ export function schemaProblems(issues: readonly Issue[], data: unknown): Topolog
             path,
             expected: 'one of the allowed forms',
             found: describeValue(value),
-            message: issue.message,
+            message: clip(issue.message, MAX_ZOD_MESSAGE),
           },
         ];
       }
@@ -182,7 +185,7 @@ export function schemaProblems(issues: readonly Issue[], data: unknown): Topolog
           path: [...path, key],
           at: 'key',
           expected: allowed.length > 0 ? `one of the keys ${listWords(allowed, 'or', 20)}` : 'no other keys',
-          found: JSON.stringify(key),
+          found: quote(key),
           message: `unknown key${didYouMean(key, allowed)}`,
         }));
       }
@@ -191,7 +194,7 @@ export function schemaProblems(issues: readonly Issue[], data: unknown): Topolog
           {
             code: 'invalidFormat',
             path,
-            expected: issue.format === 'regex' ? issue.message : `a ${issue.format}`,
+            expected: issue.format === 'regex' ? clip(issue.message, MAX_ZOD_MESSAGE) : `a ${issue.format}`,
             found: describeValue(value),
             message: issue.format === 'regex' ? 'not a valid name' : `not a valid ${issue.format}`,
           },
@@ -206,7 +209,7 @@ export function schemaProblems(issues: readonly Issue[], data: unknown): Topolog
             path,
             expected: 'a valid value',
             found: describeValue(value),
-            message: issue.message,
+            message: clip(issue.message, MAX_ZOD_MESSAGE),
           },
         ];
     }

@@ -23,15 +23,25 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/**
+ * Names longer than this get no suggestion: real names are short, and the edit distance of two
+ * strings costs the product of their lengths.
+ */
+export const MAX_SUGGESTION_INPUT = 64;
+
 /** The candidate closest to `input`, or undefined when none is a plausible typo of it. */
 export function closestName(input: string, candidates: Iterable<string>): string | undefined {
+  if (input.length > MAX_SUGGESTION_INPUT) return undefined;
   const wanted = input.toLowerCase();
   const threshold = Math.max(1, Math.floor(input.length / 3));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === input) continue;
-    const distance = editDistance(wanted, candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    // The distance is at least the difference in length: such a candidate cannot be close.
+    if (Math.abs(lower.length - wanted.length) > threshold) continue;
+    const distance = editDistance(wanted, lower);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -5,8 +5,15 @@
  * buffers fit in their memory. Each problem points at the offending field.
  */
 import { FLAW_NAMES } from './flaws.ts';
-import { type FieldPath, listWords, type TopologyIssueCode, type TopologyProblem } from './issues.ts';
-import type { RegionSpec, Topology } from './schema.ts';
+import {
+  clip,
+  type FieldPath,
+  listWords,
+  quote,
+  type TopologyIssueCode,
+  type TopologyProblem,
+} from './issues.ts';
+import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Pages the model holds across all memory regions. */
@@ -40,9 +47,9 @@ class Problems {
     this.add(
       'unknownReference',
       path,
-      `unknown ${what} "${value}"${didYouMean(value, allowed)}`,
+      `unknown ${what} ${quote(value)}${didYouMean(value, allowed)}`,
       expected,
-      `"${value}"`,
+      quote(value),
     );
     return false;
   }
@@ -59,80 +66,149 @@ function partyOf(fixed: readonly string[], vms: readonly string[]): string {
   return fixed.length === 0 ? vmText : `${fixed.join(', ')} or ${vmText}`;
 }
 
+type Section = keyof Topology;
+
+/** One check: the sections it reads, and the check itself, which reads nothing else. */
+interface Check {
+  readonly needs: readonly Section[];
+  readonly run: (topology: Topology, problems: Problems) => void;
+}
+
+function check<K extends Section>(
+  needs: readonly K[],
+  run: (topology: Pick<Topology, NoInfer<K>>, problems: Problems) => void,
+): Check {
+  return { needs, run };
+}
+
+const NAMED_SECTIONS = [
+  ['VM', 'vms'],
+  ['region', 'memory'],
+  ['heap', 'heaps'],
+  ['buffer', 'buffers'],
+  ['device', 'devices'],
+  ['stream', 'streams'],
+] as const satisfies readonly (readonly [string, Section])[];
+
+/** Every check, in the order their problems are listed when they fall on one spot. */
+const CHECKS: readonly Check[] = [
+  ...NAMED_SECTIONS.map(([what, section]) =>
+    check([section], (topology, problems) => uniqueNames(what, [section], topology[section], problems)),
+  ),
+  check(['virtio'], (topology, problems) =>
+    uniqueNames('back-end', ['virtio', 'backends'], topology.virtio.backends, problems),
+  ),
+  check(['vms'], checkVmNames),
+  check(['vms', 'devices'], checkDeviceNames),
+  check(['hypervisor', 'vms'], checkVms),
+  check(['vms', 'devices', 'memory', 'hypervisor'], checkMemory),
+  check(['memory', 'heaps', 'hypervisor', 'secureWorld'], checkHeaps),
+  check(['vms', 'heaps', 'memory', 'buffers'], checkBuffers),
+  check(['vms', 'hypervisor', 'devices'], checkDevices),
+  check(['vms', 'buffers', 'memory', 'virtio', 'ffaLends'], checkVirtio),
+  check(['vms', 'devices', 'streams'], checkStreams),
+  check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
+  check(['flaws'], checkFlaws),
+  check(['memory', 'buffers', 'heaps'], checkCapacity),
+];
+
 /** Every problem with references between the sections of a (shape-checked) topology. */
 export function validateTopology(topology: Topology): TopologyProblem[] {
   const problems = new Problems();
-  checkNames(topology, problems);
-  checkVms(topology, problems);
-  checkMemory(topology, problems);
-  checkHeaps(topology, problems);
-  checkBuffers(topology, problems);
-  checkDevices(topology, problems);
-  checkVirtio(topology, problems);
-  checkStreams(topology, problems);
-  checkPipeline(topology, problems);
-  checkFlaws(topology, problems);
-  checkCapacity(topology, problems);
+  for (const { run } of CHECKS) run(topology, problems);
+  return problems.list;
+}
+
+/**
+ * The reference problems of a document whose shape is wrong somewhere: each top-level section
+ * whose own shape is right is taken as the schema reads it, and each check whose sections all
+ * are is run. A section the document leaves out counts as its default only when no top-level
+ * key is unknown, so a misspelt section is not taken for an empty one.
+ */
+export function validateSections(document: unknown): TopologyProblem[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const fields: Readonly<
+    Record<string, { safeParse(value: unknown): { success: boolean; data?: unknown } }>
+  > = TopologyFields.shape;
+  const present = (key: string) => Object.hasOwn(document, key);
+  const unknownKeys = Object.keys(document).some((key) => !Object.hasOwn(fields, key));
+  const sections: Partial<Record<Section, unknown>> = {};
+  for (const key of Object.keys(fields)) {
+    if (key === '$schema' || (!present(key) && unknownKeys)) continue;
+    const result = fields[key]!.safeParse(
+      present(key) ? (document as Record<string, unknown>)[key] : undefined,
+    );
+    if (result.success) sections[key as Section] = result.data;
+  }
+  const problems = new Problems();
+  for (const { needs, run } of CHECKS) {
+    // Safe: `run` reads only the sections in `needs`, and each of them parsed.
+    if (needs.every((section) => Object.hasOwn(sections, section))) run(sections as Topology, problems);
+  }
   return problems.list;
 }
 
 const names = (entries: readonly { name: string }[]) => entries.map((entry) => entry.name);
 
-function checkNames(topology: Topology, problems: Problems): void {
-  const sections: readonly [string, FieldPath, readonly { name: string }[]][] = [
-    ['VM', ['vms'], topology.vms],
-    ['region', ['memory'], topology.memory],
-    ['heap', ['heaps'], topology.heaps],
-    ['buffer', ['buffers'], topology.buffers],
-    ['device', ['devices'], topology.devices],
-    ['stream', ['streams'], topology.streams],
-    ['back-end', ['virtio', 'backends'], topology.virtio.backends],
-  ];
-  for (const [what, sectionPath, entries] of sections) {
-    const seen = new Map<string, number>();
-    entries.forEach((entry, index) => {
-      const first = seen.get(entry.name);
-      if (first === undefined) {
-        seen.set(entry.name, index);
-        return;
-      }
+function uniqueNames(
+  what: string,
+  sectionPath: FieldPath,
+  entries: readonly { name: string }[],
+  problems: Problems,
+): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const first = seen.get(entry.name);
+    if (first === undefined) {
+      seen.set(entry.name, index);
+      return;
+    }
+    problems.add(
+      'duplicateName',
+      [...sectionPath, index, 'name'],
+      `duplicate ${what} name`,
+      `a name no other ${what} has`,
+      `${quote(entry.name)}, already the name of ${formatPathShort([...sectionPath, first])}`,
+    );
+  });
+}
+
+/** VMs and devices are all parties: they may not take the names of the built-in parties. */
+function builtInName(what: string, path: FieldPath, name: string, problems: Problems): boolean {
+  if (!(BUILT_IN_PARTIES as readonly string[]).includes(name)) return false;
+  problems.add(
+    'duplicateName',
+    path,
+    `a ${what} cannot take the name of the built-in party ${quote(name)}`,
+    `a name other than ${listWords(BUILT_IN_PARTIES, 'or')}`,
+    quote(name),
+  );
+  return true;
+}
+
+function checkVmNames(topology: Pick<Topology, 'vms'>, problems: Problems): void {
+  topology.vms.forEach((vm, index) => {
+    builtInName('VM', ['vms', index, 'name'], vm.name, problems);
+  });
+}
+
+/** Devices share one namespace with VMs, apart from the built-in parties. */
+function checkDeviceNames(topology: Pick<Topology, 'vms' | 'devices'>, problems: Problems): void {
+  const vmIndex = new Map(topology.vms.map((vm, index) => [vm.name, index] as const));
+  topology.devices.forEach((device, index) => {
+    const path = ['devices', index, 'name'];
+    if (builtInName('device', path, device.name, problems)) return;
+    const vm = vmIndex.get(device.name);
+    if (vm !== undefined) {
       problems.add(
         'duplicateName',
-        [...sectionPath, index, 'name'],
-        `duplicate ${what} name`,
-        `a name no other ${what} has`,
-        `"${entry.name}", already the name of ${formatPathShort([...sectionPath, first])}`,
+        path,
+        'a device and a VM share a name (both are parties)',
+        'a name no VM or device has',
+        `${quote(device.name)}, already the name of vms[${vm}]`,
       );
-    });
-  }
-  // VMs and devices are all parties: one namespace, apart from the built-in parties.
-  const vmIndex = new Map(topology.vms.map((vm, index) => [vm.name, index] as const));
-  const parties: readonly [string, FieldPath, readonly { name: string }[]][] = [
-    ['VM', ['vms'], topology.vms],
-    ['device', ['devices'], topology.devices],
-  ];
-  for (const [what, sectionPath, entries] of parties) {
-    entries.forEach((entry, index) => {
-      const path = [...sectionPath, index, 'name'];
-      if ((BUILT_IN_PARTIES as readonly string[]).includes(entry.name)) {
-        problems.add(
-          'duplicateName',
-          path,
-          `a ${what} cannot take the name of the built-in party "${entry.name}"`,
-          `a name other than ${listWords(BUILT_IN_PARTIES, 'or')}`,
-          `"${entry.name}"`,
-        );
-      } else if (what === 'device' && vmIndex.has(entry.name)) {
-        problems.add(
-          'duplicateName',
-          path,
-          'a device and a VM share a name (both are parties)',
-          'a name no VM or device has',
-          `"${entry.name}", already the name of vms[${vmIndex.get(entry.name)}]`,
-        );
-      }
-    });
-  }
+    }
+  });
 }
 
 function formatPathShort(path: FieldPath): string {
@@ -142,7 +218,7 @@ function formatPathShort(path: FieldPath): string {
     .slice(1);
 }
 
-function checkVms(topology: Topology, problems: Problems): void {
+function checkVms(topology: Pick<Topology, 'hypervisor' | 'vms'>, problems: Problems): void {
   if (topology.hypervisor.kind !== 'none') return;
   topology.vms.forEach((vm, index) => {
     if (vm.protected) {
@@ -159,13 +235,16 @@ function checkVms(topology: Topology, problems: Problems): void {
         ['vms', index],
         'guest VMs need a hypervisor',
         'no VMs, or hypervisor.kind: pkvm',
-        `VM "${vm.name}" with hypervisor.kind: none`,
+        `VM ${quote(vm.name)} with hypervisor.kind: none`,
       );
     }
   });
 }
 
-function checkMemory(topology: Topology, problems: Problems): void {
+function checkMemory(
+  topology: Pick<Topology, 'vms' | 'devices' | 'memory' | 'hypervisor'>,
+  problems: Problems,
+): void {
   const vmNames = names(topology.vms);
   const deviceNames = names(topology.devices);
   topology.memory.forEach((region, index) => {
@@ -221,7 +300,10 @@ function checkMemory(topology: Topology, problems: Problems): void {
   });
 }
 
-function checkHeaps(topology: Topology, problems: Problems): void {
+function checkHeaps(
+  topology: Pick<Topology, 'memory' | 'heaps' | 'hypervisor' | 'secureWorld'>,
+  problems: Problems,
+): void {
   const regionNames = names(topology.memory);
   topology.heaps.forEach((heap, index) => {
     const path = ['heaps', index];
@@ -258,12 +340,18 @@ function checkHeaps(topology: Topology, problems: Problems): void {
 }
 
 /** The region a buffer's pages come from: its own, or its heap's. */
-function regionOfBuffer(topology: Topology, buffer: Topology['buffers'][number]): RegionSpec | undefined {
+function regionOfBuffer(
+  topology: Pick<Topology, 'heaps' | 'memory'>,
+  buffer: Topology['buffers'][number],
+): RegionSpec | undefined {
   const regionName = buffer.region ?? topology.heaps.find((heap) => heap.name === buffer.heap)?.region;
   return topology.memory.find((region) => region.name === regionName);
 }
 
-function checkBuffers(topology: Topology, problems: Problems): void {
+function checkBuffers(
+  topology: Pick<Topology, 'vms' | 'heaps' | 'memory' | 'buffers'>,
+  problems: Problems,
+): void {
   const vmNames = names(topology.vms);
   const heapNames = names(topology.heaps);
   const regionNames = names(topology.memory);
@@ -275,7 +363,7 @@ function checkBuffers(topology: Topology, problems: Problems): void {
         [...path, 'region'],
         'a buffer comes from a heap or a region, not both',
         'exactly one of heap or region',
-        `heap "${buffer.heap}" and region "${buffer.region}"`,
+        `heap ${quote(buffer.heap)} and region ${quote(buffer.region)}`,
       );
     }
     if (buffer.heap === undefined && buffer.region === undefined) {
@@ -314,15 +402,15 @@ function checkBuffers(topology: Topology, problems: Problems): void {
       problems.add(
         'notOwned',
         [...path, 'region'],
-        `region "${region.name}" is not owned by the allocating party ${buffer.allocatedBy}`,
-        `a region owned by ${buffer.allocatedBy}`,
-        `region "${region.name}" owned by ${region.owner}`,
+        `region ${quote(region.name)} is not owned by the allocating party ${clip(buffer.allocatedBy)}`,
+        `a region owned by ${clip(buffer.allocatedBy)}`,
+        `region ${quote(region.name)} owned by ${clip(region.owner)}`,
       );
     }
   });
 }
 
-function checkDevices(topology: Topology, problems: Problems): void {
+function checkDevices(topology: Pick<Topology, 'vms' | 'hypervisor' | 'devices'>, problems: Problems): void {
   const vmNames = names(topology.vms);
   const hypervisor = topology.hypervisor;
   const iommuMode = hypervisor.kind === 'pkvm' ? hypervisor.iommu : undefined;
@@ -351,7 +439,10 @@ function checkDevices(topology: Topology, problems: Problems): void {
   });
 }
 
-function checkVirtio(topology: Topology, problems: Problems): void {
+function checkVirtio(
+  topology: Pick<Topology, 'vms' | 'buffers' | 'memory' | 'virtio' | 'ffaLends'>,
+  problems: Problems,
+): void {
   const vmNames = names(topology.vms);
   const bufferNames = names(topology.buffers);
   const regionNames = names(topology.memory);
@@ -406,7 +497,7 @@ function checkVirtio(topology: Topology, problems: Problems): void {
   });
 }
 
-function checkStreams(topology: Topology, problems: Problems): void {
+function checkStreams(topology: Pick<Topology, 'vms' | 'devices' | 'streams'>, problems: Problems): void {
   const parties = [...BUILT_IN_PARTIES, ...names(topology.vms), ...names(topology.devices)];
   const expected = `a party (${listWords(parties, 'or', 20)})`;
   topology.streams.forEach((stream, index) => {
@@ -416,7 +507,10 @@ function checkStreams(topology: Topology, problems: Problems): void {
   });
 }
 
-function checkPipeline(topology: Topology, problems: Problems): void {
+function checkPipeline(
+  topology: Pick<Topology, 'streams' | 'buffers' | 'vms' | 'pipeline' | 'secureWorld' | 'devices'>,
+  problems: Problems,
+): void {
   const { pipeline } = topology;
   const streamNames = names(topology.streams);
   const bufferNames = names(topology.buffers);
@@ -460,7 +554,7 @@ function checkPipeline(topology: Topology, problems: Problems): void {
 }
 
 function checkDeviceRole(
-  topology: Topology,
+  topology: Pick<Topology, 'devices'>,
   problems: Problems,
   path: FieldPath,
   name: string,
@@ -473,28 +567,28 @@ function checkDeviceRole(
     problems.add(
       'unknownReference',
       path,
-      `unknown device "${name}"${didYouMean(name, withRole)}`,
+      `unknown device ${quote(name)}${didYouMean(name, withRole)}`,
       expected,
-      `"${name}"`,
+      quote(name),
     );
   } else if (device.role !== role) {
     problems.add(
       'wrongRole',
       path,
-      `device "${name}" is not a ${role}`,
+      `device ${quote(name)} is not a ${role}`,
       expected,
-      `"${name}" with role ${device.role}`,
+      `${quote(name)} with role ${device.role}`,
     );
   }
 }
 
-function checkFlaws(topology: Topology, problems: Problems): void {
+function checkFlaws(topology: Pick<Topology, 'flaws'>, problems: Problems): void {
   topology.flaws.forEach((flaw, index) => {
     problems.reference(['flaws', index], flaw, FLAW_NAMES, 'flaw', 'a flaw name listed by `protmem flaws`');
   });
 }
 
-function checkCapacity(topology: Topology, problems: Problems): void {
+function checkCapacity(topology: Pick<Topology, 'memory' | 'buffers' | 'heaps'>, problems: Problems): void {
   let total = 0;
   let reportedTotal = false;
   topology.memory.forEach((region, index) => {
@@ -526,8 +620,8 @@ function checkCapacity(topology: Topology, problems: Problems): void {
       problems.add(
         'capacityExceeded',
         ['buffers', index, 'pages'],
-        `buffers need more pages than region "${region.name}" has`,
-        `at most ${region.pages} pages in total on region "${region.name}"`,
+        `buffers need more pages than region ${quote(region.name)} has`,
+        `at most ${region.pages} pages in total on region ${quote(region.name)}`,
         `${pages} pages (buffers ${listWords(names(onRegion))})`,
       );
     }

@@ -1,23 +1,30 @@
 /**
  * Loading a topology: shape mistakes (wrong type, unknown key, missing field, bad choice, bad
  * name, out of range, empty list) and syntax errors, each reported with the file, line,
- * column, field path, what was expected and what was found; and all of them at once.
+ * column, field path, what was expected and what was found; and all of them at once. Then the
+ * edges: several YAML documents, line endings, keys that are not strings, files that are not
+ * regular files or are too large, a `$schema` key, deep nesting and huge values.
  */
 
-import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ZodError } from 'zod';
+import { topologyDigest } from '../../src/check/replayToken.ts';
 import { formatTopologyIssue } from '../../src/topology/issues.ts';
 import {
   loadTopologyFile,
+  MAX_TOPOLOGY_FILE_BYTES,
   parseTopology,
   TopologyError,
   type TopologyIssue,
 } from '../../src/topology/load.ts';
+import { topologyJsonSchema } from '../../src/topology/schema.ts';
+import { MAX_NESTING_DEPTH } from '../../src/topology/source.ts';
 
 const FIXTURE = 'test/fixtures/tzasc-carveout.yaml';
 const VALID = readFileSync(FIXTURE, 'utf8');
@@ -343,5 +350,318 @@ describe('files', () => {
     expect(((error as TopologyError).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
     await writeFile(join(dir, 'present.yaml'), 'name: [');
     await expect(loadTopologyFile(join(dir, 'present.yaml'))).rejects.toThrow(TopologyError);
+  });
+});
+
+describe('one YAML document per file', () => {
+  it('refuses a second document, pointing at its start', () => {
+    const text = `${VALID}---\nname: second\n`;
+    expect(onlyIssue(text)).toEqual({
+      code: 'multipleDocuments',
+      file: 'topology.yaml',
+      ...positionOf(text, '---'),
+      path: '',
+      expected: 'one YAML document',
+      found: 'a second document',
+      message: 'a topology file holds one YAML document',
+    });
+  });
+
+  it('refuses a broken second document the same way', () => {
+    const text = `${VALID}---\nname: [\n`;
+    expect(onlyIssue(text)).toMatchObject({ code: 'multipleDocuments', ...positionOf(text, '---') });
+  });
+
+  it('refuses a document after an end marker, and counts every extra document', () => {
+    const text = `${VALID}...\nname: second\n---\nname: third\n`;
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'multipleDocuments',
+      ...positionOf(text, 'name: second'),
+      found: '3 documents',
+    });
+  });
+
+  it('reads one document with explicit start and end markers', () => {
+    expect(parseTopology(`---\n${VALID}...\n`, 'marked.yaml').topology.name).toBe('tzasc-carveout');
+  });
+});
+
+describe('line endings', () => {
+  const broken = edit('  tee: true', '  tee: "yes"');
+
+  it('counts a lone carriage return as a line break, as editors do', () => {
+    expect(onlyIssue(broken.replaceAll('\n', '\r'))).toMatchObject({
+      code: 'invalidType',
+      line: 10,
+      column: 8,
+      path: 'secureWorld.tee',
+    });
+    expect(parseTopology(VALID.replaceAll('\n', '\r'), 'cr.yaml').topology).toEqual(
+      parseTopology(VALID, 'lf.yaml').topology,
+    );
+  });
+
+  it('places problems alike with LF, CRLF, CR-only and mixed line endings', () => {
+    const expected = onlyIssue(broken);
+    const lines = broken.split('\n');
+    const mixed = lines.map((line, index) => line + ['\n', '\r\n', '\r'][index % 3]).join('');
+    for (const text of [broken.replaceAll('\n', '\r\n'), broken.replaceAll('\n', '\r'), mixed]) {
+      expect(onlyIssue(text)).toEqual(expected);
+    }
+  });
+
+  it('places a YAML syntax error in a CR-only file on its line', () => {
+    const text = edit('    audience: [secure, vdec, dpu]', '    audience: [secure, vdec, dpu').replaceAll(
+      '\n',
+      '\r',
+    );
+    expect(onlyIssue(text)).toMatchObject({ code: 'syntaxError', line: 45, column: 1, found: '"pipeline:"' });
+  });
+
+  it('places a problem in a CR-only JSON file on its line', () => {
+    const json = JSON.stringify({ ...parseYaml(VALID), colour: 'blue' }, null, 2);
+    expect(onlyIssue(json.replaceAll('\n', '\r'), 'cr.json')).toMatchObject({
+      code: 'unknownKey',
+      ...positionOf(json, '"colour"'),
+    });
+  });
+});
+
+describe('keys that are not plain strings', () => {
+  it('places a problem under a flow sequence used as a key', () => {
+    const text = edit('check:\n', '? [a, b]\n: value\ncheck:\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'unknownKey',
+      ...positionOf(text, '[a, b]'),
+      path: '["[ a, b ]"]',
+      found: '"[ a, b ]"',
+    });
+  });
+
+  it('places a problem under a flow mapping used as a key', () => {
+    const text = edit('check:\n', '{a: 1}: x\ncheck:\n');
+    expect(onlyIssue(text)).toMatchObject({ ...positionOf(text, '{a: 1}'), path: '["{ a: 1 }"]' });
+  });
+
+  it('places a problem under an empty key and under an alias key', () => {
+    let text = edit('check:\n', '~: x\ncheck:\n');
+    text = edit('references: [A5, C]', 'references: &refs [A5, C]', text);
+    text = edit('    pages: 4\n    type: nomap', '    pages: 4\n    *refs : 1\n    type: nomap', text);
+    expect(errorOf(text).issues).toEqual([
+      expect.objectContaining({ ...positionOf(text, '*refs :'), path: 'memory[1]["*refs"]' }),
+      expect.objectContaining({ ...positionOf(text, '~: x'), path: '[""]' }),
+    ]);
+  });
+
+  it('places a problem at a complex key inside a list entry', () => {
+    const text = edit('    role: decoder', '    ? [x]\n    : { deep: 1 }\n    role: decoder');
+    expect(onlyIssue(text)).toMatchObject({ ...positionOf(text, '[x]'), path: 'devices[0]["[ x ]"]' });
+  });
+});
+
+describe('files that are not topology text', () => {
+  async function loadError(path: string): Promise<TopologyError> {
+    const error = await loadTopologyFile(path).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TopologyError);
+    return error as TopologyError;
+  }
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO without opening it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'protmem-fifo-'));
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const pending = loadError(fifo);
+    // Should the loader open the FIFO, give it an end of file so the test fails instead of hanging.
+    const unblock = setTimeout(() => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {}
+    }, 2_000);
+    const error = await pending;
+    clearTimeout(unblock);
+    expect(error.issues).toEqual([
+      {
+        code: 'unreadableFile',
+        file: fifo,
+        line: 1,
+        column: 1,
+        path: '',
+        expected: 'a regular file',
+        found: 'not a regular file (a FIFO)',
+        message: 'cannot read the file',
+      },
+    ]);
+  });
+
+  it('refuses a directory named like a topology file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'protmem-dir-'));
+    const folder = join(dir, 'folder.yaml');
+    await mkdir(folder);
+    expect((await loadError(folder)).issues[0]).toMatchObject({
+      code: 'unreadableFile',
+      found: 'not a regular file (a directory)',
+    });
+  });
+
+  it(`refuses a file over ${MAX_TOPOLOGY_FILE_BYTES} bytes without reading it`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'protmem-big-'));
+    const big = join(dir, 'big.yaml');
+    await writeFile(big, `${VALID}${'#'.repeat(MAX_TOPOLOGY_FILE_BYTES)}\n`);
+    expect((await loadError(big)).issues).toEqual([
+      {
+        code: 'fileTooLarge',
+        file: big,
+        line: 1,
+        column: 1,
+        path: '',
+        expected: `a file of at most ${MAX_TOPOLOGY_FILE_BYTES} bytes`,
+        found: `${Buffer.byteLength(VALID) + MAX_TOPOLOGY_FILE_BYTES + 1} bytes`,
+        message: 'the file is too large for a topology',
+      },
+    ]);
+    const limit = join(dir, 'limit.yaml');
+    await writeFile(limit, `${VALID}${'#'.repeat(MAX_TOPOLOGY_FILE_BYTES - Buffer.byteLength(VALID) - 1)}\n`);
+    expect((await loadTopologyFile(limit)).topology.name).toBe('tzasc-carveout');
+  });
+});
+
+describe('a $schema key for editors', () => {
+  const plain = parseTopology(VALID, 'plain.yaml').topology;
+
+  it('is accepted at the top of a YAML topology and left out of the result', () => {
+    const loaded = parseTopology(`$schema: ./topology.schema.json\n${VALID}`, 'with-schema.yaml');
+    expect(loaded.topology).toEqual(plain);
+    expect(Object.keys(loaded.topology)).not.toContain('$schema');
+    expect(topologyDigest(loaded.topology)).toBe(topologyDigest(plain));
+  });
+
+  it('is accepted at the top of a JSON topology and left out of the result', () => {
+    const json = JSON.stringify({ $schema: 'https://example.org/topology.json', ...parseYaml(VALID) });
+    const loaded = parseTopology(json, 'with-schema.json');
+    expect(loaded.topology).toEqual(plain);
+    expect(topologyDigest(loaded.topology)).toBe(topologyDigest(plain));
+  });
+
+  it('must be a string, and only at the top', () => {
+    const text = `$schema: 5\n${VALID}`;
+    expect(onlyIssue(text)).toMatchObject({ code: 'invalidType', path: '$schema', expected: 'a string' });
+    const nested = edit('  tee: true', '  tee: true\n  $schema: x');
+    expect(onlyIssue(nested)).toMatchObject({ code: 'unknownKey', path: 'secureWorld.$schema' });
+  });
+
+  it('is in the JSON Schema that `protmem schema` prints, which has an $id', () => {
+    const schema = topologyJsonSchema() as { $id?: string; properties: Record<string, unknown> };
+    expect(schema.properties.$schema).toMatchObject({ type: 'string' });
+    expect(schema.$id).toMatch(/^[a-z][a-z0-9+.-]*:/);
+  });
+});
+
+describe('deep nesting', () => {
+  const tooDeep = {
+    code: 'nestingTooDeep',
+    expected: `at most ${MAX_NESTING_DEPTH} levels of nesting`,
+    message: `nesting deeper than ${MAX_NESTING_DEPTH} levels`,
+  };
+
+  it('is refused in JSON at the first level too many', () => {
+    expect(onlyIssue('['.repeat(100_000), 'deep.json')).toMatchObject({
+      ...tooDeep,
+      line: 1,
+      column: MAX_NESTING_DEPTH + 1,
+    });
+  });
+
+  it('is refused in YAML flow collections at the first level too many', () => {
+    for (const opener of ['[', '{a: ']) {
+      expect(onlyIssue(opener.repeat(100_000))).toMatchObject({
+        ...tooDeep,
+        path: '',
+        line: 1,
+        column: opener.length * MAX_NESTING_DEPTH + 1,
+      });
+    }
+    const closed = `${'['.repeat(1_000)}${']'.repeat(1_000)}`;
+    expect(onlyIssue(`references: ${closed}\n`)).toMatchObject({ ...tooDeep, line: 1 });
+  });
+
+  it('is refused in YAML block collections', () => {
+    expect(onlyIssue(`${'- '.repeat(100_000)}x\n`)).toMatchObject({
+      ...tooDeep,
+      line: 1,
+      column: 2 * MAX_NESTING_DEPTH + 1,
+    });
+    const mappings = Array.from({ length: 1_000 }, (_, depth) => `${' '.repeat(depth)}a:\n`).join('');
+    expect(onlyIssue(mappings)).toMatchObject({
+      ...tooDeep,
+      line: MAX_NESTING_DEPTH + 1,
+      column: MAX_NESTING_DEPTH + 1,
+    });
+    const sequencesOfMappings = Array.from(
+      { length: 1_000 },
+      (_, depth) => `${'  '.repeat(depth)}- a:\n`,
+    ).join('');
+    expect(onlyIssue(`list:\n${sequencesOfMappings}`).code).toBe('nestingTooDeep');
+  });
+
+  it('is allowed up to the limit', () => {
+    // The top-level mapping and the references list are two of the levels.
+    const deep = `${'['.repeat(MAX_NESTING_DEPTH - 2)}${']'.repeat(MAX_NESTING_DEPTH - 2)}`;
+    const yaml = edit('references: [A5, C]', `references: [${deep}]`);
+    expect(onlyIssue(yaml)).toMatchObject({ code: 'invalidType', path: 'references[0]' });
+    const json = JSON.stringify({ ...parseYaml(VALID), references: JSON.parse(`[${deep}]`) });
+    expect(onlyIssue(json, 'deep.json')).toMatchObject({ code: 'invalidType', path: 'references[0]' });
+  });
+});
+
+describe('huge values', () => {
+  const HUGE = 2_000_000;
+
+  function expectBounded(error: TopologyError): void {
+    expect(error.message.length).toBeLessThan(1024);
+    for (const issue of error.issues) expect(formatTopologyIssue(issue).length).toBeLessThan(1024);
+  }
+
+  it('a 2 MB name is quoted by its start', () => {
+    const error = errorOf(edit('name: tzasc-carveout', `name: A${'a'.repeat(HUGE)}`));
+    expectBounded(error);
+    expect(error.issues[0]).toMatchObject({ code: 'invalidFormat', found: `"A${'a'.repeat(39)}..."` });
+  });
+
+  it('a 2 MB reference gets no suggestion', () => {
+    const error = errorOf(edit('    heap: system', `    heap: system${'s'.repeat(HUGE)}`));
+    expectBounded(error);
+    expect(error.issues[0]).toMatchObject({ code: 'unknownReference', path: 'buffers[0].heap' });
+    expect(error.issues[0]!.message).toBe(`unknown heap "system${'s'.repeat(34)}..."`);
+  });
+
+  it('a 2 MB key is quoted and its path shortened', () => {
+    const key = `name${'x'.repeat(HUGE)}`;
+    for (const [text, file] of [
+      [edit('check:\n', `? ${key}\n: 1\ncheck:\n`), 'huge.yaml'],
+      [JSON.stringify({ ...parseYaml(VALID), [key]: 1 }), 'huge.json'],
+    ] as const) {
+      const error = errorOf(text, file);
+      expectBounded(error);
+      expect(error.issues[0]).toMatchObject({ code: 'unknownKey', message: 'unknown key' });
+      expect(error.issues[0]!.path.length).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('a 2 MB duplicate key is quoted by its start', () => {
+    const key = 'k'.repeat(HUGE);
+    expectBounded(errorOf(`? ${key}\n: 1\n? ${key}\n: 2\n`));
+    expectBounded(errorOf(`{"${key}": 1, "${key}": 2}`, 'dup.json'));
+  });
+
+  it('a 2 MB alias, tag, implicit key or stray scalar is quoted by its start', () => {
+    expectBounded(errorOf(`name: *${'y'.repeat(HUGE)}\n`));
+    expectBounded(errorOf(`name: !${'t'.repeat(HUGE)} x\n`));
+    expectBounded(errorOf(`${'b'.repeat(HUGE)}: 1\n`));
+    expectBounded(errorOf(`a: 1\n${'b'.repeat(HUGE)}\n`));
+  });
+
+  it('a 2 MB file extension is quoted by its start', () => {
+    const { found } = onlyIssue(VALID, `topology.${'x'.repeat(HUGE)}`);
+    expect(found).toBe(`".${'x'.repeat(39)}..."`);
   });
 });

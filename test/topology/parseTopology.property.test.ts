@@ -27,7 +27,8 @@ function parseChecked(text: string, file: string): Outcome {
     if (!(error instanceof TopologyError)) throw error;
     expect(error.code).toBe('BAD_TOPOLOGY');
     expect(error.issues.length).toBeGreaterThan(0);
-    const lines = text.split('\n').length;
+    // CRLF, LF and a lone CR each end a line, as in editors.
+    const lines = text.split(/\r\n|\r|\n/).length;
     for (const issue of error.issues) {
       expect(issue.file).toBe(file);
       expect(Number.isInteger(issue.line) && issue.line >= 1 && issue.line <= lines).toBe(true);

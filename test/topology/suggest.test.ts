@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestName, editDistance } from '../../src/topology/suggest.ts';
+import { closestName, didYouMean, editDistance, MAX_SUGGESTION_INPUT } from '../../src/topology/suggest.ts';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions and neighbour swaps as one edit each', () => {
@@ -23,5 +23,18 @@ describe('closestName', () => {
   it('suggests nothing when no candidate is close', () => {
     expect(closestName('framebuffer', ['vdec', 'dpu'])).toBeUndefined();
     expect(closestName('x', [])).toBeUndefined();
+  });
+});
+
+describe('suggestions for long names', () => {
+  it('are not looked for when the name is longer than the limit', () => {
+    const long = 'x'.repeat(MAX_SUGGESTION_INPUT - 1);
+    expect(closestName(`${long}a`, [long])).toBe(long);
+    expect(closestName(`${long}xa`, [`${long}x`])).toBeUndefined();
+    expect(didYouMean('s'.repeat(2_000_000), ['system'])).toBe('');
+  });
+
+  it('skip candidates too far from the name in length to be close', () => {
+    expect(closestName('vdec', ['v'.repeat(2_000_000), 'vdex'])).toBe('vdex');
   });
 });

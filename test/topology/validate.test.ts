@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
 
 /** The small no-hypervisor design: a TZASC carveout behind a protectedStatic heap. */
@@ -595,5 +596,46 @@ describe('all problems at once', () => {
       '60:13 virtio.imports[0].into unknownReference',
       '74:9 flaws[0] unknownReference',
     ]);
+  });
+});
+
+describe('shape and reference problems together', () => {
+  it('reports a broken reference along with a shape problem in another section', () => {
+    let text = edit(CARVEOUT, '  maxDepth: 8', '  maxDepth: 2.5');
+    text = edit(text, '    heap: system', '    heap: sytem');
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.code}`)).toEqual([
+      'buffers[0].heap unknownReference',
+      'check.maxDepth invalidType',
+    ]);
+  });
+
+  it('leaves out the checks that need a section whose shape is wrong', () => {
+    let text = edit(CARVEOUT, '    role: display', '    role: displya');
+    text = edit(text, '    region: carveout', '    region: carveot');
+    // The devices are not known, so nothing is said about the tzasc masters or the pipeline's
+    // devices; the heap's region is checked all the same.
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.code}`)).toEqual([
+      'heaps[1].region unknownReference',
+      'devices[1].role invalidValue',
+    ]);
+  });
+
+  it('does not take a misspelt section for an empty one', () => {
+    const text = edit(CARVEOUT, 'devices:\n', 'devics:\n');
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.code}`)).toEqual(['devics unknownKey']);
+  });
+
+  it('reports reference problems of a JSON document with shape problems', () => {
+    const json = JSON.stringify({ ...parseYaml(CARVEOUT), flaws: ['noScrubOnFre'], check: { runs: 0 } });
+    expect(
+      (() => {
+        try {
+          parseTopology(json, 't.json');
+        } catch (error) {
+          if (error instanceof TopologyError) return error.issues.map((issue) => issue.path);
+        }
+        return [];
+      })(),
+    ).toEqual(['check.runs', 'flaws[0]']);
   });
 });
