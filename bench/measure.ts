@@ -43,12 +43,16 @@ export interface Measurement {
   /** Random walk: steps the model accepted. */
   readonly accepted: number;
   readonly ms: number;
+  /** CPU time of the measured work, user + system, all threads (`process.cpuUsage`). */
+  readonly cpuMs: number;
   /** Resident set size before the measured work (Node, tsx, the modules, the model). */
   readonly baselineRssMB: number;
   /** Peak resident set size of the whole process (`process.resourceUsage().maxRSS`). */
   readonly peakRssMB: number;
   /** Peak `heapUsed` sampled during the work. */
   readonly peakHeapMB: number;
+  /** `heapUsed` before the measured work. */
+  readonly baselineHeapMB: number;
 }
 
 const NONE: readonly string[] = [];
@@ -104,6 +108,7 @@ export function measure(job: Job): Measurement {
     if (used > peakHeap) peakHeap = used;
   };
   const baselineRssMB = process.memoryUsage().rss / MB;
+  const baselineHeapMB = peakHeap / MB;
   let states = 0;
   let transitions = 0;
   let depth = 0;
@@ -111,8 +116,10 @@ export function measure(job: Job): Measurement {
   let violatedCount = 0;
   let accepted = 0;
   let ms: number;
+  let cpu: NodeJS.CpuUsage;
   if (job.kind === 'explore') {
     let inspected = 0;
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const result = breadthFirstSearch(model, {
       maxDepth: job.maxDepth,
@@ -124,6 +131,7 @@ export function measure(job: Job): Measurement {
       },
     });
     ms = performance.now() - start;
+    cpu = process.cpuUsage(cpuBefore);
     states = result.distinctStates;
     transitions = result.transitions;
     depth = result.depth;
@@ -134,6 +142,7 @@ export function measure(job: Job): Measurement {
     const picks = new Int32Array(job.walkSteps);
     for (let i = 0; i < picks.length; i++) picks[i] = Math.floor(next() * model.steps.length);
     const steps = model.steps;
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     let state = model.initial;
     for (let i = 0; i < picks.length; i++) {
@@ -147,6 +156,7 @@ export function measure(job: Job): Measurement {
       if ((i & 0xfffff) === 0) sample();
     }
     ms = performance.now() - start;
+    cpu = process.cpuUsage(cpuBefore);
     transitions = job.walkSteps;
   }
   sample();
@@ -159,9 +169,11 @@ export function measure(job: Job): Measurement {
     violated: violatedCount,
     accepted,
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     baselineRssMB,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     peakHeapMB: peakHeap / MB,
+    baselineHeapMB,
   };
 }
 

@@ -7,24 +7,33 @@
  * (b) over the world with the compiled driver and remembered step outcomes (the default),
  * (c) over the world with XState's own `machine.transition` (outcomes remembered),
  * (d) over the world with the compiled driver computing every step afresh,
- * (e) a random walk: the same seeded sequence of step indices applied to each.
+ * (e) a random walk: the same seeded sequence of step indices applied to each,
+ * (f) SPIN, depth-first and breadth-first, on Promela generated from the reducer's step table
+ * (`bench/promela.ts`), checked to store exactly the reducer's distinct states.
  *
  * Every search runs twice: checking I1–I9 on every new state (the world through
  * `InvariantChecker`, the reducer through its mirrored checks) and as pure exploration. Each
  * measurement runs in a child process (`bench/measure.ts`) so its peak RSS is its own. Ratios
- * compare with the reducer on the same configuration, mode and state cap.
+ * compare with the reducer on the same configuration, mode and state cap; the "vs SPIN" table
+ * compares the CPU time and memory per state of the exhaustive pure searches with SPIN's.
+ * Without `spin` or `gcc` the SPIN rows are left out, with a line saying how to install them.
  *
- * Flags: `--quick` (small caps, one run: a smoke test), `--large` (adds the 4.9 M-state
- * Android four-page space), `--runs N` (default 3; runs over 30 s are not repeated),
- * `--only <text>` (configurations whose name contains it), `--json` (results as JSON). Runs
- * are interleaved across engines, and the load average is printed: on a shared machine, a run
- * with a load well above 1 has inflated times.
+ * Flags: `--quick` (small caps, one run, SPIN on the smallest configuration: a smoke test),
+ * `--large` (adds the 4.9 M-state Android four-page space), `--runs N` (default 3; runs over
+ * 30 s are not repeated), `--only <text>` (configurations whose name contains it), `--json`
+ * (results as JSON). Runs are interleaved across engines, and the load average is printed: on
+ * a shared machine, a run with a load well above 1 has inflated times.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PkvmFamilySpec } from '../src/world/pkvmFamily.ts';
 import { benchConfigs } from './configs.ts';
 import type { Engine, Job, Measurement } from './measure.ts';
+import { promelaModel } from './promela.ts';
+import { compilePan, type PanRun, runPan, type SpinSearch, spinMissing } from './spin.ts';
 
 interface Plan {
   readonly config: string;
@@ -34,6 +43,8 @@ interface Plan {
   readonly interpretedCap: number;
   readonly noMemoCap: number;
   readonly walkSteps: number;
+  /** Also run SPIN (DFS and BFS) on this configuration; (a) and (b) are then exhaustive. */
+  readonly spin: boolean;
 }
 
 const argv = process.argv.slice(2);
@@ -55,10 +66,11 @@ const plans: Plan[] = quick
   ? [
       {
         config: 'ownership-upstream',
-        maxStates: 20_000,
+        maxStates: FULL,
         interpretedCap: 20_000,
         noMemoCap: 5_000,
         walkSteps: 100_000,
+        spin: true,
       },
       {
         config: 'ownership-android',
@@ -66,6 +78,7 @@ const plans: Plan[] = quick
         interpretedCap: 20_000,
         noMemoCap: 5_000,
         walkSteps: 100_000,
+        spin: false,
       },
     ]
   : [
@@ -75,6 +88,7 @@ const plans: Plan[] = quick
         interpretedCap: FULL,
         noMemoCap: FULL,
         walkSteps: 5_000_000,
+        spin: true,
       },
       {
         config: 'ownership-android',
@@ -82,6 +96,7 @@ const plans: Plan[] = quick
         interpretedCap: FULL,
         noMemoCap: 50_000,
         walkSteps: 5_000_000,
+        spin: true,
       },
       {
         config: 'pages4-upstream',
@@ -89,6 +104,7 @@ const plans: Plan[] = quick
         interpretedCap: FULL,
         noMemoCap: 50_000,
         walkSteps: 5_000_000,
+        spin: true,
       },
       ...(flag('--large')
         ? [
@@ -98,6 +114,7 @@ const plans: Plan[] = quick
               interpretedCap: 1_000_000,
               noMemoCap: 50_000,
               walkSteps: 5_000_000,
+              spin: true,
             },
           ]
         : []),
@@ -150,6 +167,7 @@ function runGroup(jobs: readonly Job[]): Result[] {
     const result: Result = {
       job,
       ms: median(made.map((m) => m.ms)),
+      cpuMs: median(made.map((m) => m.cpuMs)),
       runs: made.length,
       states: first.states,
       transitions: first.transitions,
@@ -160,6 +178,7 @@ function runGroup(jobs: readonly Job[]): Result[] {
       peakRssMB: Math.max(...made.map((m) => m.peakRssMB)),
       peakHeapMB: Math.max(...made.map((m) => m.peakHeapMB)),
       baselineRssMB: median(made.map((m) => m.baselineRssMB)),
+      baselineHeapMB: median(made.map((m) => m.baselineHeapMB)),
     };
     if (!json) {
       const times = made.map((m) => fmtMs(m.ms)).join(', ');
@@ -207,7 +226,90 @@ function table(headers: string[], rows: string[][], rightFrom = 1): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The exhaustive pure exploration of one engine on one configuration, if it ran. */
+function pureFull(configName: string, engine: Engine): Result | undefined {
+  return results.find(
+    (r) =>
+      r.job.config === configName &&
+      r.job.engine === engine &&
+      r.job.kind === 'explore' &&
+      !r.job.invariants &&
+      r.job.maxStates >= FULL &&
+      !r.boundReached,
+  );
+}
+
+/** SPIN on one configuration: the medians over the runs of one compiled pan. */
+interface SpinResult extends PanRun {
+  readonly config: string;
+  readonly runs: number;
+  /** `spin -a` plus `gcc`, wall clock; not part of the search time. */
+  readonly compileMs: number;
+  readonly gcc: string;
+  /** The reducer's exhaustive search on the same configuration (pure exploration). */
+  readonly protmemStates: number;
+  readonly protmemTransitions: number;
+  /** SPIN stored exactly the reducer's distinct states. */
+  readonly sameStates: boolean;
+}
+
+const SPIN_LABEL: Record<SpinSearch, string> = { dfs: 'SPIN DFS', bfs: 'SPIN BFS' };
+
+/**
+ * Generates the Promela into a temporary directory, compiles a DFS and a BFS pan, and runs each
+ * up to `runs` times (interleaved, as the other engines), checking that every run stores the
+ * reducer's distinct states.
+ */
+function runSpin(configName: string, spec: PkvmFamilySpec, protmem: Result | undefined): SpinResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'protmem-spin-'));
+  try {
+    const compiled = compilePan(dir, promelaModel(spec, configName).text, ['dfs', 'bfs']);
+    // pan's hash table and DFS stack are sized from the reducer's count (a million states without one).
+    const expected = protmem && !protmem.boundReached ? protmem.states : 1_000_000;
+    const all = compiled.map((pan) => [runPan(pan, expected)]);
+    for (let round = 1; round < runs; round++) {
+      compiled.forEach((pan, i) => {
+        if (all[i]![0]!.cpuMs < REPEAT_BELOW_MS) all[i]!.push(runPan(pan, expected));
+      });
+    }
+    return compiled.map((pan, i) => {
+      const made = all[i]!;
+      const first = made[0]!;
+      if (made.some((m) => m.statesStored !== first.statesStored || m.transitions !== first.transitions))
+        throw new Error(`runs of SPIN ${pan.search} on ${configName} disagree`);
+      const result: SpinResult = {
+        ...first,
+        cpuMs: median(made.map((m) => m.cpuMs)),
+        elapsedMs: median(made.map((m) => m.elapsedMs)),
+        memoryMB: Math.max(...made.map((m) => m.memoryMB)),
+        maxRssMB: Math.max(...made.map((m) => m.maxRssMB)),
+        config: configName,
+        runs: made.length,
+        compileMs: pan.compileMs,
+        gcc: pan.command,
+        protmemStates: protmem?.states ?? Number.NaN,
+        protmemTransitions: protmem?.transitions ?? Number.NaN,
+        sameStates: protmem !== undefined && !protmem.boundReached && first.statesStored === protmem.states,
+      };
+      if (!json) {
+        const times = made.map((m) => fmtMs(m.cpuMs)).join(', ');
+        process.stderr.write(
+          `  ${configName} ${SPIN_LABEL[pan.search]} ${pan.search === 'dfs' ? first.options.join(' ') : first.options[0]}: ` +
+            `compile ${fmtMs(pan.compileMs)}, CPU ${fmtMs(result.cpuMs)} (${times})` +
+            `${result.sameStates ? '' : ' STATES MISMATCH'}\n`,
+        );
+      }
+      return result;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const results: Result[] = [];
+const spinResults: SpinResult[] = [];
+const spinSkipped = spinMissing();
+if (spinSkipped) process.stderr.write(`SPIN rows skipped: ${spinSkipped}\n`);
 const loadBefore = loadavg();
 const baseJob = { maxDepth: MAX_DEPTH, walkSteps: 0, seed: SEED };
 if (!json) {
@@ -252,6 +354,8 @@ for (const plan of plans) {
       })),
     ),
   );
+  if (plan.spin && !spinSkipped)
+    spinResults.push(...runSpin(plan.config, config.spec, pureFull(plan.config, 'reducer')));
 }
 const loadAfter = loadavg();
 
@@ -264,6 +368,44 @@ const reducerFor = (job: Job) =>
       r.job.invariants === job.invariants &&
       r.job.maxStates === job.maxStates,
   )!;
+
+const MB = 1024 * 1024;
+/** Bytes per distinct state of a protmem search: peak RSS above the process's RSS before the search. */
+const protmemBytesPerState = (r: Result) => ((r.peakRssMB - r.baselineRssMB) * MB) / r.states;
+/** The same from `heapUsed` (peak sampled during the search, minus before it). */
+const protmemHeapBytesPerState = (r: Result) => ((r.peakHeapMB - r.baselineHeapMB) * MB) / r.states;
+/** Bytes per stored state of SPIN: pan's total actual memory usage (hash table included). */
+const spinBytesPerState = (r: SpinResult) => (r.memoryMB * MB) / r.statesStored;
+
+const VS_SPIN_ENGINES = ['reducer', 'world'] as const;
+
+/** protmem / SPIN on the exhaustive pure explorations: CPU time, states per CPU second, bytes per state. */
+const vsSpin = spinResults.flatMap((spin) =>
+  VS_SPIN_ENGINES.flatMap((engine) => {
+    const r = pureFull(spin.config, engine);
+    if (!r) return [];
+    const protmemStatesPerCpuS = (r.states / r.cpuMs) * 1000;
+    const spinStatesPerCpuS = (spin.statesStored / spin.cpuMs) * 1000;
+    return [
+      {
+        config: spin.config,
+        engine,
+        spin: spin.search,
+        sameStates: spin.statesStored === r.states,
+        protmemCpuMs: r.cpuMs,
+        spinCpuMs: spin.cpuMs,
+        cpuRatio: r.cpuMs / spin.cpuMs,
+        protmemStatesPerCpuS,
+        spinStatesPerCpuS,
+        statesPerCpuSRatio: protmemStatesPerCpuS / spinStatesPerCpuS,
+        protmemBytesPerState: protmemBytesPerState(r),
+        protmemHeapBytesPerState: protmemHeapBytesPerState(r),
+        spinBytesPerState: spinBytesPerState(spin),
+        bytesPerStateRatio: protmemBytesPerState(r) / spinBytesPerState(spin),
+      },
+    ];
+  }),
+);
 
 if (json) {
   const out = results.map((r) => {
@@ -279,7 +421,26 @@ if (json) {
     };
   });
   process.stdout.write(
-    `${JSON.stringify({ node: process.version, cpus: cpus().length, loadBefore, loadAfter, runs, quick, results: out }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        node: process.version,
+        cpus: cpus().length,
+        loadBefore,
+        loadAfter,
+        runs,
+        quick,
+        results: out,
+        spin: spinResults.map((r) => ({
+          ...r,
+          statesPerCpuS: (r.statesStored / r.cpuMs) * 1000,
+          bytesPerState: spinBytesPerState(r),
+        })),
+        vsSpin,
+        ...(spinSkipped ? { spinSkipped } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
 } else {
   const out: string[] = [];
@@ -350,6 +511,89 @@ if (json) {
       '',
       'Random walk (same seeded step indices, restart every 1,000 steps):',
       table(['engine', 'steps', 'accepted', 'time', 'steps/s', 'time/reducer', 'same answers'], walkRows),
+    );
+    const spinRows = spinResults
+      .filter((r) => r.config === plan.config)
+      .map((r) => [
+        SPIN_LABEL[r.search],
+        fmtInt(r.statesStored),
+        `${fmtInt(r.transitions)} (${r.transitions - r.protmemTransitions >= 0 ? '+' : ''}${fmtInt(r.transitions - r.protmemTransitions)})`,
+        r.sameStates ? 'yes' : `NO (protmem ${fmtInt(r.protmemStates)}) <<< MISMATCH`,
+        fmtMs(r.compileMs),
+        `${fmtMs(r.cpuMs)}${r.runs > 1 ? '' : ' (1 run)'}`,
+        fmtRate(r.statesStored / r.cpuMs),
+        `${r.memoryMB.toFixed(1)} MB`,
+        `${r.hashTableMB.toFixed(1)} MB`,
+        fmtInt(spinBytesPerState(r)),
+        `${fmtInt(r.maxRssMB)} MB`,
+        fmtInt(r.depth),
+        r.options.join(' '),
+      ]);
+    if (spinRows.length > 0) {
+      out.push(
+        '',
+        'SPIN on the Promela generated from the reducer (bench/promela.ts), exhaustive, pure exploration;',
+        '`spin -a`, then `gcc -O2 -DSAFETY -DNOREDUCE [-DBFS]`; compile time is not part of the CPU time:',
+        table(
+          [
+            'search',
+            'states stored',
+            'transitions (vs protmem)',
+            'same states',
+            'compile',
+            'CPU time',
+            'states/CPU s',
+            'memory',
+            'of it hash',
+            'bytes/state',
+            'peak RSS',
+            'depth',
+            'pan options',
+          ],
+          spinRows,
+        ),
+      );
+    }
+  }
+  if (vsSpin.length > 0) {
+    const LABEL = { reducer: '(a) reducer', world: '(b) world' } as const;
+    out.push(
+      '',
+      '## vs SPIN: exhaustive pure exploration; ratio = protmem / SPIN',
+      table(
+        [
+          'configuration',
+          'protmem',
+          'vs',
+          'CPU time',
+          'SPIN CPU',
+          'ratio',
+          'states/CPU s',
+          'SPIN',
+          'ratio',
+          'bytes/state',
+          'SPIN',
+          'ratio',
+        ],
+        vsSpin.map((v) => [
+          v.config,
+          LABEL[v.engine],
+          `${v.spin.toUpperCase()}${v.sameStates ? '' : ' (STATES MISMATCH)'}`,
+          fmtMs(v.protmemCpuMs),
+          fmtMs(v.spinCpuMs),
+          `${v.cpuRatio.toFixed(2)}x`,
+          fmtRate(v.protmemStatesPerCpuS / 1000),
+          fmtRate(v.spinStatesPerCpuS / 1000),
+          `${v.statesPerCpuSRatio.toFixed(2)}x`,
+          fmtInt(v.protmemBytesPerState),
+          fmtInt(v.spinBytesPerState),
+          `${v.bytesPerStateRatio.toFixed(2)}x`,
+        ]),
+        3,
+      ),
+      'CPU time is user + system of the search alone (protmem: `process.cpuUsage` around the search, all threads;',
+      'SPIN: getrusage of pan, compile excluded). Bytes per state: protmem, peak RSS minus the RSS before the search;',
+      "SPIN, pan's total actual memory usage (hash table, DFS stack or BFS queue included) over states stored.",
     );
   }
   out.push(
