@@ -268,6 +268,20 @@ function checkMemory(
         `hypervisor.kind: ${topology.hypervisor.kind}`,
       );
     }
+    const owner = topology.vms.find((vm) => vm.name === region.owner);
+    if (region.sharedWithHost && !owner?.protected) {
+      // __pkvm_guest_share_host() (MEM_SHARE) shares a page a protected guest owns; the host
+      // already owns a host region, and an np-VM's region is the host's, shared with it.
+      problems.add(
+        'incompatible',
+        [...path, 'sharedWithHost'],
+        'sharedWithHost is a protected VM sharing its own pages back with the host (MEM_SHARE)',
+        'a region owned by a protected VM',
+        region.owner === 'host'
+          ? 'a region owned by the host'
+          : `a region owned by ${quote(region.owner)}, which is not protected`,
+      );
+    }
     if (region.protection === 'tzasc' && region.tzasc === undefined) {
       problems.add(
         'missingField',
@@ -321,6 +335,29 @@ function checkHeaps(
         `a ${heap.kind} heap needs an exporter that refuses CPU access`,
         'exporter teeHeap or mtkRestricted',
         `exporter ${heap.exporter}`,
+      );
+    }
+    const region = topology.memory.find((candidate) => candidate.name === heap.region);
+    if (region !== undefined && heap.kind === 'protectedDynamic' && region.knownBy !== 'dynamicLending') {
+      // optee_protmem_alloc_dyn_pool() takes the pool from CMA and lends it to the TEE when the
+      // first buffer is allocated; there is no carveout for the boot path to find.
+      problems.add(
+        'incompatible',
+        [...path, 'region'],
+        `a protectedDynamic heap lends CMA pages to the TEE at run time, so region ${quote(region.name)} must be knownBy: dynamicLending`,
+        `a region with knownBy: dynamicLending`,
+        `region ${quote(region.name)} with knownBy: ${region.knownBy}`,
+      );
+    }
+    if (region !== undefined && heap.kind === 'protectedStatic' && region.knownBy === 'dynamicLending') {
+      // A static pool's carveout is found at boot: of_reserved_mem_lookup() or
+      // OPTEE_SMC_GET_PROTMEM_CONFIG; nothing lends it.
+      problems.add(
+        'incompatible',
+        [...path, 'region'],
+        `a protectedStatic heap's carveout is found at boot (device tree or OPTEE_SMC_GET_PROTMEM_CONFIG), so region ${quote(region.name)} cannot be knownBy: dynamicLending`,
+        'a region with knownBy: deviceTree or runtimeQuery',
+        `region ${quote(region.name)} with knownBy: dynamicLending`,
       );
     }
     if (

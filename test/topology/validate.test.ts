@@ -33,14 +33,16 @@ memory:
   - name: pool
     pages: 2
     owner: player
-    sharedWithHost: true
+  - name: cma
+    pages: 1
+    knownBy: dynamicLending
 heaps:
   - name: system
     kind: system
     region: dram
   - name: lent
     kind: protectedDynamic
-    region: dram
+    region: cma
     exporter: teeHeap
 buffers:
   - name: ciphertext
@@ -253,6 +255,27 @@ describe('memory', () => {
     });
   });
 
+  it('sharedWithHost is a protected VM sharing its own pages', () => {
+    const text = edit(PKVM, '    owner: player\n', '    owner: player\n    sharedWithHost: true\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'true', 'name: pool'),
+      path: 'memory[2].sharedWithHost',
+      expected: 'a region owned by a protected VM',
+      found: 'a region owned by "player", which is not protected',
+      message: 'sharedWithHost is a protected VM sharing its own pages back with the host (MEM_SHARE)',
+    });
+    const host = edit(
+      PKVM,
+      '  - name: dram\n    pages: 4\n',
+      '  - name: dram\n    pages: 4\n    sharedWithHost: true\n',
+    );
+    expect(onlyIssue(host)).toMatchObject({
+      path: 'memory[0].sharedWithHost',
+      found: 'a region owned by the host',
+    });
+  });
+
   it('holds at most 16 pages in all', () => {
     let text = edit(PKVM, '  - name: pool\n    pages: 2', '  - name: pool\n    pages: 8');
     text = edit(text, '  - name: guest-ram\n    pages: 2', '  - name: guest-ram\n    pages: 8');
@@ -261,7 +284,7 @@ describe('memory', () => {
       ...positionOf(text, '8', 'name: pool'),
       path: 'memory[2].pages',
       expected: 'at most 16 pages across memory',
-      found: '20 pages',
+      found: '21 pages',
       message: "memory holds more pages than the model's 16",
     });
   });
@@ -289,6 +312,30 @@ describe('heaps', () => {
       expected: 'exporter teeHeap or mtkRestricted',
       found: 'exporter system',
       message: 'a protectedStatic heap needs an exporter that refuses CPU access',
+    });
+  });
+
+  it('a protectedDynamic heap lends CMA pages, so its region is knownBy: dynamicLending', () => {
+    const text = edit(PKVM, '    knownBy: dynamicLending\n', '');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'cma', 'name: lent'),
+      path: 'heaps[1].region',
+      expected: 'a region with knownBy: dynamicLending',
+      found: 'region "cma" with knownBy: deviceTree',
+      message:
+        'a protectedDynamic heap lends CMA pages to the TEE at run time, so region "cma" must be knownBy: dynamicLending',
+    });
+  });
+
+  it('a protectedStatic heap is found at boot, so its region is not knownBy: dynamicLending', () => {
+    const text = edit(CARVEOUT, '    type: nomap\n', '    type: nomap\n    knownBy: dynamicLending\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'carveout', 'name: secure-video'),
+      path: 'heaps[1].region',
+      expected: 'a region with knownBy: deviceTree or runtimeQuery',
+      found: 'region "carveout" with knownBy: dynamicLending',
     });
   });
 
@@ -347,7 +394,7 @@ describe('buffers', () => {
       code: 'unknownReference',
       ...positionOf(text, 'guest-mem'),
       path: 'buffers[1].region',
-      expected: 'a declared region (dram, guest-ram or pool)',
+      expected: 'a declared region (dram, guest-ram, pool or cma)',
       found: '"guest-mem"',
       message: 'unknown region "guest-mem"; did you mean "guest-ram"?',
     });
@@ -478,7 +525,7 @@ describe('virtio', () => {
     expect(onlyIssue(text)).toMatchObject({
       ...positionOf(text, 'swiotlb'),
       path: 'virtio.bounce[0].pool',
-      expected: 'a declared region (dram, guest-ram or pool)',
+      expected: 'a declared region (dram, guest-ram, pool or cma)',
       message: 'unknown region "swiotlb"',
     });
   });
@@ -591,10 +638,10 @@ describe('all problems at once', () => {
       issuesOf(text).map((issue) => `${issue.line}:${issue.column} ${issue.path} ${issue.code}`),
     ).toEqual([
       '19:12 memory[1].owner unknownReference',
-      '34:11 buffers[0].heap unknownReference',
-      '49:19 devices[1].controlledBy unknownReference',
-      '60:13 virtio.imports[0].into unknownReference',
-      '74:9 flaws[0] unknownReference',
+      '36:11 buffers[0].heap unknownReference',
+      '51:19 devices[1].controlledBy unknownReference',
+      '62:13 virtio.imports[0].into unknownReference',
+      '76:9 flaws[0] unknownReference',
     ]);
   });
 });
