@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
 import { FLAW_NAMES } from '../../src/topology/flaws.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
 import { FLAW_SWITCHES } from '../../src/world/flawSwitches.ts';
@@ -34,13 +35,55 @@ describe('reference catalog', async () => {
 
   it('expects every design that passes to display a frame', () => {
     for (const [file, entry] of Object.entries(manifest.topologies)) {
+      if (entry.verdict === 'unbootable') {
+        expect(entry.expect, `${file}: an unbootable design checks no property`).toEqual({});
+        continue;
+      }
       if (Object.values(entry.expect).every((s) => s === 'holds'))
         expect(entry.expect.pipelineReachable, file).toBe('holds');
     }
-    const passing = Object.values(manifest.topologies).filter((e) =>
-      Object.values(e.expect).every((s) => s === 'holds'),
+    const passing = Object.values(manifest.topologies).filter(
+      (e) => e.verdict !== 'unbootable' && Object.values(e.expect).every((s) => s === 'holds'),
     );
     expect(passing.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("names in each design's verdict exactly the properties its manifest entry expects to fail", () => {
+    for (const { file, loaded } of topologies) {
+      const description = loaded.topology.description;
+      const verdict = description.slice(description.indexOf('Verdict'));
+      const expect_ = manifest.topologies[file]!.expect;
+      const named = PROPERTY_NAMES.filter((name) => new RegExp(`\\b${name}\\b`).test(verdict));
+      const violated = Object.keys(expect_).filter((name) => expect_[name] === 'violated');
+      for (const name of violated) {
+        expect(
+          named,
+          `${file}: its verdict does not name ${name}, which its manifest expects to fail`,
+        ).toContain(name);
+      }
+      for (const name of named.filter((n) => !violated.includes(n))) {
+        const said = expect_[name] === 'holds' ? new RegExp(`\\b${name} holds`) : /vacuous/;
+        expect(
+          verdict,
+          `${file}: its verdict names ${name}, which its manifest expects to be ${expect_[name]}`,
+        ).toMatch(said);
+      }
+      const unbootable = manifest.topologies[file]!.verdict === 'unbootable';
+      expect(
+        /\bunbootable\b/.test(verdict),
+        `${file}: "unbootable" in its verdict iff it does not boot`,
+      ).toBe(unbootable);
+      if (unbootable) continue;
+      const vacuous = expect_.pipelineReachable === 'vacuous';
+      expect(
+        /\bvacuous\b/.test(verdict),
+        `${file}: "vacuous" in its verdict iff its pipeline never runs`,
+      ).toBe(vacuous);
+      const allHold = Object.values(expect_).every((status) => status === 'holds');
+      expect(/every property holds/.test(verdict), `${file}: "every property holds" iff it passes`).toBe(
+        allHold,
+      );
+    }
   });
 
   it('documents each design: which real system it stands for, its verdict, and the reference sections', () => {
