@@ -19,6 +19,10 @@ const Entry = z.strictObject({
   maxStates: z.number().int().min(1).optional(),
   runs: z.number().int().min(1).optional(),
   expect: z.record(z.string(), Status),
+  /** Exhaustive entries: the distinct states the check explores. */
+  states: z.number().int().min(0).optional(),
+  /** Exhaustive entries: the length of each violated property's shortest counterexample. */
+  counterexamples: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 
 const ManifestSchema = z.strictObject({

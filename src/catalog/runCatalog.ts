@@ -12,10 +12,13 @@ import { type ExpectedStatus, loadManifest, type ManifestEntry } from './manifes
 export const MANIFEST = 'manifest.yaml';
 
 export interface Mismatch {
-  /** A property's name, or `verdict` when the entry's expected verdict differs. */
+  /**
+   * A property's name; `verdict`, `states`, or `<property> trace` (a counterexample's length)
+   * when the entry records them.
+   */
   readonly property: string;
-  readonly expected: ExpectedStatus | Verdict | 'absent';
-  readonly actual: PropertyStatus | Verdict | 'absent';
+  readonly expected: ExpectedStatus | Verdict | number | 'absent';
+  readonly actual: PropertyStatus | Verdict | number | 'absent';
 }
 
 export interface CatalogRow {
@@ -53,6 +56,30 @@ export function compareWithManifest(report: CheckReport, entry: ManifestEntry): 
     .filter((m) => m.expected !== m.actual);
   if (entry.verdict !== undefined && entry.verdict !== report.verdict) {
     mismatches.push({ property: 'verdict', expected: entry.verdict, actual: report.verdict });
+  }
+  // Counts are those of the entry's exhaustive search; a random run explores other states.
+  if (report.mode !== 'exhaustive') return mismatches;
+  if (entry.states !== undefined && entry.states !== report.statistics.distinctStates) {
+    mismatches.push({ property: 'states', expected: entry.states, actual: report.statistics.distinctStates });
+  }
+  for (const [property, expected] of Object.entries(entry.counterexamples ?? {})) {
+    const actual = report.properties.find((p) => p.name === property)?.counterexample?.steps.length;
+    if (actual !== expected) {
+      mismatches.push({ property: `${property} trace`, expected, actual: actual ?? 'absent' });
+    }
+  }
+  for (const property of report.properties) {
+    if (
+      property.counterexample &&
+      entry.counterexamples !== undefined &&
+      !(property.name in entry.counterexamples)
+    ) {
+      mismatches.push({
+        property: `${property.name} trace`,
+        expected: 'absent',
+        actual: property.counterexample.steps.length,
+      });
+    }
   }
   return mismatches;
 }

@@ -9,6 +9,8 @@ import { catalogFiles, compareWithManifest } from '../../src/catalog/runCatalog.
 import { check } from '../../src/check/check.ts';
 import type { CheckReport } from '../../src/check/report.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
+import { validateTopology } from '../../src/topology/validate.ts';
+import { renameAndReverse } from './renameAndReverse.ts';
 
 export const CATALOG = join(import.meta.dirname, '..', '..', 'topologies');
 
@@ -35,6 +37,29 @@ export async function expectManifestVerdicts(
   });
   expect(compareWithManifest(report, entry!), `${file} (${mode})`).toEqual([]);
   return report;
+}
+
+/**
+ * The same topology with every name changed and every list reversed gives exactly the
+ * manifest's statuses, distinct states and counterexample lengths (see `renameAndReverse`).
+ */
+export async function expectMirroredVerdicts(manifest: Manifest, file: string): Promise<void> {
+  const entry = manifest.topologies[file]!;
+  const loaded = await loadTopologyFile(join(CATALOG, file));
+  const mirrored = renameAndReverse(loaded.topology);
+  expect(validateTopology(mirrored), `${file} renamed and reversed is still valid`).toEqual([]);
+  const report = check(
+    { ...loaded, topology: mirrored },
+    {
+      mode: 'exhaustive',
+      maxDepth: entry.maxDepth,
+      maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
+      runs: 1,
+      seed: 0,
+      properties: [],
+    },
+  );
+  expect(compareWithManifest(report, entry), `${file} renamed and reversed`).toEqual([]);
 }
 
 /**

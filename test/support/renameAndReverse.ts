@@ -1,0 +1,73 @@
+/**
+ * A design's mirror image for metamorphic tests: every name a design gives (VMs, regions, heaps,
+ * buffers, devices, streams, back-ends) renamed, and every list reversed. The result is the same
+ * design up to the order of its parts, so checking it must give the same status for every
+ * property, the same number of distinct states and the same counterexample lengths: any
+ * difference is a place where the model depends on a name or an order it should not.
+ */
+import type { Topology } from '../../src/topology/schema.ts';
+
+/** Parties every design has; they keep their names. */
+const BUILT_IN = new Set(['host', 'vmm', 'secure', 'hyp']);
+
+export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
+  const rename = (name: string) => (BUILT_IN.has(name) ? name : `${prefix}${name}`);
+  const names = (list: readonly string[]) => [...list].reverse().map(rename);
+  const reversed = <T>(list: readonly T[], map: (item: T) => T): T[] => [...list].reverse().map(map);
+  const { virtio, pipeline } = topology;
+  return {
+    ...topology,
+    vms: reversed(topology.vms, (vm) => ({ ...vm, name: rename(vm.name) })),
+    memory: reversed(topology.memory, (region) => ({
+      ...region,
+      name: rename(region.name),
+      owner: rename(region.owner),
+      ...(region.tzasc
+        ? { tzasc: { ...region.tzasc, nsRead: names(region.tzasc.nsRead), nsWrite: names(region.tzasc.nsWrite) } }
+        : {}),
+    })),
+    heaps: reversed(topology.heaps, (heap) => ({ ...heap, name: rename(heap.name), region: rename(heap.region) })),
+    buffers: reversed(topology.buffers, (buffer) => ({
+      ...buffer,
+      name: rename(buffer.name),
+      ...(buffer.heap !== undefined ? { heap: rename(buffer.heap) } : {}),
+      ...(buffer.region !== undefined ? { region: rename(buffer.region) } : {}),
+      allocatedBy: rename(buffer.allocatedBy),
+    })),
+    devices: reversed(topology.devices, (device) => ({
+      ...device,
+      name: rename(device.name),
+      controlledBy: rename(device.controlledBy),
+    })),
+    ffaLends: reversed(topology.ffaLends, (lend) => ({ buffer: rename(lend.buffer), by: rename(lend.by) })),
+    virtio: {
+      ...virtio,
+      backends: reversed(virtio.backends, (backend) => ({
+        name: rename(backend.name),
+        servesVm: rename(backend.servesVm),
+      })),
+      exports: reversed(virtio.exports, (entry) => ({
+        ...entry,
+        buffer: rename(entry.buffer),
+        by: rename(entry.by),
+        allow: names(entry.allow),
+      })),
+      imports: reversed(virtio.imports, (entry) => ({ buffer: rename(entry.buffer), into: rename(entry.into) })),
+      bounce: reversed(virtio.bounce, (entry) => ({
+        vm: rename(entry.vm),
+        pool: rename(entry.pool),
+        buffer: rename(entry.buffer),
+        ...(entry.deliverTo !== undefined ? { deliverTo: rename(entry.deliverTo) } : {}),
+      })),
+    },
+    streams: reversed(topology.streams, (stream) => ({ name: rename(stream.name), audience: names(stream.audience) })),
+    pipeline: {
+      stream: rename(pipeline.stream),
+      input: rename(pipeline.input),
+      decrypt: { by: rename(pipeline.decrypt.by), output: rename(pipeline.decrypt.output) },
+      ...(pipeline.decode ? { decode: { by: rename(pipeline.decode.by), output: rename(pipeline.decode.output) } } : {}),
+      display: { by: rename(pipeline.display.by) },
+    },
+    flaws: [...topology.flaws].reverse(),
+  };
+}
