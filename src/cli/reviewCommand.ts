@@ -4,7 +4,8 @@
  * writes `index.html` and `summary.md` into `--out`. Prints one line per topology, or the
  * check reports as a JSON array with `--json`. A progress bar runs on a terminal.
  *
- * Exit codes: 0 every property of every topology holds, 1 one is violated or vacuous, 2 bad
+ * Exit codes: 0 every property of every topology holds, 1 one is violated or vacuous or a
+ * topology does not boot, 2 bad
  * usage or a topology that does not load (every problem of every file is printed).
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,7 +1,8 @@
 /**
  * The protmem command line as a function: `runCli(argv, io)` runs one command and returns its
  * exit code; only the entry point (`main.ts`) touches `process`. Exit codes: 0 every property
- * holds, 1 a property is violated or vacuous, 2 bad usage or bad input, 3 an internal error
+ * holds, 1 a property is violated or vacuous (or the design does not boot, or a replay no longer
+ * reproduces), 2 bad usage or bad input, 3 an internal error
  * (printed with its stack trace and a request to report it).
  */
 import { readFileSync } from 'node:fs';
@@ -285,8 +286,8 @@ function generalHelp(): string {
     'Options:',
     ...formatOptionHelp(globalOptions, WIDTH),
     '',
-    'Exit codes: 0 every property holds, 1 a property is violated or vacuous, 2 bad usage or input,',
-    '3 internal error.',
+    'Exit codes: 0 every property holds, 1 a property is violated or vacuous or the design does not',
+    'boot, 2 bad usage or input, 3 internal error.',
     "Run 'protmem <command> --help' for the options of a command.",
     '',
   ].join('\n');
