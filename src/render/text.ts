@@ -135,23 +135,24 @@ function endWords(search: SearchSummary): string {
 /** One line per search a check ran: how many states, how deep, and why it ended. */
 export function searchLines(statistics: CheckStatistics): string[] {
   return statistics.searches.map((search) => {
-    switch (search.kind) {
-      case 'replay':
-        return `replayed ${plural(search.depth, 'step')}`;
-      case 'random':
-        return `random: ${formatCount(search.distinctStates)} distinct states seen, depth ${search.depth}, ${endWords(search)}`;
-      case 'pipeline':
-        return `pipeline search (the legitimate parties' steps only): explored ${formatCount(search.distinctStates)} distinct states, depth ${search.depth}, ${endWords(search)}`;
-      case 'exhaustive':
-        return `explored ${formatCount(search.distinctStates)} distinct states, depth ${search.depth}, ${endWords(search)}`;
+    if (search.kind === 'replay') return `replayed ${plural(search.depth, 'step')}`;
+    const explored = `${formatCount(search.distinctStates)} distinct states`;
+    const rest = `depth ${search.depth}, ${endWords(search)}`;
+    if (search.kind === 'random') return `random: ${explored} seen, ${rest}`;
+    if (search.kind === 'pipeline') {
+      return `pipeline search (the legitimate parties' steps only): explored ${explored}, ${rest}`;
     }
+    return `explored ${explored}, ${rest}`;
   });
 }
 
 /** How far exploration went: one line per search (joined by `separator`), the duration last. */
 export function statisticsLine(statistics: CheckStatistics, timing: boolean, separator = '\n'): string {
   const lines = searchLines(statistics);
-  if (lines.length === 0) lines.push(statistics.ended === 'notBooted' ? 'not explored: the design does not boot' : 'nothing explored');
+  if (lines.length === 0)
+    lines.push(
+      statistics.ended === 'notBooted' ? 'not explored: the design does not boot' : 'nothing explored',
+    );
   if (timing) lines[lines.length - 1] += `, ${formatDuration(statistics.durationMs)}`;
   return lines.join(separator);
 }

@@ -133,7 +133,7 @@ describe('protmem check', () => {
     expect(checkStub.mock.calls[1]![1]).toMatchObject({ properties: [], replay: payload });
   });
 
-  it('honours --property with --replay only when it names the token\'s property', async () => {
+  it("honours --property with --replay only when it names the token's property", async () => {
     checkStub.mockReturnValue(reportWith([holds]));
     const payload = {
       topology: 'tzasc-carveout',

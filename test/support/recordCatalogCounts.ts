@@ -33,7 +33,10 @@ for (const [file, entry] of Object.entries(manifest.topologies)) {
   const before = `${entry.states} ${JSON.stringify(entry.counterexamples ?? {})}`;
   const after = `${report.statistics.distinctStates} ${JSON.stringify(counterexamples)}`;
   document.setIn(['topologies', file, 'states'], report.statistics.distinctStates);
-  document.setIn(['topologies', file, 'counterexamples'], document.createNode(counterexamples, { flow: true }));
+  document.setIn(
+    ['topologies', file, 'counterexamples'],
+    document.createNode(counterexamples, { flow: true }),
+  );
   process.stdout.write(`${before === after ? 'same   ' : 'changed'} ${file}: ${after}\n`);
 }
 await writeFile(FILE, document.toString({ lineWidth: 110 }));

@@ -23,10 +23,20 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
       name: rename(region.name),
       owner: rename(region.owner),
       ...(region.tzasc
-        ? { tzasc: { ...region.tzasc, nsRead: names(region.tzasc.nsRead), nsWrite: names(region.tzasc.nsWrite) } }
+        ? {
+            tzasc: {
+              ...region.tzasc,
+              nsRead: names(region.tzasc.nsRead),
+              nsWrite: names(region.tzasc.nsWrite),
+            },
+          }
         : {}),
     })),
-    heaps: reversed(topology.heaps, (heap) => ({ ...heap, name: rename(heap.name), region: rename(heap.region) })),
+    heaps: reversed(topology.heaps, (heap) => ({
+      ...heap,
+      name: rename(heap.name),
+      region: rename(heap.region),
+    })),
     buffers: reversed(topology.buffers, (buffer) => ({
       ...buffer,
       name: rename(buffer.name),
@@ -52,7 +62,10 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
         by: rename(entry.by),
         allow: names(entry.allow),
       })),
-      imports: reversed(virtio.imports, (entry) => ({ buffer: rename(entry.buffer), into: rename(entry.into) })),
+      imports: reversed(virtio.imports, (entry) => ({
+        buffer: rename(entry.buffer),
+        into: rename(entry.into),
+      })),
       bounce: reversed(virtio.bounce, (entry) => ({
         vm: rename(entry.vm),
         pool: rename(entry.pool),
@@ -60,12 +73,17 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
         ...(entry.deliverTo !== undefined ? { deliverTo: rename(entry.deliverTo) } : {}),
       })),
     },
-    streams: reversed(topology.streams, (stream) => ({ name: rename(stream.name), audience: names(stream.audience) })),
+    streams: reversed(topology.streams, (stream) => ({
+      name: rename(stream.name),
+      audience: names(stream.audience),
+    })),
     pipeline: {
       stream: rename(pipeline.stream),
       input: rename(pipeline.input),
       decrypt: { by: rename(pipeline.decrypt.by), output: rename(pipeline.decrypt.output) },
-      ...(pipeline.decode ? { decode: { by: rename(pipeline.decode.by), output: rename(pipeline.decode.output) } } : {}),
+      ...(pipeline.decode
+        ? { decode: { by: rename(pipeline.decode.by), output: rename(pipeline.decode.output) } }
+        : {}),
       display: { by: rename(pipeline.display.by) },
     },
     flaws: [...topology.flaws].reverse(),
