@@ -64,6 +64,7 @@ import {
   withoutItem,
 } from './dmaBufState.ts';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export type DmaBufEvent =
   /**
@@ -689,3 +690,18 @@ export const dmaBufFlaws = {
 } as const satisfies Record<string, MachineFlaw<DmaBufProvide>>;
 
 export type DmaBufFlaw = keyof typeof dmaBufFlaws;
+
+/** True iff the buffer exists as a dma-buf: allocated, with at least one fd or reference. */
+export function bufferIsExported(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'exported';
+}
+
+/** True iff the buffer's pages are back with their heap (never allocated, or released and freed). */
+export function bufferIsFree(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'free';
+}
+
+/** True iff the buffer's pages were kept out of reuse because their reclaim failed. */
+export function bufferIsQuarantined(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'quarantined';
+}

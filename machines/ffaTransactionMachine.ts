@@ -89,6 +89,7 @@ import {
   spmcAllowsSendTo,
 } from './ffaMemoryState.ts';
 import type { FfaStatus, RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export interface FfaTransactionContext {
   /** The slot index; Hafnium builds the handle from it (`ffa_memory_handle_get_index`). */
@@ -1165,3 +1166,8 @@ export const ffaTransactionMachineFlaws = {
     provide: { guards: { noBorrowerHolds: () => true } },
   },
 } as const satisfies Record<string, FfaTransactionFlaw>;
+
+/** True iff the share-state slot holds no transaction (`share_func == 0`). */
+export function slotIsFree(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'free';
+}

@@ -13,6 +13,7 @@
  */
 import { assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export interface GuestVmContext {
   /** `pkvm_hyp_vm_is_protected()`: a protected VM (pVM) whose memory the host cannot access. */
@@ -154,3 +155,23 @@ export const androidGuestVmRefusals: typeof guestVmRefusals = {
     FINALIZE_TEARDOWN_VM: (_context, _event, state) => (state === 'destroyed' ? 'ENOENT' : 'EBUSY'),
   },
 };
+
+/** True iff the VM can run: it has a vCPU and teardown has not started (`running.*`). */
+export function vmIsRunning(snapshot: MachineSnapshot): boolean {
+  return snapshot.value.startsWith('running');
+}
+
+/** True iff a vCPU of the VM is loaded on a CPU (`pkvm_load_hyp_vcpu()` returned it). */
+export function vcpuIsLoaded(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'running.vcpuLoaded';
+}
+
+/** True iff teardown has started (`hyp_vm->is_dying`) and not finished. */
+export function vmIsDying(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'dying';
+}
+
+/** True iff the VM is gone (`__pkvm_finalize_teardown_vm()` ran). */
+export function vmIsDestroyed(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'destroyed';
+}

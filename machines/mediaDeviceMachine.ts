@@ -48,6 +48,7 @@
 import { and, assign, emit, setup } from 'xstate';
 import { type ContentLabel, plaintextStreams, type StreamId } from './contentLabel.ts';
 import type { RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export type MediaDeviceRole = 'decoder' | 'display' | 'gpu';
 
@@ -272,3 +273,8 @@ export const mediaDeviceRefusals: RefusalTable<DeviceGuard, MediaDeviceContext, 
     roleIsDisplay: 'NOT_ISSUED',
   },
 };
+
+/** True iff the device is streaming (after VIDIOC_STREAMON): it runs jobs or scans out. */
+export function deviceIsRunning(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'running';
+}

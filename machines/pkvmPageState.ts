@@ -5,6 +5,7 @@
  * Source: `torvalds/linux: arch/arm64/kvm/hyp/include/nvhe/memory.h` (`enum pkvm_page_state`,
  * `struct hyp_page`) and `arch/arm64/kvm/hyp/nvhe/mem_protect.c`.
  */
+import type { MachineSnapshot } from './snapshot.ts';
 
 /** `enum pkvm_page_state` as the host and the hypervisor see a page. */
 export type PageState = 'OWNED' | 'SHARED_OWNED' | 'SHARED_BORROWED' | 'NOPAGE';
@@ -116,4 +117,25 @@ export function guestPteIsMapped(state: GuestPageState): boolean {
 /** The component states that give CPU access to the page. */
 export function grantsAccess(state: GuestPageState): boolean {
   return state === 'OWNED' || state === 'SHARED_OWNED' || state === 'SHARED_BORROWED';
+}
+
+/** The host's `enum pkvm_page_state` for the page: the first part of the page machine's state. */
+export function hostPageState(snapshot: MachineSnapshot): PageState {
+  const dot = snapshot.value.indexOf('.');
+  return (dot < 0 ? snapshot.value : snapshot.value.slice(0, dot)) as PageState;
+}
+
+/** True iff the host borrows the page from a protected guest that shared it (MEM_SHARE). */
+export function hostBorrowsFromGuest(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'SHARED_BORROWED';
+}
+
+/** True iff a guest owns the page: the host PTE is annotated with the guest (owner id GUEST). */
+export function pageIsOwnedByGuest(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'NOPAGE.ownedByGuest';
+}
+
+/** True iff the page is lent to the secure world with unmap-on-lend (owner id `PKVM_ID_FFA`). */
+export function pageIsOwnedByFfa(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'NOPAGE.ownedByFfa';
 }

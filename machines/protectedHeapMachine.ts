@@ -57,6 +57,7 @@ import {
   type ProtectedHeapInput,
 } from './protectedHeapState.ts';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export type ProtectedHeapEvent =
   /**
@@ -534,3 +535,23 @@ export const protectedHeapFlaws = {
 } as const satisfies Record<string, MachineFlaw<ProtectedHeapProvide>>;
 
 export type ProtectedHeapFlaw = keyof typeof protectedHeapFlaws;
+
+/** True iff a registered dynamic pool has not lent its CMA pages to the secure world yet. */
+export function poolIsUnlent(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'registered.unlent';
+}
+
+/** True iff a dynamic pool's lend is sent and waits for the secure world to retrieve it. */
+export function poolIsLending(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'registered.lending';
+}
+
+/** True iff a dynamic pool's pages are lent to the secure world and serve allocations. */
+export function poolIsLent(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'registered.lent';
+}
+
+/** True iff a dynamic pool's last buffer is gone and it asked for its pages back (`release_dyn_protmem()`). */
+export function poolIsReclaiming(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'registered.reclaiming';
+}

@@ -53,6 +53,7 @@
  */
 import { and, assign, emit, setup } from 'xstate';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 /** A vhost-user back-end as the world names it (one `struct vhost_dev` with the back-end channel). */
 export type BackendId = string;
@@ -340,3 +341,8 @@ export const sharedObjectEntryMachineFlaws = {
   string,
   { readonly summary: string; readonly provide: Parameters<typeof sharedObjectEntryMachine.provide>[0] }
 >;
+
+/** True iff the table has no entry under this UUID. */
+export function entryIsAbsent(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'absent';
+}

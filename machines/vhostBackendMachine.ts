@@ -34,6 +34,7 @@
  */
 import { and, assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export interface VhostProtocolFeatures {
   /** `VHOST_USER_PROTOCOL_F_BACKEND_REQ`: QEMU sets up the back-end channel. */
@@ -194,3 +195,8 @@ export const vhostBackendRefusals: RefusalTable<BackendGuard, VhostBackendContex
     sharedObjectMessagesAccepted: 'EINVAL',
   },
 };
+
+/** True iff the back-end is connected with its back-end channel (it can send requests). */
+export function backendIsConnected(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'connected';
+}

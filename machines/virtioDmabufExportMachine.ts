@@ -36,6 +36,7 @@
  */
 import { and, assign, emit, setup } from 'xstate';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 /** `enum virtio_gpu_ctrl_type` response the host sends for ASSIGN_UUID (only one means success). */
 export type ResourceUuidResponse =
@@ -326,3 +327,13 @@ export const virtioDmabufExportRefusals: RefusalTable<
     isVirtioDmaBuf: 'EINVAL',
   },
 };
+
+/** True iff the object is exported and waits for its UUID (`INITIALIZING`). */
+export function exportIsInitializing(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'INITIALIZING';
+}
+
+/** True iff the object's UUID was assigned (`OK`): other devices can name it. */
+export function uuidIsAssigned(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'OK';
+}

@@ -40,6 +40,7 @@
  */
 import { and, assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export interface VirtioGpuImportInput {
   /** The importing guest, as the world names it. */
@@ -294,3 +295,13 @@ export const virtioGpuImportMachineFlaws = {
   string,
   { readonly summary: string; readonly provide: Parameters<typeof virtioGpuImportMachine.provide>[0] }
 >;
+
+/** True iff the import holds nothing of the foreign buffer (never imported, or freed). */
+export function importIsUnattached(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'unattached';
+}
+
+/** True iff the imported pages were handed to the VMM as a guest blob (RESOURCE_CREATE_BLOB). */
+export function blobIsCreated(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'blobCreated';
+}
