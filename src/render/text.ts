@@ -59,21 +59,21 @@ function domainHint(property: PropertyResult): string | undefined {
   switch (property.name) {
     case 'plaintextNeverReachesUntrusted':
       if (/host stage-2 \(SHARED_OWNED\)/.test(actual)) {
-        return 'the host kept its stage-2 mapping of a page it shared or lent (a LEND treated as a share: reference pkvm-ffa §4.2)';
+        return 'the host kept its stage-2 mapping of a page it shared or lent (a LEND treated as a share, as mainline __do_ffa_mem_xfer() does: docs/model.md#ffa)';
       }
       if (/host stage-2 \(SHARED_BORROWED\)/.test(actual)) {
-        return 'a protected VM shared the page with the host (MEM_SHARE, swiotlb): sharing is the host-readable path out of a pVM (pkvm-ffa §6.3)';
+        return 'a protected VM shared the page with the host (MEM_SHARE, swiotlb): sharing is the host-readable path out of a pVM (__pkvm_guest_share_host(); docs/model.md#pkvm-ownership)';
       }
       if (/ via DMA /.test(actual)) {
-        return 'a DMA master reaches the page: an IOMMU domain, a firewall rule for its NSAID, or the secure PAS keeps it out (pkvm-ffa §3)';
+        return 'a DMA master reaches the page: an IOMMU domain, a firewall rule for its NSAID, or the secure PAS keeps it out (docs/model.md#dma)';
       }
       return "remove the reader's path, or add it to the stream's audience if the design really trusts it";
     case 'scrubBeforeReuse':
       return 'zero pages before they are free again (heap zeroing, FF-A CLEAR, hyp_poison_page), or quarantine them when a reclaim fails';
     case 'protectedBufferNotExposed':
-      return 'exporters of protected buffers refuse CPU mappings, and imports refuse protected buffers (dmabuf-virtio-sdp A4, D.10)';
+      return 'exporters of protected buffers refuse CPU mappings, and imports refuse protected buffers (docs/model.md#heaps, docs/model.md#virtio)';
     case 'sharedObjectTableAuthority':
-      return 'give each UUID an allow-list checked on lookup, remove only by the owner, clean up when a back-end dies (dmabuf-virtio-sdp B2)';
+      return 'give each UUID an allow-list checked on lookup, remove only by the owner, clean up when a back-end dies (QEMU hw/virtio/vhost-user.c; docs/model.md#virtio)';
     default:
       return undefined;
   }
