@@ -26,18 +26,18 @@ const Hypervisor = z.discriminatedUnion('kind', [
     kernel: z
       .enum(['upstream', 'android'])
       .describe(
-        'Which pKVM: mainline Linux, or the Android Common Kernel where the reference says they differ.',
+        'Which pKVM: mainline Linux, or the Android Common Kernel where they differ (docs/model.md#pkvm-ownership).',
       ),
     iommu: z
       .enum(['none', 'identity', 'dmaDomains'])
       .describe(
-        'DMA isolation (reference pkvm-ffa §3): none (mainline: a host-programmed master reaches all memory), identity (Android: an IOMMU domain mirroring the host stage-2), dmaDomains (Android: explicit per-device domains with a DMA refcount).',
+        'DMA isolation (docs/model.md#dma): none (mainline: a host-programmed master reaches all memory), identity (Android: an IOMMU domain mirroring the host stage-2), dmaDomains (Android: explicit per-device domains with a DMA refcount).',
       ),
     ffaLend: z
       .enum(['share', 'unmapOnLend', 'unmapAll'])
       .default('share')
       .describe(
-        'What the FF-A proxy does to the host on MEM_LEND: share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
+        'What the FF-A proxy does to the host on MEM_LEND (docs/model.md#ffa): share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
       ),
   }),
 ]);
@@ -282,7 +282,12 @@ export const TopologyFields = z
       .string()
       .min(1)
       .describe('Which real system this stands for and why its verdict is what it is.'),
-    references: z.array(z.string()).default([]).describe('Reference sections the design rests on.'),
+    references: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
+      ),
     hypervisor: Hypervisor,
     secureWorld: SecureWorld.default({
       tee: true,
