@@ -3,11 +3,12 @@
  * these shapes; properties never import it (imports flow `src/` → `properties/` → `machines/`).
  */
 
+import type { MachineSnapshot } from '../machines/snapshot.ts';
+
+export type { MachineSnapshot };
+
 /** One machine's state inside a world state: the active leaf path and its context. */
-export interface ComponentSnapshot<Context = unknown> {
-  readonly value: string;
-  readonly context: Context;
-}
+export type ComponentSnapshot<Context = unknown> = MachineSnapshot<Context>;
 
 /** A world state: one snapshot per component, in the order of `WorldModel.components`. */
 export interface WorldSnapshot {

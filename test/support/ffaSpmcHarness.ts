@@ -15,7 +15,7 @@ import {
   ffaTransactionRefusals,
 } from '../../machines/ffaTransactionMachine.ts';
 import type { ErrorCode } from '../../machines/refusals.ts';
-import type { Snap } from '../../src/engine/stepper.ts';
+import type { MachineSnapshot } from '../../src/engine/stepper.ts';
 import { type CallResult, machineDriver } from './machineDriver.ts';
 
 export const transaction = machineDriver<FfaTransactionContext, FfaTransactionEvent, FfaTransactionEmitted>(
@@ -98,7 +98,7 @@ export function reclaimEvent(caller = 'host', flags = 0): FfaTransactionEvent {
   return { type: 'FFA_MEM_RECLAIM', caller, flags };
 }
 
-type Slot = Snap<FfaTransactionContext>;
+type Slot = MachineSnapshot<FfaTransactionContext>;
 
 /** Several share states plus page ownership, as the SPMC sees the pages of its endpoints. */
 export class SpmcHarness {

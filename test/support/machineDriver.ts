@@ -12,11 +12,11 @@ import {
   compileMachine,
   interpretedStepper,
   type MachineEvent,
-  type Snap,
+  type MachineSnapshot,
 } from '../../src/engine/stepper.ts';
 
 export type CallResult<C, X extends MachineEvent = MachineEvent> =
-  | { readonly ok: true; readonly snap: Snap<C>; readonly emitted: readonly X[] }
+  | { readonly ok: true; readonly snap: MachineSnapshot<C>; readonly emitted: readonly X[] }
   | { readonly ok: false; readonly code: ErrorCode; readonly failedGuard?: string };
 
 export interface DriverOptions<I> {
@@ -41,17 +41,17 @@ export function machineDriver<C, E extends MachineEvent, X extends MachineEvent 
     if (given === undefined) return options.input;
     return options.merge ? { ...(options.input as object), ...(given as object) } : given;
   };
-  const refused = (snap: Snap<C>, event: E, result: { code: ErrorCode; failedGuard?: string }) =>
+  const refused = (snap: MachineSnapshot<C>, event: E, result: { code: ErrorCode; failedGuard?: string }) =>
     new Error(
       `${event.type} refused with ${result.code}${result.failedGuard ? ` (${result.failedGuard})` : ''} in ${snap.value}`,
     );
   return {
     /** The initial snapshot for `input`, or for the default input when none is given. */
-    start(input?: Partial<I>): Snap<C> {
+    start(input?: Partial<I>): MachineSnapshot<C> {
       return stepper.initial(inputFor(input));
     },
     /** The result of a call: the next snapshot and what it emitted, or the error code. */
-    call(snap: Snap<C>, event: E): CallResult<C, X> {
+    call(snap: MachineSnapshot<C>, event: E): CallResult<C, X> {
       const emitted: MachineEvent[] = [];
       const next = stepper.step(snap, event, emitted);
       if (next) return { ok: true, snap: next, emitted: emitted as X[] };
@@ -64,30 +64,30 @@ export function machineDriver<C, E extends MachineEvent, X extends MachineEvent 
       };
     },
     /** The code a call is refused with, or `ACCEPTED`. */
-    code(snap: Snap<C>, event: E): ErrorCode | 'ACCEPTED' {
+    code(snap: MachineSnapshot<C>, event: E): ErrorCode | 'ACCEPTED' {
       const result = this.call(snap, event);
       return result.ok ? 'ACCEPTED' : result.code;
     },
     /** Takes a call that must succeed. */
-    accept(snap: Snap<C>, event: E): Snap<C> {
+    accept(snap: MachineSnapshot<C>, event: E): MachineSnapshot<C> {
       return this.acceptEmitting(snap, event).snap;
     },
     /** Takes a call that must succeed and returns what it emitted too. */
-    acceptEmitting(snap: Snap<C>, event: E): { snap: Snap<C>; emitted: readonly X[] } {
+    acceptEmitting(snap: MachineSnapshot<C>, event: E): { snap: MachineSnapshot<C>; emitted: readonly X[] } {
       const result = this.call(snap, event);
       if (!result.ok) throw refused(snap, event, result);
       return { snap: result.snap, emitted: result.emitted };
     },
     /** Takes calls that must all succeed, in order from `snap`. */
-    acceptAll(snap: Snap<C>, events: readonly E[]): Snap<C> {
+    acceptAll(snap: MachineSnapshot<C>, events: readonly E[]): MachineSnapshot<C> {
       return events.reduce((s, event) => this.accept(s, event), snap);
     },
     /** Takes calls that must all succeed, in order from the initial state for `input`. */
-    run(events: readonly E[], input?: Partial<I>): Snap<C> {
+    run(events: readonly E[], input?: Partial<I>): MachineSnapshot<C> {
       return this.acceptAll(this.start(input), events);
     },
     /** Each call must be refused with its code, which leaves the machine where it was. */
-    expectRefused(snap: Snap<C>, cases: readonly (readonly [E, ErrorCode])[]): void {
+    expectRefused(snap: MachineSnapshot<C>, cases: readonly (readonly [E, ErrorCode])[]): void {
       const got = cases.map(([event]) => {
         const result = this.call(snap, event);
         return [event.type, result.ok ? `accepted → ${result.snap.value}` : result.code];

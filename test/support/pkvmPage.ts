@@ -13,10 +13,10 @@ import {
   pkvmPageRefusals,
 } from '../../machines/pkvmPageMachine.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import type { Snap } from '../../src/engine/stepper.ts';
+import type { MachineSnapshot } from '../../src/engine/stepper.ts';
 import { machineDriver } from './machineDriver.ts';
 
-export type PageSnap = Snap<PkvmPageContext>;
+export type PageSnap = MachineSnapshot<PkvmPageContext>;
 
 /** VM facts: `np(0)` a non-protected VM with a loaded vCPU, `pvm(2)` a protected one. */
 export const np = (vm: number, extra: Partial<GuestFacts> = {}): GuestFacts => ({
