@@ -32,11 +32,6 @@ export function plaintextOf(stream: StreamId): ContentLabel {
   return { ciphertext: [], plaintext: [stream] };
 }
 
-/** True iff the label holds nothing: the page is all zeroes. */
-export function isZero(label: ContentLabel): boolean {
-  return label.ciphertext.length === 0 && label.plaintext.length === 0;
-}
-
 /** True iff the page may hold plaintext of some stream. */
 export function holdsPlaintext(label: ContentLabel): boolean {
   return label.plaintext.length > 0;

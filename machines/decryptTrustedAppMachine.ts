@@ -27,13 +27,15 @@
  *
  * Variant (off by default): the sdp_basic test TA's DUMP command, a secure → non-secure copy
  * (WRITE|NONSECURE on the output, checked first, then READ|SECURE on the input). A real CDM TA
- * must not have it: it is the leak path of dmabuf-virtio-sdp.md A5. It emits `BUFFER_COPIED`
- * {from, fromPages, to, toPages, by}: the world copies the input pages' content labels.
+ * must not have it: it copies plaintext to memory the normal world reads (docs/model.md#trust).
+ * It emits `BUFFER_COPIED` {from, fromPages, to, toPages, by}: the world copies the input pages'
+ * content labels.
  *
- * Flaw `acceptsClearOutputBuffer` (dmabuf-virtio-sdp.md D.11): the TA skips the key-control
- * rule and the output memory check, and writes plaintext wherever it is pointed.
+ * Flaw `decryptAcceptsClearOutput`: the TA skips the key-control rule and the output memory
+ * check, and writes plaintext wherever it is pointed.
  */
 import { and, assign, emit, setup } from 'xstate';
+import type { MachineFlaw } from './flaws.ts';
 import type { RefusalTable } from './refusals.ts';
 
 /** `OEMCrypto_BufferType_Clear` / `_Secure` (Direct is not modelled). */
@@ -106,7 +108,7 @@ export type DecryptTrustedAppEmitted =
     };
 
 /** The buffer type `CryptoSession::Decrypt()` picks for this call. */
-export function decryptBufferType(
+function decryptBufferType(
   context: DecryptTrustedAppContext,
   event: InvokeDecryptEvent,
 ): OemCryptoBufferType {
@@ -191,7 +193,8 @@ export const decryptTrustedAppMachine = setup({
   },
 }).createMachine({
   id: 'decryptTrustedApp',
-  description: 'A key-holding decrypt TA session (OP-TEE TA running the Widevine OEMCrypto)',
+  description:
+    "The key-holding decrypt trusted app: an OP-TEE TA running the Widevine CDM's OEMCrypto, as one session slot.",
   context: ({ input }) => ({ destinationBufferType: input.destinationBufferType ?? 'secure', key: null }),
   initial: 'closed',
   states: {
@@ -268,27 +271,26 @@ export const decryptTrustedAppRefusals: RefusalTable<
   },
 };
 
-/** A switch a topology can turn on: `decryptTrustedAppMachine.provide(entry.provide)`. */
-export interface DecryptTrustedAppSwitch {
-  readonly summary: string;
-  readonly provide: Parameters<typeof decryptTrustedAppMachine.provide>[0];
-}
+type DecryptTrustedAppProvide = Parameters<typeof decryptTrustedAppMachine.provide>[0];
 
+/** Named flaws of this machine (see `flaws.ts`). */
 export const decryptTrustedAppFlaws = {
-  acceptsClearOutputBuffer: {
+  decryptAcceptsClearOutput: {
     summary:
-      'The decrypt TA skips the OEMCrypto key-control rule and the TEE_CheckMemoryAccessRights(WRITE|SECURE) ' +
-      'check on its output, so it writes plaintext into a non-secure buffer it is handed (dmabuf-virtio-sdp.md ' +
-      'D.11: a TA that writes plaintext to non-secure memory).',
+      'The decrypt trusted app writes plaintext into a non-secure buffer it is handed: it skips the ' +
+      'OEMCrypto key-control rule (DecryptCTR in oemcrypto_engine_mock.cpp, "Secure key with insecure ' +
+      'buffer") and the TEE_CheckMemoryAccessRights(WRITE|SECURE) check on its output that OP-TEE\'s ' +
+      'ta/sdp_basic/ta_sdp_basic.c makes.',
     provide: { guards: { keyControlAllowsBuffer: () => true, outputWritableAsDeclared: () => true } },
   },
-} as const satisfies Record<string, DecryptTrustedAppSwitch>;
+} as const satisfies Record<string, MachineFlaw<DecryptTrustedAppProvide>>;
 
+/** Real behaviours a topology does not select (yet), each a `provide` of this machine. */
 export const decryptTrustedAppVariants = {
   sdpBasicDump: {
     summary:
-      'The OP-TEE sdp_basic test TA command DUMP (optee_test ta/sdp_basic/ta_sdp_basic.c) copies a secure ' +
-      'buffer into a non-secure one; real test code, exactly the leak path of dmabuf-virtio-sdp.md A5. Off by default.',
+      'The OP-TEE sdp_basic test TA command DUMP (OP-TEE/optee_test: ta/sdp_basic/ta_sdp_basic.c) copies a ' +
+      'secure buffer into a non-secure one: real test code, and a leak path if a production TA had it. Off by default.',
     provide: { guards: { offersDumpCommand: () => true } },
   },
-} as const satisfies Record<string, DecryptTrustedAppSwitch>;
+} as const satisfies Record<string, { readonly summary: string; readonly provide: DecryptTrustedAppProvide }>;

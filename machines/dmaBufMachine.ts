@@ -53,7 +53,6 @@ import {
   hasFileReference,
   initialDmaBufContext,
   isProtectedHeap,
-  type MachineFlaw,
   type PagesQuarantinedEvent,
   type PagesReturnedEvent,
   type PagesZeroedEvent,
@@ -63,6 +62,8 @@ import {
   withItem,
   withoutItem,
 } from './dmaBufState.ts';
+import type { FlawEntry } from './flaws.ts';
+import { protectedHeapFlaws } from './protectedHeapMachine.ts';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
 
@@ -112,8 +113,6 @@ export type DmaBufEvent =
   | { readonly type: 'DMA_BUF_RELEASE' }
   /** The secure world's answer to `UNRESTRICT_BUF_REQUESTED` (`ops->unrestrict_buf` returns). */
   | { readonly type: 'UNRESTRICT_BUF'; readonly ok: boolean };
-
-export type DmaBufEventType = DmaBufEvent['type'];
 
 /** A party gains an fd of the buffer. */
 export interface FdHandedEvent {
@@ -438,7 +437,8 @@ export const dmaBufMachine = setup({
   },
 }).createMachine({
   id: 'dmaBuf',
-  description: 'One dma-buf heap buffer slot: allocation, sharing, device and CPU mappings, release',
+  description:
+    'The life of one dma-buf allocated from a dma-buf heap: free, exported (an fd exists), waiting for the secure world to give a protected buffer back, quarantined.',
   context: ({ input }) => initialDmaBufContext(input),
   initial: 'free',
   states: {
@@ -666,30 +666,28 @@ export const mtkRfcDmaBufRefusals: typeof dmaBufRefusals = {
 
 type DmaBufProvide = Parameters<typeof dmaBufMachine.provide>[0];
 
+/** Named flaws of this machine (see `flaws.ts`). */
 export const dmaBufFlaws = {
   cpuMmapAllowedOnProtected: {
     summary:
-      'The exporter maps a protected buffer into user space: the missing tee_heap mmap op and the ' +
-      'restricted heap -EACCES are replaced by a working mmap, as protection-unaware exporters ' +
-      '(virtio-gpu, vdmabuf) do (reference D.1).',
+      'The exporter maps a protected buffer into user space: the missing tee_heap mmap op ' +
+      "(drivers/tee/tee_heap.c) and the ChromeOS restricted heap's -EACCES " +
+      '(restricted_heap_dma_buf_mmap()) are replaced by a working mmap, as protection-unaware ' +
+      'exporters (virtio-gpu, vdmabuf) have.',
     provide: { guards: { exporterHasMmap: () => true, exporterMmapPermitsCpu: () => true } },
   },
   noScrubOnFree: {
     summary:
-      'The free path returns the pages without the scrub the topology requires, as the tee_heap ' +
-      'static and dynamic pools do (reference D.4).',
+      'Freed buffers go back to their heap without the scrub the design requires, as every upstream ' +
+      "exporter's free path does (tee_heap_buf_free() for the tee_heap static and dynamic pools).",
     provide: { guards: { scrubOnFreeIsNone: () => true } },
   },
+  /** The restricted heap's half: a failed unrestrict frees the pages instead of quarantining them. */
   reclaimFailureIgnored: {
-    summary:
-      'A failed unrestrict/reclaim is ignored and the pages go back to the allocator although the ' +
-      'secure world may still hold them, as release_dyn_protmem() and restricted_heap_memory_free() ' +
-      'do (reference D.3).',
+    describedBy: protectedHeapFlaws.reclaimFailureIgnored,
     provide: { guards: { quarantineOnReclaimFailure: () => false } },
   },
-} as const satisfies Record<string, MachineFlaw<DmaBufProvide>>;
-
-export type DmaBufFlaw = keyof typeof dmaBufFlaws;
+} as const satisfies Record<string, FlawEntry<DmaBufProvide>>;
 
 /** True iff the buffer exists as a dma-buf: allocated, with at least one fd or reference. */
 export function bufferIsExported(snapshot: MachineSnapshot): boolean {

@@ -115,7 +115,7 @@ export const EXPORTER_OPS: Readonly<Record<Exporter, ExporterOps>> = {
 };
 
 /** The exporter a heap kind has when the topology names none. */
-export function defaultExporter(heapKind: HeapKind): Exporter {
+function defaultExporter(heapKind: HeapKind): Exporter {
   if (heapKind === 'system') return 'systemHeap';
   if (heapKind === 'cma') return 'cmaHeap';
   return 'teeHeap';
@@ -211,12 +211,6 @@ export function returnDestination(context: DmaBufContext): PageDestination {
   return 'allocator';
 }
 
-/** A buggy implementation a topology can switch on: what it does and the machine change. */
-export interface MachineFlaw<Provide> {
-  readonly summary: string;
-  readonly provide: Provide;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Sorted lists                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -272,7 +266,7 @@ export interface PagesReturnedEvent {
   readonly by: string;
   /**
    * The secure world did not confirm it gave them back (a failed reclaim or unrestrict that
-   * the source ignores): the next owner may share them with the secure world (reference D.3).
+   * the source ignores): the secure world may still hold them while the next owner uses them.
    */
   readonly afterFailedReclaim: boolean;
 }

@@ -205,8 +205,6 @@ export type FfaTransactionEvent =
       readonly partition: string;
     };
 
-export type FfaTransactionEventType = FfaTransactionEvent['type'];
-
 export type FfaTransactionEmitted =
   | {
       readonly type: 'FFA_MEM_SENT';
@@ -329,7 +327,7 @@ function completionCheck(name: string) {
 }
 
 /** The code the caller gets when the last fragment fails a completion check. */
-export function completionFailure(args: Args): FfaStatus | undefined {
+function completionFailure(args: Args): FfaStatus | undefined {
   const d = descriptor(args);
   const f = senderFacts(args.event);
   return COMPLETION_CHECKS.find((c) => !c.check(d, f))?.code;
@@ -843,7 +841,7 @@ export const ffaTransactionMachine = setup({
   },
 }).createMachine({
   id: 'ffaTransaction',
-  description: 'One Hafnium FF-A memory share state (a handle slot), as the SPMC keeps it',
+  description: 'One FF-A memory share state of Hafnium acting as SPMC: a handle slot from send to reclaim.',
   context: ({ input }) => ({
     handle: input.handle,
     pasProtection: input.pasProtection ?? false,
@@ -1150,22 +1148,6 @@ export const ffaTransactionRefusals: RefusalTable<
     abortingPartitionHoldsMemory: 'NO_EFFECT',
   },
 };
-
-/** A buggy relayer a topology can switch on: `ffaTransactionMachine.provide(flaw.provide)`. */
-export interface FfaTransactionFlaw {
-  readonly summary: string;
-  readonly provide: Parameters<typeof ffaTransactionMachine.provide>[0];
-}
-
-export const ffaTransactionMachineFlaws = {
-  reclaimIgnoresBorrowers: {
-    summary:
-      'FFA_MEM_RECLAIM succeeds while a borrower still holds the memory, so the sender regains access ' +
-      'and the borrower keeps its mapping (the check Hafnium makes with FFA_RET_DENIED in ' +
-      'ffa_memory_reclaim, reference pkvm-ffa.md 4.1/4.3; the class of D.3 unchecked reclaim).',
-    provide: { guards: { noBorrowerHolds: () => true } },
-  },
-} as const satisfies Record<string, FfaTransactionFlaw>;
 
 /** True iff the share-state slot holds no transaction (`share_func == 0`). */
 export function slotIsFree(snapshot: MachineSnapshot): boolean {

@@ -65,7 +65,8 @@ export const guestVmMachine = setup({
   },
 }).createMachine({
   id: 'guestVm',
-  description: "A guest VM's life in the pKVM VM table",
+  description:
+    "A guest VM's life as the pKVM hypervisor tracks it: created, running with its vCPUs loaded or put, dying, destroyed.",
   context: ({ input }) => ({ protected: input.protected, initialisedVcpus: 0 }),
   initial: 'created',
   states: {

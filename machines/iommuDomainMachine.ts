@@ -48,7 +48,7 @@
  * endpoint attached: its STE is live); `IOMMU_MAP_PAGES.mapped` (how many pages the driver
  * mapped before its pool ran dry; omitted = all).
  */
-import { and, assign, emit, type NonReducibleUnknown, setup } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
 
 /** A page as the world numbers it (the pKVM page machine's `pfn`). */
@@ -89,7 +89,7 @@ export interface DmaUnusedEvent {
 type MapEvent = Extract<IommuDomainEvent, { type: 'IOMMU_MAP_PAGES' }>;
 
 /** How many pages of a map call the driver mapped (clamped to the run). */
-export function mappedCount(event: MapEvent): number {
+function mappedCount(event: MapEvent): number {
   const mapped = event.mapped ?? event.pages.length;
   return Math.max(0, Math.min(event.pages.length, mapped));
 }
@@ -175,7 +175,8 @@ export const iommuDomainMachine = setup({
   },
 }).createMachine({
   id: 'iommuDomain',
-  description: 'An explicit pKVM IOMMU DMA domain: refs, attached endpoints, mapped pages',
+  description:
+    'One explicit IOMMU DMA domain managed by pKVM in the Android Common Kernel, keeping the refcount of every mapped page raised.',
   context: ({ input }) => ({ domainId: input.domainId, endpoints: [], mapped: [] }),
   initial: 'free',
   states: {
@@ -228,39 +229,6 @@ export const iommuDomainMachine = setup({
     },
   },
 });
-
-/**
- * The named flaw: an older [A] `kvm_iommu_map_pages()` rolls a partial map back with
- * `__pkvm_host_unuse_dma(paddr, pgcount * pgsize)`, from the start of the run instead of
- * `paddr + total_mapped`: it drops the refcounts of pages that are mapped and keeps those of
- * pages that are not.
- */
-export const iommuDomainFlaws = {
-  mapRollbackDropsRefcount: {
-    summary:
-      'After a partial map, kvm_iommu_map_pages() unuses the first pages of the run instead of the ' +
-      'unmapped tail, so a page a device still reaches has DMA refcount 0 and can be donated to a ' +
-      'guest or the hypervisor: the refcount rollback offset bug of reference pkvm-ffa.md §5.',
-    provide: {
-      actions: {
-        rollbackUnmappedTail: emit<
-          IommuDomainContext,
-          IommuDomainEvent,
-          NonReducibleUnknown,
-          IommuDomainEvent,
-          DmaUnusedEvent
-        >(({ event }) => ({
-          type: 'DMA_UNUSED',
-          pages:
-            event.type === 'IOMMU_MAP_PAGES'
-              ? event.pages.slice(0, event.pages.length - mappedCount(event))
-              : [],
-          by: 'kvm_iommu_map_pages',
-        })),
-      },
-    },
-  },
-} as const;
 
 type DomainGuard = keyof typeof iommuDomainMachine.implementations.guards;
 

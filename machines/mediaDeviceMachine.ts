@@ -10,7 +10,7 @@
  * job) or `SCANOUT` (the controller fetching the framebuffer at vblank) moves content →
  * `VIDIOC_STREAMOFF` ([plane disabled]) → `idle`, all buffers returned (vb2 cancels the queue).
  *
- * Secure in ⇒ secure out (reference dmabuf-virtio-sdp.md §C): a device that enforces it takes
+ * Secure in ⇒ secure out (docs/model.md#devices): a device that enforces it takes
  * a protected input only with a protected output. Two sources, one rule:
  * - Qualcomm "hardware enforced output security settings" (US8910307): the decoder's MMU
  *   decodes content from the secure area only into secure output buffers;
@@ -47,6 +47,7 @@
  */
 import { and, assign, emit, setup } from 'xstate';
 import { type ContentLabel, plaintextStreams, type StreamId } from './contentLabel.ts';
+import type { MachineFlaw } from './flaws.ts';
 import type { RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
 
@@ -134,7 +135,7 @@ export const mediaDeviceMachine = setup({
      * Secure in ⇒ secure out: with enforcement on, a protected input needs a protected output.
      * Mirrors the restricted-queue checks of `vb2_core_reqbufs()` and `vb2_dc_map_dmabuf()` in
      * `drivers/media/common/videobuf2/` (MediaTek secure video series, -EINVAL) and Qualcomm's
-     * hardware-enforced output security (reference §C).
+     * hardware-enforced output security (US8910307).
      */
     secureInputImpliesSecureOutput: ({ context, event }) =>
       event.type !== 'VIDIOC_QBUF' ||
@@ -182,7 +183,8 @@ export const mediaDeviceMachine = setup({
   },
 }).createMachine({
   id: 'mediaDevice',
-  description: 'A decoder, display controller or GPU moving content by DMA',
+  description:
+    'A media DMA master (video decoder, display controller or GPU) reading its input buffer and writing its output buffer.',
   context: ({ input }) => ({
     role: input.role,
     controller: input.controller,
@@ -236,19 +238,19 @@ export const mediaDeviceMachine = setup({
   },
 });
 
-/**
- * The named flaw: a decoder that writes decoded plaintext of a protected input into a clear
- * output buffer.
- */
+type MediaDeviceProvide = Parameters<typeof mediaDeviceMachine.provide>[0];
+
+/** Named flaws of this machine (see `flaws.ts`). */
 export const mediaDeviceFlaws = {
   decoderWritesPlaintextToClearOutput: {
     summary:
       'The decoder ignores secure in ⇒ secure out and decodes a protected bitstream into a clear, ' +
-      'CPU-mappable frame buffer: the sink-must-be-secure class (reference dmabuf-virtio-sdp.md ' +
-      '§C decoder rule, §D.11 and property P3).',
+      'CPU-mappable frame buffer: the restricted-queue checks of vb2_core_reqbufs() and ' +
+      'vb2_dc_map_dmabuf() (drivers/media/common/videobuf2/, MediaTek secure video series) and ' +
+      "Qualcomm's hardware-enforced output security are missing.",
     provide: { guards: { secureInputImpliesSecureOutput: () => true } },
   },
-} as const;
+} as const satisfies Record<string, MachineFlaw<MediaDeviceProvide>>;
 
 type DeviceGuard = keyof typeof mediaDeviceMachine.implementations.guards;
 

@@ -62,7 +62,7 @@ export type PageContentEvent =
 export type PageContentContext = ContentLabel;
 
 /** The label a write event puts on the page. */
-export function writtenLabel(event: PageContentEvent): ContentLabel {
+function writtenLabel(event: PageContentEvent): ContentLabel {
   switch (event.type) {
     case 'WRITE_CIPHERTEXT':
       return ciphertextOf(event.stream);
@@ -96,7 +96,7 @@ export const pageContentMachine = setup({
   },
 }).createMachine({
   id: 'pageContent',
-  description: 'What one physical page may still hold, by stream',
+  description: 'The content label of one physical page: what the page may still hold, by stream.',
   context: ZERO_LABEL,
   initial: 'zero',
   states: {

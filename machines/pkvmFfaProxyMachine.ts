@@ -35,10 +35,12 @@
  *   after the ranges were already given to FF-A; they are not rolled back (see below).
  *
  * LEND in mainline is handled exactly like SHARE (`__pkvm_host_share_ffa`: the host keeps its
- * stage-2 mapping). That is the real mainline behaviour, not a flaw; `pkvmFfaProxyVariants`
- * names it next to the Android variant that unmaps on lend.
+ * stage-2 mapping). That is the real mainline behaviour and the default input; `unmapOnLend`
+ * selects Android's (a topology's `hypervisor.ffaLend`). The flaw `lendTreatedAsShare` forces
+ * the mainline behaviour on a proxy whose input asks for unmap-on-lend.
  */
 import { and, assign, emit, setup } from 'xstate';
+import type { MachineFlaw } from './flaws.ts';
 import {
   FFA_COMPOSITE_BYTES,
   FFA_CONSTITUENT_BYTES,
@@ -80,7 +82,11 @@ export interface PkvmFfaProxyInput {
   /** Minor version `hyp_ffa_init()` settled on with the firmware (FF-A 1.x). */
   readonly firmwareVersionMinor?: number;
   readonly postInitOk?: boolean;
-  /** [A] `kvm_ffa_unmap_on_lend`; false is mainline (and the [A] default). */
+  /**
+   * [A] `kvm_ffa_unmap_on_lend`; false is mainline (and the [A] default). True: FFA_MEM_LEND
+   * calls `__pkvm_host_donate_ffa` (the host loses its CPU mapping, the IOMMU is untouched),
+   * reclaim calls `__pkvm_host_reclaim_ffa`, and handles are tracked in `spm_handles`.
+   */
   readonly unmapOnLend?: boolean;
   readonly maxHandles?: number;
   readonly descriptorBufferBytes?: number;
@@ -149,8 +155,6 @@ export type PkvmFfaProxyEvent =
       readonly pages: readonly number[];
     }
   | { readonly type: (typeof PROXY_UNSUPPORTED_CALLS)[number] };
-
-export type PkvmFfaProxyEventType = PkvmFfaProxyEvent['type'];
 
 /** The `mem_protect.c` calls the proxy makes on host pages. */
 export type ProxyPageCall = Extract<
@@ -405,7 +409,8 @@ export const pkvmFfaProxyMachine = setup({
   },
 }).createMachine({
   id: 'pkvmFfaProxy',
-  description: "pKVM's EL2 filter on the host's FF-A calls (nvhe/ffa.c)",
+  description:
+    'The pKVM FF-A proxy at EL2: every host FF-A call is checked, forwarded to the SPMD, refused, or handled with a host stage-2 update.',
   context: ({ input }) => ({
     hypVersionMinor: input.firmwareVersionMinor ?? 2,
     postInitOk: input.postInitOk ?? true,
@@ -585,21 +590,29 @@ export const pkvmFfaProxyRefusals: RefusalTable<ProxyGuard, PkvmFfaProxyContext,
   },
 };
 
-/**
- * The two real behaviours of FFA_MEM_LEND at EL2, as inputs. Neither is a flaw: they are the
- * shipped code of two kernels.
- */
-export const pkvmFfaProxyVariants = {
+type PkvmFfaProxyProvide = Parameters<typeof pkvmFfaProxyMachine.provide>[0];
+
+/** Named flaws of this machine (see `flaws.ts`). */
+export const pkvmFfaProxyFlaws = {
+  /**
+   * Every implementation that reads `unmapOnLend` answers as it does for `unmapOnLend: false`,
+   * so the proxy steps exactly as the mainline one whatever its input says.
+   */
   lendTreatedAsShare: {
     summary:
-      'Mainline nvhe/ffa.c: FFA_MEM_LEND calls __pkvm_host_share_ffa like SHARE, so the host keeps its ' +
-      'stage-2 mapping of lent pages (pkvm-ffa.md 4.2; dmabuf-virtio-sdp.md D.2). Real behaviour, the default.',
-    input: { unmapOnLend: false },
+      'The FF-A proxy handles FFA_MEM_LEND like FFA_MEM_SHARE, so the lender keeps its stage-2 mapping ' +
+      'of the memory it lent: mainline do_ffa_mem_xfer() (nvhe/ffa.c) calls __pkvm_host_share_ffa() ' +
+      "for both and tracks no handle. Switched on, the proxy ignores Android's kvm_ffa_unmap_on_lend.",
+    provide: {
+      guards: {
+        handleSlotFree: () => true,
+        handleTableFull: () => false,
+        lendUnmapsHost: () => false,
+        fragmentHandleKnown: () => true,
+        transferIsLend: () => false,
+        reclaimHandleKnown: () => true,
+      },
+      actions: { recordTransfer: assign({}) },
+    },
   },
-  unmapOnLend: {
-    summary:
-      'Android kvm_ffa_unmap_on_lend: FFA_MEM_LEND calls __pkvm_host_donate_ffa (host loses its CPU ' +
-      'mapping, IOMMU untouched) and reclaim calls __pkvm_host_reclaim_ffa; handles tracked in spm_handles.',
-    input: { unmapOnLend: true },
-  },
-} as const satisfies Record<string, { summary: string; input: PkvmFfaProxyInput }>;
+} as const satisfies Record<string, MachineFlaw<PkvmFfaProxyProvide>>;

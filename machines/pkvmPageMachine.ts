@@ -25,6 +25,7 @@
  *   page's content label.
  */
 import { and, assign, emit, setup } from 'xstate';
+import type { MachineFlaw } from './flaws.ts';
 import {
   type GuestPageState,
   guestView,
@@ -287,7 +288,8 @@ export const pkvmPageMachine = setup({
   },
 }).createMachine({
   id: 'pkvmPage',
-  description: "A physical page's ownership under pKVM, as the host stage-2 sees it",
+  description:
+    "One physical page under pKVM: its ownership as the host's stage-2 sees it, with the hypervisor's and each guest's view.",
   context: ({ input }) => initialPageContext(input),
   initial: 'OWNED',
   states: {
@@ -614,21 +616,24 @@ export const unmapAllOnLendPkvmPageMachine = androidPkvmPageMachine.provide({
   },
 });
 
-/**
- * Named flaws: buggy implementations of one check of this machine, switched on by topologies.
- */
+type PkvmPageProvide = Parameters<typeof pkvmPageMachine.provide>[0];
+
+/** Named flaws of this machine (see `flaws.ts`). */
 export const pkvmPageFlaws = {
-  teardownWithoutPoison: {
-    summary:
-      'Reclaiming a dying guest page gives it to the host without zeroing it: __pkvm_host_reclaim_page_guest() without hyp_poison_page() (reference pkvm-ffa §2.4; the class of §5 "Scrubbing").',
-    provide: { actions: { poisonReclaimedGuestPage: assign({}) } },
-  },
   unmapOnLendWithoutIommu: {
     summary:
-      'Unmap-on-lend removes the host CPU mapping but not the IOMMU identity mapping, so host DMA masters still reach lent memory (Android __pkvm_host_donate_ffa with HOST_SET_NO_IOMMU_UPDATE; reference pkvm-ffa §3).',
+      'Unmap-on-lend removes the host CPU mapping but not the IOMMU identity mapping, so host DMA ' +
+      'masters still reach lent memory: Android __pkvm_host_donate_ffa() (nvhe/mem_protect.c) passes ' +
+      'HOST_SET_NO_IOMMU_UPDATE. This is the Android behaviour; the switch turns the unmapAll fix back into it.',
     provide: { actions: { iommuOnFfaLend: assign({}), iommuOnFfaReclaim: assign({}) } },
   },
-} as const;
+  teardownWithoutPoison: {
+    summary:
+      "Reclaiming a dying guest's page gives it to the host without zeroing it: " +
+      '__pkvm_host_reclaim_page_guest() (nvhe/mem_protect.c) without its hyp_poison_page() call.',
+    provide: { actions: { poisonReclaimedGuestPage: assign({}) } },
+  },
+} as const satisfies Record<string, MachineFlaw<PkvmPageProvide>>;
 
 /**
  * Android android16-6.12: `HOST_CHECK_IS_MEMORY` turns an MMIO page into -EINVAL for the FF-A

@@ -40,7 +40,8 @@ export interface PkvmPageContext {
   readonly guestOwner: VmIndex;
   /**
    * The kernel keeps one `hyp_page.refcount` (u16) for two uses, which the model splits so that
-   * invariants I7 and I8 can tell them apart; `hyp_page_count()` is their sum.
+   * `pinnedPageStaysShared` and `dmaMappedPageStaysHostOwned` can tell them apart;
+   * `hyp_page_count()` is their sum.
    * `hypPinCount`: hypervisor pins of a page shared with it (`hyp_pin_shared_mem()`).
    */
   readonly hypPinCount: number;
@@ -50,7 +51,8 @@ export interface PkvmPageContext {
   readonly hostShareGuestCount: number;
   /**
    * The secure world borrows the page through FF-A (`__pkvm_host_share_ffa`). EL2 does not
-   * record the borrower; the model does, to check invariant I3 and to know who can read.
+   * record the borrower; the model does, to check `sharedPageHasOneBorrower` and to know who
+   * can read.
    */
   readonly sharedWithFfa: boolean;
   /**
@@ -64,9 +66,6 @@ export interface PkvmPageContext {
 
 /** `hyp_page.host_share_guest_count` is a u32: `__pkvm_host_share_guest` refuses at U32_MAX. */
 export const HOST_SHARE_GUEST_COUNT_MAX = 0xffff_ffff;
-
-/** `hyp_page.refcount` is a u16: `hyp_page_ref_inc` BUG()s at USHRT_MAX. */
-export const HYP_PAGE_REFCOUNT_MAX = 0xffff;
 
 export function initialPageContext(input: {
   pfn: number;
@@ -114,6 +113,11 @@ export function guestPteIsMapped(state: GuestPageState): boolean {
   return state !== 'NOPAGE' && state !== 'POISON';
 }
 
+/** True iff a component whose view is `state` owns the page: OWNED, or SHARED_OWNED (it lent access). */
+export function ownsPage(state: GuestPageState): boolean {
+  return state === 'OWNED' || state === 'SHARED_OWNED';
+}
+
 /** The component states that give CPU access to the page. */
 export function grantsAccess(state: GuestPageState): boolean {
   return state === 'OWNED' || state === 'SHARED_OWNED' || state === 'SHARED_BORROWED';
@@ -128,6 +132,11 @@ export function hostPageState(snapshot: MachineSnapshot): PageState {
 /** True iff the host borrows the page from a protected guest that shared it (MEM_SHARE). */
 export function hostBorrowsFromGuest(snapshot: MachineSnapshot): boolean {
   return snapshot.value === 'SHARED_BORROWED';
+}
+
+/** True iff the page is donated to the hypervisor: the host PTE is annotated with owner id HYP. */
+export function pageIsOwnedByHyp(snapshot: MachineSnapshot): boolean {
+  return snapshot.value === 'NOPAGE.ownedByHyp';
 }
 
 /** True iff a guest owns the page: the host PTE is annotated with the guest (owner id GUEST). */

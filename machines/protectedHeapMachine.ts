@@ -43,13 +43,13 @@
 import { and, assign, emit, setup } from 'xstate';
 import {
   containsAll,
-  type MachineFlaw,
   overlaps,
   type PagesQuarantinedEvent,
   type PagesReturnedEvent,
   pageSet,
   withoutAll,
 } from './dmaBufState.ts';
+import type { MachineFlaw } from './flaws.ts';
 import {
   initialProtectedHeapContext,
   type OpteeAbi,
@@ -99,8 +99,6 @@ export type ProtectedHeapEvent =
   | { readonly type: 'RECLAIM_PROTMEM'; readonly ok: boolean }
   /** `tee_device_put_all_dma_heaps()` from `optee_remove_common()`. */
   | { readonly type: 'TEE_DEVICE_PUT_ALL_DMA_HEAPS' };
-
-export type ProtectedHeapEventType = ProtectedHeapEvent['type'];
 
 /** The pool lends its CMA pages to the secure world; the world answers `LEND_PROTMEM`. */
 export interface LendProtmemRequestedEvent {
@@ -273,7 +271,8 @@ export const protectedHeapMachine = setup({
   },
 }).createMachine({
   id: 'protectedHeap',
-  description: "A protected dma-heap's backing pool: configuration, registration, lending, shutdown",
+  description:
+    "A protected dma-heap's backing pool under the TEE subsystem: probed, configured, registered, serving or lending, released.",
   context: ({ input }) => initialProtectedHeapContext(input),
   initial: 'unprobed',
   states: {
@@ -372,22 +371,7 @@ export const protectedHeapMachine = setup({
              */
             LEND_PROTMEM: [
               { guard: 'lendSucceeded', target: 'lent', actions: 'completePendingAlloc' },
-              {
-                guard: and(['lendRollbackReclaimFailed', 'quarantineOnReclaimFailure', 'heapShuttingDown']),
-                target: '#protectedHeap.released',
-                actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
-              },
-              {
-                guard: and(['lendRollbackReclaimFailed', 'quarantineOnReclaimFailure']),
-                target: 'reclaimFailed',
-                actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
-              },
-              {
-                guard: 'heapShuttingDown',
-                target: '#protectedHeap.released',
-                actions: ['returnDmaMem', 'dropDmaMem'],
-              },
-              { target: 'unlent', actions: ['returnDmaMem', 'dropDmaMem'] },
+              ...dmaMemFreed('lendRollbackReclaimFailed'),
             ],
             /** The allocating thread holds a heap reference: only the flag is set. */
             TEE_DEVICE_PUT_ALL_DMA_HEAPS: { guard: 'heapNotShuttingDown', actions: 'startShutdown' },
@@ -421,24 +405,7 @@ export const protectedHeapMachine = setup({
              * calls `tee_shm_put()` whatever it returned. Then `tee_heap_buf_free()` puts the
              * heap reference: a shutting-down heap is released.
              */
-            RECLAIM_PROTMEM: [
-              {
-                guard: and(['reclaimFailedInSecureWorld', 'quarantineOnReclaimFailure', 'heapShuttingDown']),
-                target: '#protectedHeap.released',
-                actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
-              },
-              {
-                guard: and(['reclaimFailedInSecureWorld', 'quarantineOnReclaimFailure']),
-                target: 'reclaimFailed',
-                actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
-              },
-              {
-                guard: 'heapShuttingDown',
-                target: '#protectedHeap.released',
-                actions: ['returnDmaMem', 'dropDmaMem'],
-              },
-              { target: 'unlent', actions: ['returnDmaMem', 'dropDmaMem'] },
-            ],
+            RECLAIM_PROTMEM: dmaMemFreed('reclaimFailedInSecureWorld'),
             /** The freeing buffer still holds its heap reference until the reclaim is done. */
             TEE_DEVICE_PUT_ALL_DMA_HEAPS: { guard: 'heapNotShuttingDown', actions: 'startShutdown' },
           },
@@ -467,6 +434,29 @@ export const protectedHeapMachine = setup({
     },
   },
 });
+
+/**
+ * How `init_dyn_protmem()` (after a failed lend) and `release_dyn_protmem()` (after a reclaim)
+ * let go of the CMA pages: back to the kernel (`tee_shm_put()`), unless the secure world may
+ * still hold them (`kept`) and the quarantine policy keeps them out of use; a heap that is
+ * shutting down is released either way. Transitions of the `lending` and `reclaiming` states.
+ */
+function dmaMemFreed(kept: 'lendRollbackReclaimFailed' | 'reclaimFailedInSecureWorld') {
+  return [
+    {
+      guard: and([kept, 'quarantineOnReclaimFailure', 'heapShuttingDown']),
+      target: '#protectedHeap.released',
+      actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
+    },
+    {
+      guard: and([kept, 'quarantineOnReclaimFailure']),
+      target: 'reclaimFailed',
+      actions: ['quarantineDmaMem', 'keepQuarantined', 'dropDmaMem'],
+    },
+    { guard: 'heapShuttingDown', target: '#protectedHeap.released', actions: ['returnDmaMem', 'dropDmaMem'] },
+    { target: 'unlent', actions: ['returnDmaMem', 'dropDmaMem'] },
+  ] as const;
+}
 
 type ProtectedHeapGuard = keyof typeof protectedHeapMachine.implementations.guards;
 
@@ -524,17 +514,19 @@ export const protectedHeapRefusals: RefusalTable<
 
 type ProtectedHeapProvide = Parameters<typeof protectedHeapMachine.provide>[0];
 
+/** Named flaws of this machine (see `flaws.ts`). */
 export const protectedHeapFlaws = {
+  /** Also switches `dmaBufMachine` (`dmaBufFlaws.reclaimFailureIgnored`). */
   reclaimFailureIgnored: {
     summary:
-      'A failed reclaim_protmem() (or lend rollback) is ignored and the CMA pages go back to the ' +
-      'kernel while the secure world may still hold them, as release_dyn_protmem() and ' +
-      'init_dyn_protmem() do (reference D.3).',
+      'A failed reclaim from the secure world is ignored and the pages go back to the allocator while ' +
+      'the secure world may still hold them: release_dyn_protmem() and the lend rollback of ' +
+      'init_dyn_protmem() (drivers/tee/optee/protmem.c) free the CMA pages whatever reclaim_protmem() ' +
+      'returned, and the restricted heap frees a buffer whose unrestrict failed ' +
+      '(restricted_heap_memory_free()). The quarantine policy of both heaps is switched off.',
     provide: { guards: { quarantineOnReclaimFailure: () => false } },
   },
 } as const satisfies Record<string, MachineFlaw<ProtectedHeapProvide>>;
-
-export type ProtectedHeapFlaw = keyof typeof protectedHeapFlaws;
 
 /** True iff a registered dynamic pool has not lent its CMA pages to the secure world yet. */
 export function poolIsUnlent(snapshot: MachineSnapshot): boolean {

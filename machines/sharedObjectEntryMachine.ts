@@ -24,7 +24,7 @@
  *   fd — QEMU's own fd for `TYPE_DMABUF`, or, for `TYPE_VHOST_DEV`, the owner's fd, fetched with
  *   `VHOST_USER_GET_SHARED_OBJECT` on the owner's front-end channel. That is the real behaviour
  *   and this machine's default; `sharedObjectEntryWithAccessControlMachine` is the design fix the
- *   reference's property P5 asks for (an allow-list given at add time).
+ *   `sharedObjectTableAuthority` property asks for (an allow-list given at add time).
  * - `virtio_dmabuf_vhost_cleanup(dev)` removes every `TYPE_VHOST_DEV` entry owned by `dev` when
  *   `vhost_dev_cleanup()` runs (back-end crash or hot unplug); `TYPE_DMABUF` entries stay.
  *
@@ -52,6 +52,7 @@
  * the type-check/lookup TOCTOU between two separately locked calls.
  */
 import { and, assign, emit, setup } from 'xstate';
+import type { MachineFlaw } from './flaws.ts';
 import type { ErrorCode, RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
 
@@ -204,7 +205,8 @@ export const sharedObjectEntryMachine = setup({
   },
 }).createMachine({
   id: 'sharedObjectEntry',
-  description: "One UUID's entry in QEMU's virtio shared-object table",
+  description:
+    "One entry of QEMU's virtio shared-object table, keyed by a UUID: absent, a dma-buf entry, or a vhost-user back-end's entry.",
   context: ({ input }) => ({ uuid: input.uuid, owner: null, device: null, allowed: [], handedTo: [] }),
   initial: 'absent',
   states: {
@@ -263,7 +265,7 @@ export const sharedObjectEntryMachine = setup({
 });
 
 /**
- * The design fix of the reference's property P5 (not in QEMU): the adder names the back-ends
+ * The design fix `sharedObjectTableAuthority` asks for (not in QEMU): the adder names the back-ends
  * that may look the entry up; the owner may always look up its own entry. A refused lookup is
  * answered like any failed lookup (u64 < 0, no fd).
  */
@@ -316,31 +318,31 @@ export const sharedObjectEntryRefusals: RefusalTable<
   },
 };
 
-/** Named flaw switches a topology can turn on (see CONTRIBUTING: flaws). */
-export const sharedObjectEntryMachineFlaws = {
+type SharedObjectEntryProvide = Parameters<typeof sharedObjectEntryMachine.provide>[0];
+
+/** Named flaws of this machine (see `flaws.ts`). */
+export const sharedObjectEntryFlaws = {
   lookupWithoutAccessControl: {
     summary:
-      "Any back-end that knows a UUID gets the object's dma-buf fd: today's QEMU lookup checks no " +
-      'requester identity or grant (reference B2, D.8; fails P5); this is the real default, and the ' +
-      'switch turns the access-controlled variant back into it.',
+      "Any vhost-user back-end that knows a UUID gets the object's dma-buf fd: QEMU's " +
+      'vhost_user_backend_handle_shared_object_lookup() (hw/virtio/vhost-user.c) checks no requester ' +
+      'identity or grant. This is the real default; the switch turns the access-controlled variant back into it.',
     provide: { guards: { requesterMayLookUp: () => true } },
   },
   removeByNonOwner: {
     summary:
-      'Any back-end can remove any entry, TYPE_DMABUF included, as the original 8.2-era handler did ' +
-      'before the owner check of QEMU PR #256 (reference B2, D.8).',
+      'Any back-end can remove any shared-object entry, TYPE_DMABUF included, as the original 8.2-era ' +
+      'vhost_user_backend_handle_shared_object_remove() did before the owner check of QEMU PR #256.',
     provide: { guards: { entryIsVhostDevice: () => true, requesterOwnsEntry: () => true } },
   },
   staleEntriesAfterBackendDeath: {
     summary:
       "A crashed or unplugged back-end's TYPE_VHOST_DEV entries stay in the table, pointing at a dead " +
-      'vhost_dev and blocking the UUID, as before virtio_dmabuf_vhost_cleanup() (reference D.9).',
+      'vhost_dev and blocking the UUID, as before vhost_dev_cleanup() (hw/virtio/vhost.c) called ' +
+      'virtio_dmabuf_vhost_cleanup().',
     provide: { guards: { entryOwnedByDev: () => false } },
   },
-} as const satisfies Record<
-  string,
-  { readonly summary: string; readonly provide: Parameters<typeof sharedObjectEntryMachine.provide>[0] }
->;
+} as const satisfies Record<string, MachineFlaw<SharedObjectEntryProvide>>;
 
 /** True iff the table has no entry under this UUID. */
 export function entryIsAbsent(snapshot: MachineSnapshot): boolean {

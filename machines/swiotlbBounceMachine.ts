@@ -6,7 +6,7 @@
  * guest shares with the host when the first device attaches: `rmem_swiotlb_device_init()` calls
  * `set_memory_decrypted()`, which on pKVM is `pkvm_set_memory_decrypted()` — one
  * `ARM_SMCCC_VENDOR_HYP_KVM_MEM_SHARE` hypercall per page. Every DMA mapping then bounces through
- * that shared pool: the guest's data is copied into a page the host can read (reference B8).
+ * that shared pool: `swiotlb_bounce()` copies the guest's data into a page the host can read.
  *
  * Sources:
  * - `torvalds/linux: kernel/dma/swiotlb.c` — `swiotlb_tbl_map_single()`,
@@ -141,7 +141,8 @@ export const swiotlbBounceMachine = setup({
   },
 }).createMachine({
   id: 'swiotlbBounce',
-  description: 'One swiotlb bounce slot of a host-shared restricted DMA pool',
+  description:
+    "One swiotlb bounce slot: a page of the host-shared restricted DMA pool on a protected VM's virtio data path.",
   context: ({ input }) => ({ bouncePage: input.bouncePage, origPage: -1, dir: null }),
   initial: 'idle',
   states: {

@@ -139,7 +139,7 @@ export const tzascRegionMachine = setup({
   },
 }).createMachine({
   id: 'tzascRegion',
-  description: 'A TZC-400 region over a carve-out, as TF-A programs it',
+  description: 'A firmware-protected carve-out: one TZC-400 region programmed by TF-A.',
   context: ({ input }) => {
     const numFilters = input.numFilters ?? 1;
     return {

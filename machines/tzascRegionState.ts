@@ -22,9 +22,9 @@ export type TzcSecAttr = 'TZC_REGION_S_NONE' | 'TZC_REGION_S_RD' | 'TZC_REGION_S
 export type TzcAction = 'TZC_ACTION_NONE' | 'TZC_ACTION_ERR' | 'TZC_ACTION_INT' | 'TZC_ACTION_ERR_INT';
 
 /** `TZC_REGION_ACCESS_ID_MASK`: NSAIDs are 4 bits. */
-export const TZC_REGION_ACCESS_ID_MASK = 0xf;
-export const TZC_REGION_ACCESS_RD_EN_SHIFT = 0;
-export const TZC_REGION_ACCESS_WR_EN_SHIFT = 16;
+const TZC_REGION_ACCESS_ID_MASK = 0xf;
+const TZC_REGION_ACCESS_RD_EN_SHIFT = 0;
+const TZC_REGION_ACCESS_WR_EN_SHIFT = 16;
 
 /** `TZC_REGION_ACCESS_RD(nsaid)`: the id_access bit letting that NSAID read. */
 export function tzcRegionAccessRd(nsaid: number): number {
@@ -84,7 +84,7 @@ function secureAllows(secAttr: TzcSecAttr, access: TzascAccess): boolean {
 }
 
 /** The attributes that apply to a transaction through `filter`. */
-export function tzascEffectiveAttributes(view: TzascView, filter = 0): TzcRegionAttributes {
+function tzascEffectiveAttributes(view: TzascView, filter = 0): TzcRegionAttributes {
   return (view.filters & (1 << filter)) !== 0
     ? { secAttr: view.secAttr, nsaidPermissions: view.nsaidPermissions }
     : view.open;

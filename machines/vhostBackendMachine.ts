@@ -123,7 +123,8 @@ export const vhostBackendMachine = setup({
   },
 }).createMachine({
   id: 'vhostBackend',
-  description: "A vhost-user back-end's connection as the QEMU front-end sees it",
+  description:
+    "A vhost-user back-end's life as QEMU sees it: connecting, connected with a back-end channel, then dead or unplugged.",
   context: ({ input }) => ({ backend: input.backend, ...NO_FEATURES }),
   initial: 'connecting',
   states: {

@@ -90,7 +90,7 @@ export type VirtioDmabufExportEmitted =
   | { readonly type: 'VIRTIO_GPU_CMD_SENT'; readonly cmd: 'RESOURCE_ASSIGN_UUID'; readonly resource: number }
   | { readonly type: 'UUID_OBTAINED'; readonly resource: number; readonly uuid: string };
 
-export function initialExportContext(input: VirtioDmabufExportInput): VirtioDmabufExportContext {
+function initialExportContext(input: VirtioDmabufExportInput): VirtioDmabufExportContext {
   return {
     resource: input.resource,
     blob: input.blob,
@@ -170,7 +170,8 @@ export const virtioDmabufExportMachine = setup({
   },
 }).createMachine({
   id: 'virtioDmabufExport',
-  description: "A virtio-gpu object's UUID state (bo->uuid_state) and its export as a virtio dma-buf",
+  description:
+    'One virtio-gpu object exported as a virtio dma-buf, and the UUID that names it to other virtio devices.',
   context: ({ input }) => initialExportContext(input),
   initial: 'INITIALIZING',
   states: {
@@ -328,7 +329,10 @@ export const virtioDmabufExportRefusals: RefusalTable<
   },
 };
 
-/** True iff the object is exported and waits for its UUID (`INITIALIZING`). */
+/**
+ * True iff the object's UUID state is `STATE_INITIALIZING`: no answer from the host yet, exported
+ * or not (`exported` in the context says which).
+ */
 export function exportIsInitializing(snapshot: MachineSnapshot): boolean {
   return snapshot.value === 'INITIALIZING';
 }

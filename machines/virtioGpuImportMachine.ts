@@ -16,8 +16,8 @@
  * machine where it was and `GEM_FREE_OBJECT` is the unwind. Nothing reaches the VMM before the
  * create-blob step.
  *
- * The import path carries no notion of "protected": it never reads or propagates a protected or
- * restricted attribute of the foreign buffer (reference B3, D.10). The real machine records the
+ * The import path carries no notion of "protected": nothing in `virtgpu_prime.c` reads or
+ * propagates a protected or restricted attribute of the foreign buffer. The real machine records the
  * world's `bufferProtected` fact but never checks it — the flaw `virtioImportDropsProtection` is
  * this real behaviour. `virtioGpuImportRefusesProtectedMachine` (variant `refusesProtectedImport`)
  * is a proposed fix that refuses a protected buffer before attaching.
@@ -39,6 +39,7 @@
  * command reaches the host).
  */
 import { and, assign, emit, setup } from 'xstate';
+import type { MachineFlaw } from './flaws.ts';
 import type { RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
 
@@ -163,7 +164,8 @@ export const virtioGpuImportMachine = setup({
   },
 }).createMachine({
   id: 'virtioGpuImport',
-  description: 'A foreign dma-buf imported into virtio-gpu as a shareable guest blob',
+  description:
+    "A guest's virtio-gpu importing a foreign dma-buf and handing its pages to the VMM as a guest blob.",
   context: ({ input }) => ({
     guest: input.guest,
     resource: input.resource,
@@ -282,19 +284,19 @@ export const virtioGpuImportRefusals: RefusalTable<
   },
 };
 
-/** Named flaw switches a topology can turn on (see CONTRIBUTING: flaws). */
-export const virtioGpuImportMachineFlaws = {
+type VirtioGpuImportProvide = Parameters<typeof virtioGpuImportMachine.provide>[0];
+
+/** Named flaws of this machine (see `flaws.ts`). */
+export const virtioGpuImportFlaws = {
   virtioImportDropsProtection: {
     summary:
       'virtio-gpu imports a protected foreign dma-buf like any other and hands its DMA addresses to ' +
-      'the VMM as a shareable guest blob, with no protection attribute (reference B3, D.10); this ' +
-      'is the real kernel behaviour, and the switch turns the refusing variant back into it.',
+      'the VMM as a shareable guest blob with no protection attribute: virtgpu_gem_prime_import() ' +
+      '(drivers/gpu/drm/virtio/virtgpu_prime.c) never reads one. This is the real kernel behaviour; ' +
+      'the switch turns the refusing variant back into it.',
     provide: { guards: { importedBufferNotProtected: () => true } },
   },
-} as const satisfies Record<
-  string,
-  { readonly summary: string; readonly provide: Parameters<typeof virtioGpuImportMachine.provide>[0] }
->;
+} as const satisfies Record<string, MachineFlaw<VirtioGpuImportProvide>>;
 
 /** True iff the import holds nothing of the foreign buffer (never imported, or freed). */
 export function importIsUnattached(snapshot: MachineSnapshot): boolean {

@@ -1,73 +1,66 @@
 /**
  * The named flaws a topology can switch on. Each stands for a buggy implementation of one
- * check, and each is one switch in the machine file where that check lives: the machine's
- * `<machine>Flaws` export says how it is switched. This list is what topologies may name.
+ * check and is described once, in the machine file where that check lives (its `<machine>Flaws`
+ * export, see `machines/flaws.ts`). This file lists those exports with the kind of component
+ * the world builds from each machine; `FLAWS` (what topologies may name, and what `protmem
+ * flaws` prints) and the world's switches (`src/world/flawSwitches.ts`) are derived from it.
  */
+import { decryptTrustedAppFlaws } from '../../machines/decryptTrustedAppMachine.ts';
+import { dmaBufFlaws } from '../../machines/dmaBufMachine.ts';
+import { describesFlaw, type FlawEntry } from '../../machines/flaws.ts';
+import { mediaDeviceFlaws } from '../../machines/mediaDeviceMachine.ts';
+import { pkvmFfaProxyFlaws } from '../../machines/pkvmFfaProxyMachine.ts';
+import { pkvmPageFlaws } from '../../machines/pkvmPageMachine.ts';
+import { protectedHeapFlaws } from '../../machines/protectedHeapMachine.ts';
+import { sharedObjectEntryFlaws } from '../../machines/sharedObjectEntryMachine.ts';
+import { virtioGpuImportFlaws } from '../../machines/virtioGpuImportMachine.ts';
+import type { ComponentKind } from '../../properties/model.ts';
+
+/** One machine's flaws, and the kind of the components the world builds from that machine. */
+export interface FlawSource {
+  readonly kind: ComponentKind;
+  readonly flaws: Readonly<Record<string, FlawEntry>>;
+}
+
+/** Every machine's `<machine>Flaws` export; `FLAWS` lists the flaws in this order. */
+export const FLAW_SOURCES: readonly FlawSource[] = [
+  { kind: 'ffaProxy', flaws: pkvmFfaProxyFlaws },
+  { kind: 'pkvmPage', flaws: pkvmPageFlaws },
+  { kind: 'protectedPool', flaws: protectedHeapFlaws },
+  { kind: 'dmaHeapBuffer', flaws: dmaBufFlaws },
+  { kind: 'virtioGpuImport', flaws: virtioGpuImportFlaws },
+  { kind: 'sharedObjectEntry', flaws: sharedObjectEntryFlaws },
+  { kind: 'mediaDevice', flaws: mediaDeviceFlaws },
+  { kind: 'decryptTrustedApp', flaws: decryptTrustedAppFlaws },
+];
+
 export interface FlawInfo {
   readonly name: string;
   /** What the buggy implementation does, and the real bug or bug class it stands for. */
   readonly summary: string;
 }
 
-export const FLAWS: readonly FlawInfo[] = [
-  {
-    name: 'lendTreatedAsShare',
-    summary:
-      'The FF-A proxy handles MEM_LEND like MEM_SHARE, so the lender keeps its stage-2 mapping (mainline pKVM nvhe/ffa.c; reference dmabuf-virtio-sdp D.2).',
-  },
-  {
-    name: 'unmapOnLendWithoutIommu',
-    summary:
-      'MEM_LEND removes the host CPU mapping but leaves the IOMMU mapping, so host DMA masters still reach lent memory (Android __pkvm_host_donate_ffa "does not update the IOMMU"; reference pkvm-ffa §3).',
-  },
-  {
-    name: 'reclaimFailureIgnored',
-    summary:
-      'A failed reclaim from the secure world is ignored and the pages go back to the allocator (drivers/tee/optee/protmem.c reclaim_protmem; reference D.3).',
-  },
-  {
-    name: 'noScrubOnFree',
-    summary: 'Freed protected buffers are not zeroed before reuse (tee_heap static pool; reference D.4).',
-  },
-  {
-    name: 'cpuMmapAllowedOnProtected',
-    summary:
-      'The exporter lets user space mmap a protected buffer (protection-unaware exporters; reference D.1).',
-  },
-  {
-    name: 'virtioImportDropsProtection',
-    summary:
-      'virtio-gpu imports a protected dma-buf as an ordinary guest blob and hands its addresses to the VMM (virtgpu_prime.c; reference B3, D.10).',
-  },
-  {
-    name: 'lookupWithoutAccessControl',
-    summary:
-      'Any vhost-user back-end that knows a UUID gets the buffer (QEMU SHARED_OBJECT_LOOKUP; reference B2, D.8).',
-  },
-  {
-    name: 'removeByNonOwner',
-    summary: 'Any back-end may remove any shared-object entry (QEMU before PR #256; reference B2, D.8).',
-  },
-  {
-    name: 'staleEntriesAfterBackendDeath',
-    summary:
-      "A dead back-end's shared-object entries stay in the table (before virtio_dmabuf_vhost_cleanup; reference D.9).",
-  },
-  {
-    name: 'teardownWithoutPoison',
-    summary:
-      'Reclaiming a dying guest page gives it to the host without zeroing it (the guarantee hyp_poison_page provides; reference pkvm-ffa §2.4, §5 Scrubbing).',
-  },
-  {
-    name: 'decoderWritesPlaintextToClearOutput',
-    summary:
-      'The decoder writes the output of protected input into a non-protected buffer (breaks secure-in implies secure-out; reference C).',
-  },
-  {
-    name: 'decryptAcceptsClearOutput',
-    summary:
-      'The decrypt trusted app writes plaintext into a buffer it has not checked is secure (no TEE_CheckMemoryAccessRights / SECURE_BUFFER_REQUIRED; reference A5, C, D.11).',
-  },
-];
+/**
+ * Each flaw once, with the summary of the one entry that describes it. Throws when a flaw has
+ * no describing entry or two, or when an entry points at an entry that does not describe it.
+ */
+export function describeFlaws(sources: readonly FlawSource[]): readonly FlawInfo[] {
+  const entries = new Map<string, FlawEntry[]>();
+  for (const source of sources)
+    for (const [name, entry] of Object.entries(source.flaws))
+      entries.set(name, [...(entries.get(name) ?? []), entry]);
+  return [...entries].map(([name, all]) => {
+    const described = all.filter(describesFlaw);
+    if (described.length !== 1)
+      throw new Error(`flaw ${name} is described by ${described.length} machine entries, not one`);
+    const description = described[0]!;
+    for (const entry of all)
+      if (!describesFlaw(entry) && entry.describedBy !== description)
+        throw new Error(`an entry of flaw ${name} points at the description of another flaw`);
+    return { name, summary: description.summary };
+  });
+}
+
+export const FLAWS: readonly FlawInfo[] = describeFlaws(FLAW_SOURCES);
 
 export const FLAW_NAMES: readonly string[] = FLAWS.map((flaw) => flaw.name);

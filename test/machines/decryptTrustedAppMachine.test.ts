@@ -127,9 +127,9 @@ describe('INVOKE_DECRYPT', () => {
   });
 });
 
-describe('flaw: acceptsClearOutputBuffer', () => {
+describe('flaw: decryptAcceptsClearOutput', () => {
   const flawed = driverFor(
-    decryptTrustedAppMachine.provide(decryptTrustedAppFlaws.acceptsClearOutputBuffer.provide),
+    decryptTrustedAppMachine.provide(decryptTrustedAppFlaws.decryptAcceptsClearOutput.provide),
   );
 
   it('writes plaintext of a secure stream into a non-secure buffer the sound TA refuses', () => {

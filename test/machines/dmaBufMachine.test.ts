@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  bufferIsExported,
+  bufferIsFree,
+  bufferIsQuarantined,
   type DmaBufEmitted,
   type DmaBufEvent,
   dmaBufFlaws,
@@ -13,7 +16,9 @@ import {
   mtkRfcDmaBufRefusals,
 } from '../../machines/dmaBufMachine.ts';
 import type { DmaBufContext, DmaBufInput, DmaDirection, Party } from '../../machines/dmaBufState.ts';
+import { protectedHeapFlaws } from '../../machines/protectedHeapMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 const driver = (machine = dmaBufMachine, refusals = dmaBufRefusals) =>
   machineDriver<DmaBufContext, DmaBufEvent, DmaBufEmitted, DmaBufInput>(machine, refusals, {
@@ -459,8 +464,10 @@ describe('flaws', () => {
     expect(flawed.accept(failed(flawed), ev.alloc('display', [9])).value).toBe('exported');
   });
 
-  it('describes each flaw in one sentence with its reference section', () => {
-    for (const flaw of Object.values(dmaBufFlaws)) expect(flaw.summary).toMatch(/reference D\.\d\)\.$/);
+  it('describes each flaw once, naming the source it stands for, or points at the entry that does', () => {
+    const { reclaimFailureIgnored, ...own } = dmaBufFlaws;
+    for (const flaw of Object.values(own)) expect(flaw.summary).toMatch(/^[A-Z].*\w+\(\).*\.$/);
+    expect(reclaimFailureIgnored.describedBy).toBe(protectedHeapFlaws.reclaimFailureIgnored);
   });
 });
 
@@ -515,5 +522,13 @@ describe('compiled and interpreted drivers agree', () => {
         life,
       );
     }
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(dmaBufMachine, bufferIsExported, ['exported']);
+    expectTrueExactlyIn(dmaBufMachine, bufferIsFree, ['free']);
+    expectTrueExactlyIn(dmaBufMachine, bufferIsQuarantined, ['quarantined']);
   });
 });

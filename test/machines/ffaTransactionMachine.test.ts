@@ -12,12 +12,10 @@ import {
   FFA_MEMORY_REGION_FLAG_TIME_SLICE,
 } from '../../machines/ffaMemoryState.ts';
 import {
-  type FfaTransactionContext,
   type FfaTransactionEmitted,
   type FfaTransactionEvent,
   ffaTransactionMachine,
-  ffaTransactionMachineFlaws,
-  ffaTransactionRefusals,
+  slotIsFree,
 } from '../../machines/ffaTransactionMachine.ts';
 import {
   reclaimEvent,
@@ -28,7 +26,8 @@ import {
   sp,
   transaction,
 } from '../support/ffaSpmcHarness.ts';
-import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectDriversAgree } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 const t = transaction;
 const start = t.start();
@@ -726,24 +725,6 @@ describe('partition abort (ffa_vm_free_resources → ffa_memory_reclaim_relinqui
   });
 });
 
-describe('flaw: reclaimIgnoresBorrowers', () => {
-  it('accepts the reclaim Hafnium refuses with DENIED while a borrower holds the memory', () => {
-    const flawed = machineDriver<FfaTransactionContext, FfaTransactionEvent, FfaTransactionEmitted>(
-      ffaTransactionMachine.provide(ffaTransactionMachineFlaws.reclaimIgnoresBorrowers.provide),
-      ffaTransactionRefusals,
-      { input: { handle: 0 } },
-    );
-    expect(t.code(borrowed, reclaimEvent())).toBe('FFA_RET_DENIED');
-    const snap = flawed.accept(
-      flawed.accept(flawed.start(), sendEvent('FFA_MEM_LEND')),
-      retrieveEvent('sp1'),
-    );
-    const reclaimed = flawed.acceptEmitting(snap, reclaimEvent());
-    expect(reclaimed.snap.value).toBe('free');
-    expect(types(reclaimed.emitted)).toEqual(['FFA_MEM_RECLAIMED']);
-  });
-});
-
 describe('compiled and interpreted drivers agree', () => {
   it('on a scripted sequence with refusals, fragments, clears and reclaim', () => {
     const frag = {
@@ -789,5 +770,11 @@ describe('compiled and interpreted drivers agree', () => {
       relinquishEvent('sp1', { flags: FFA_MEMORY_REGION_FLAG_CLEAR }),
     ];
     expect(expectDriversAgree(ffaTransactionMachine, { handle: 0 }, deferred).accepted).toBe(6);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(ffaTransactionMachine, slotIsFree, ['free']);
   });
 });

@@ -10,13 +10,18 @@ import {
   type GuestVmEvent,
   guestVmMachine,
   guestVmRefusals,
+  vcpuIsLoaded,
+  vmIsDestroyed,
+  vmIsDying,
+  vmIsRunning,
 } from '../../machines/guestVmMachine.ts';
 import { type ErrorCode, refusalCode } from '../../machines/refusals.ts';
-import { compileMachine, type Snap } from '../../src/engine/stepper.ts';
+import { compileMachine, type MachineSnapshot } from '../../src/engine/stepper.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 const vm = compileMachine<GuestVmContext>(guestVmMachine);
 
-function run(events: GuestVmEvent[]): Snap<GuestVmContext> {
+function run(events: GuestVmEvent[]): MachineSnapshot<GuestVmContext> {
   let snap = vm.initial({ protected: true });
   for (const event of events) {
     const next = vm.step(snap, event);
@@ -26,7 +31,7 @@ function run(events: GuestVmEvent[]): Snap<GuestVmContext> {
   return snap;
 }
 
-function codes(snap: Snap<GuestVmContext>, event: GuestVmEvent): [ErrorCode, ErrorCode] {
+function codes(snap: MachineSnapshot<GuestVmContext>, event: GuestVmEvent): [ErrorCode, ErrorCode] {
   expect(vm.step(snap, event)).toBeUndefined();
   const refusal = vm.explain(snap, event)!;
   return [
@@ -86,5 +91,14 @@ describe('guestVmMachine', () => {
       { type: 'FINALIZE_TEARDOWN_VM', pagesStillMapped: 0 },
     ]);
     expect(codes(destroyed, { type: 'START_TEARDOWN_VM' })).toEqual(['EINVAL', 'ENOENT']);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(guestVmMachine, vmIsRunning, ['running.vcpuPut', 'running.vcpuLoaded']);
+    expectTrueExactlyIn(guestVmMachine, vcpuIsLoaded, ['running.vcpuLoaded']);
+    expectTrueExactlyIn(guestVmMachine, vmIsDying, ['dying']);
+    expectTrueExactlyIn(guestVmMachine, vmIsDestroyed, ['destroyed']);
   });
 });

@@ -7,15 +7,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type IommuDomainContext,
   type IommuDomainEvent,
-  iommuDomainFlaws,
   iommuDomainMachine,
   iommuDomainRefusals,
 } from '../../machines/iommuDomainMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const domain = machineDriver<IommuDomainContext, IommuDomainEvent>(iommuDomainMachine, iommuDomainRefusals);
-const flawedMachine = iommuDomainMachine.provide(iommuDomainFlaws.mapRollbackDropsRefcount.provide);
-const flawed = machineDriver<IommuDomainContext, IommuDomainEvent>(flawedMachine, iommuDomainRefusals);
 
 const alloc: IommuDomainEvent = { type: 'IOMMU_ALLOC_DOMAIN' };
 const free: IommuDomainEvent = { type: 'IOMMU_FREE_DOMAIN' };
@@ -134,18 +131,6 @@ describe('partial map (page-table pool ran dry, -ENOMEM masked as a request)', (
     expect(snap.context.mapped).toEqual([]);
     expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [10, 11], by: 'kvm_iommu_map_pages' }]);
   });
-
-  it('mapRollbackDropsRefcount: the flawed rollback unuses mapped pages and keeps unmapped ones', () => {
-    const { snap, emitted } = flawed.acceptEmitting(
-      flawed.accept(flawed.start({ domainId: 3 }), alloc),
-      map([10, 11, 12], 2),
-    );
-    expect(snap.context.mapped).toEqual([10, 11]);
-    // The sound rollback names page 12; the flawed one names page 10, which a device still reaches.
-    expect(emitted).toEqual([{ type: 'DMA_UNUSED', pages: [10], by: 'kvm_iommu_map_pages' }]);
-    const sound = domain.acceptEmitting(allocated, map([10, 11, 12], 2)).emitted;
-    expect(sound).toEqual([{ type: 'DMA_UNUSED', pages: [12], by: 'kvm_iommu_map_pages' }]);
-  });
 });
 
 describe('compiled and interpreted steppers', () => {
@@ -170,8 +155,7 @@ describe('compiled and interpreted steppers', () => {
     free,
     unmap([2]),
   ];
-  it('agree on a scripted sequence, sound and flawed', () => {
+  it('agree on a scripted sequence', () => {
     expectDriversAgree(iommuDomainMachine, { domainId: 3 }, script);
-    expectDriversAgree(flawedMachine, { domainId: 3 }, script);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ciphertextOf, plaintextOf } from '../../machines/contentLabel.ts';
 import {
   type BufferFacts,
+  deviceIsRunning,
   type MediaDeviceContext,
   type MediaDeviceEvent,
   type MediaDeviceInput,
@@ -15,6 +16,7 @@ import {
   mediaDeviceRefusals,
 } from '../../machines/mediaDeviceMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 const device = machineDriver<MediaDeviceContext, MediaDeviceEvent>(mediaDeviceMachine, mediaDeviceRefusals);
 const flawed = machineDriver<MediaDeviceContext, MediaDeviceEvent>(
@@ -214,5 +216,11 @@ describe('compiled and interpreted steppers', () => {
       run('movie'),
       streamoff,
     ]);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(mediaDeviceMachine, deviceIsRunning, ['running']);
   });
 });

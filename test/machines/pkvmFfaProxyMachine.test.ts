@@ -12,14 +12,14 @@ import {
   type PkvmFfaProxyInput,
   PROXY_UNSUPPORTED_CALLS,
   type ProxyXferEvent,
+  pkvmFfaProxyFlaws,
   pkvmFfaProxyMachine,
   pkvmFfaProxyRefusals,
-  pkvmFfaProxyVariants,
 } from '../../machines/pkvmFfaProxyMachine.ts';
 import { fragmentLengthFor, hostMemDescriptor, MAILBOX_BYTES } from '../../machines/pkvmFfaProxyState.ts';
 import { androidPkvmPageMachine, pkvmPageMachine } from '../../machines/pkvmPageMachine.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import { compileMachine, type Snap } from '../../src/engine/stepper.ts';
+import { compileMachine, type MachineSnapshot } from '../../src/engine/stepper.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
 
 const proxy = machineDriver<PkvmFfaProxyContext, PkvmFfaProxyEvent, PkvmFfaProxyEmitted>(
@@ -82,7 +82,7 @@ const reclaim = (handle = 0, pages: readonly number[] = [0, 1]) =>
 const unset = proxy.start();
 const negotiated = proxy.accept(unset, version());
 const mapped = proxy.accept(negotiated, rxtxMap());
-const android = proxy.start(pkvmFfaProxyVariants.unmapOnLend.input);
+const android = proxy.start({ unmapOnLend: true });
 const androidMapped = proxy.accept(proxy.accept(android, version()), rxtxMap());
 
 function pageCalls(emitted: readonly PkvmFfaProxyEmitted[]): [string, readonly number[]][] {
@@ -238,7 +238,7 @@ describe('memory sends: the page transitions asked of mem_protect.c', () => {
     ]);
   });
 
-  it('lendTreatedAsShare (mainline): LEND also calls __pkvm_host_share_ffa, the host keeps its mapping', () => {
+  it('mainline: LEND also calls __pkvm_host_share_ffa, the host keeps its mapping', () => {
     expect(pageCalls(proxy.acceptEmitting(mapped, xfer('FFA_MEM_LEND', [4])).emitted)).toEqual([
       ['HOST_SHARE_FFA', [4]],
     ]);
@@ -326,7 +326,7 @@ describe('reclaim (do_ffa_mem_reclaim)', () => {
 describe('composition with the page machines (the contract PKVM_PAGE_TRANSITION carries)', () => {
   function applyToPage(machine: typeof pkvmPageMachine, emitted: readonly PkvmFfaProxyEmitted[]) {
     const page = compileMachine<PkvmPageContext>(machine);
-    let snap: Snap<PkvmPageContext> = page.initial({ pfn: 4, guestCount: 0 });
+    let snap: MachineSnapshot<PkvmPageContext> = page.initial({ pfn: 4, guestCount: 0 });
     for (const e of emitted) {
       if (e.type !== 'PKVM_PAGE_TRANSITION' || !e.pages.includes(4)) continue;
       const next = page.step(snap, { type: e.call });
@@ -349,6 +349,42 @@ describe('composition with the page machines (the contract PKVM_PAGE_TRANSITION 
     expect(applyToPage(androidPkvmPageMachine, [...androidLend.emitted, ...back.emitted]).value).toBe(
       'OWNED',
     );
+  });
+});
+
+describe('flaw: lendTreatedAsShare', () => {
+  const flawedMachine = pkvmFfaProxyMachine.provide(pkvmFfaProxyFlaws.lendTreatedAsShare.provide);
+  const flawed = machineDriver<PkvmFfaProxyContext, PkvmFfaProxyEvent, PkvmFfaProxyEmitted>(
+    flawedMachine,
+    pkvmFfaProxyRefusals,
+  );
+  const session: PkvmFfaProxyEvent[] = [
+    version(),
+    rxtxMap(),
+    xfer('FFA_MEM_LEND', [0, 1], { ...hostMemDescriptor(3, 2), handle: 1 }),
+    fragTx([2], { handle: 1 }),
+    xfer('FFA_MEM_LEND', [4], { handle: 2 }),
+    fragTx([6], { handle: 9 }),
+    reclaim(1, [0, 1, 2]),
+    reclaim(5, [9]),
+  ];
+
+  it('makes a proxy set up for unmap-on-lend step exactly as the mainline one', () => {
+    const mainline = expectDriversAgree(pkvmFfaProxyMachine, { maxHandles: 1 }, session);
+    const switched = expectDriversAgree(flawedMachine, { unmapOnLend: true, maxHandles: 1 }, session);
+    expect(switched.steps).toEqual(mainline.steps);
+    const android = expectDriversAgree(pkvmFfaProxyMachine, { unmapOnLend: true, maxHandles: 1 }, session);
+    expect(android.steps).not.toEqual(mainline.steps);
+  });
+
+  it('keeps the host mapping of lent pages and tracks no handle', () => {
+    const ready = flawed.run([version(), rxtxMap()], { unmapOnLend: true });
+    const lent = flawed.acceptEmitting(ready, xfer('FFA_MEM_LEND', [4], { handle: 7 }));
+    expect(pageCalls(lent.emitted)).toEqual([['HOST_SHARE_FFA', [4]]]);
+    expect(lent.snap.context.transfers).toEqual([]);
+    expect(pageCalls(flawed.acceptEmitting(lent.snap, reclaim(7, [4])).emitted)).toEqual([
+      ['HOST_UNSHARE_FFA', [4]],
+    ]);
   });
 });
 

@@ -15,8 +15,19 @@ import {
   androidPkvmPageMachine,
   androidPkvmPageRefusals,
   type PkvmPageEvent,
+  pkvmPageMachine,
 } from '../../machines/pkvmPageMachine.ts';
+import {
+  type GuestPageState,
+  hostBorrowsFromGuest,
+  hostPageState,
+  ownsPage,
+  pageIsOwnedByFfa,
+  pageIsOwnedByGuest,
+  pageIsOwnedByHyp,
+} from '../../machines/pkvmPageState.ts';
 import { np, type PageSnap, pageDriver, pvm } from '../support/pkvmPage.ts';
+import { expectTrueExactlyIn, leafStates } from './statePredicates.ts';
 
 const page = pageDriver();
 
@@ -437,5 +448,41 @@ describe('Android Common Kernel android15-6.6 variant', () => {
   it('refuses to share a DMA-mapped page with FF-A (-EINVAL, is_range_refcounted)', () => {
     const mapped = android15.accept(android15.start(), e('HOST_USE_DMA'));
     android15.expectRefused(mapped, [[e('HOST_SHARE_FFA'), 'EINVAL']]);
+  });
+
+  it('answers a dying reclaim of a guest page shared with FF-A as mainline does (KERNEL_BUG)', () => {
+    // The 6.6 tree has no __pkvm_guest_share_ffa_page(), so no world on this variant reaches
+    // the state; only android16-6.12's __pkvm_host_reclaim_page() returns -EBUSY for it.
+    const donated = android15.accept(android15.start(), e('HOST_DONATE_GUEST', pvm(2)));
+    const lent = android15.accept(donated, e('GUEST_SHARE_FFA', pvm(2)));
+    android15.expectRefused(lent, [[e('RECLAIM_DYING_GUEST_PAGE', pvm(2, { vmDying: true })), 'KERNEL_BUG']]);
+  });
+});
+
+describe('snapshot predicates (pkvmPageState.ts)', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(pkvmPageMachine, hostBorrowsFromGuest, ['SHARED_BORROWED']);
+    expectTrueExactlyIn(pkvmPageMachine, pageIsOwnedByHyp, ['NOPAGE.ownedByHyp']);
+    expectTrueExactlyIn(pkvmPageMachine, pageIsOwnedByGuest, ['NOPAGE.ownedByGuest']);
+    expectTrueExactlyIn(pkvmPageMachine, pageIsOwnedByFfa, ['NOPAGE.ownedByFfa']);
+  });
+
+  it("hostPageState is the host's enum pkvm_page_state of every state", () => {
+    const states = leafStates(pkvmPageMachine);
+    expect(Object.fromEntries(states.map((value) => [value, hostPageState({ value, context: {} })]))).toEqual(
+      {
+        OWNED: 'OWNED',
+        SHARED_OWNED: 'SHARED_OWNED',
+        SHARED_BORROWED: 'SHARED_BORROWED',
+        'NOPAGE.ownedByHyp': 'NOPAGE',
+        'NOPAGE.ownedByGuest': 'NOPAGE',
+        'NOPAGE.ownedByFfa': 'NOPAGE',
+      },
+    );
+  });
+
+  it('ownsPage is true of the owner views only', () => {
+    const views: GuestPageState[] = ['OWNED', 'SHARED_OWNED', 'SHARED_BORROWED', 'NOPAGE', 'POISON'];
+    expect(views.filter(ownsPage)).toEqual(['OWNED', 'SHARED_OWNED']);
   });
 });

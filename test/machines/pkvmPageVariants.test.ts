@@ -14,13 +14,17 @@ import {
 } from '../../machines/pkvmPageMachine.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import { refusalCode } from '../../machines/refusals.ts';
-import { compileMachine, type MachineEvent, type Snap } from '../../src/engine/stepper.ts';
+import { compileMachine, type MachineEvent, type MachineSnapshot } from '../../src/engine/stepper.ts';
 
 const pvm = { vm: 0, vmProtected: true, vcpuLoaded: true, vmDying: false };
 
 function drive(machine: AnyStateMachine) {
   const stepper = compileMachine<PkvmPageContext>(machine);
-  const step = (snap: Snap<PkvmPageContext>, event: PkvmPageEvent, emitted: MachineEvent[] = []) => {
+  const step = (
+    snap: MachineSnapshot<PkvmPageContext>,
+    event: PkvmPageEvent,
+    emitted: MachineEvent[] = [],
+  ) => {
     const next = stepper.step(snap, event, emitted);
     if (!next) {
       const refusal = stepper.explain(snap, event)!;
@@ -28,7 +32,7 @@ function drive(machine: AnyStateMachine) {
     }
     return next;
   };
-  const accept = (snap: Snap<PkvmPageContext>, event: PkvmPageEvent) => {
+  const accept = (snap: MachineSnapshot<PkvmPageContext>, event: PkvmPageEvent) => {
     const next = step(snap, event);
     if (typeof next === 'string') throw new Error(`${event.type} refused: ${next}`);
     return next;

@@ -7,12 +7,17 @@ import { describe, expect, it } from 'vitest';
 import {
   type ProtectedHeapEmitted,
   type ProtectedHeapEvent,
+  poolIsLending,
+  poolIsLent,
+  poolIsReclaiming,
+  poolIsUnlent,
   protectedHeapFlaws,
   protectedHeapMachine,
   protectedHeapRefusals,
 } from '../../machines/protectedHeapMachine.ts';
 import type { ProtectedHeapContext, ProtectedHeapInput } from '../../machines/protectedHeapState.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 const driver = (machine = protectedHeapMachine) =>
   machineDriver<ProtectedHeapContext, ProtectedHeapEvent, ProtectedHeapEmitted, ProtectedHeapInput>(
@@ -353,7 +358,7 @@ describe('flaw', () => {
     const bad = failed(flawed);
     expect(bad.value).toBe('registered.unlent');
     expect(flawed.accept(bad, ev.alloc([20], CMA)).value).toBe('registered.lending');
-    expect(protectedHeapFlaws.reclaimFailureIgnored.summary).toMatch(/reference D\.3\)\.$/);
+    expect(protectedHeapFlaws.reclaimFailureIgnored.summary).toMatch(/release_dyn_protmem\(\).*\.$/);
   });
 });
 
@@ -395,5 +400,14 @@ describe('compiled and interpreted drivers agree', () => {
         ends.push(expectDriversAgree(machine, input, life).steps.at(-1)?.value ?? '');
     }
     expect(ends).toEqual(['released', 'released', 'released', 'released', 'released', 'released']);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(protectedHeapMachine, poolIsUnlent, ['registered.unlent']);
+    expectTrueExactlyIn(protectedHeapMachine, poolIsLending, ['registered.lending']);
+    expectTrueExactlyIn(protectedHeapMachine, poolIsLent, ['registered.lent']);
+    expectTrueExactlyIn(protectedHeapMachine, poolIsReclaiming, ['registered.reclaiming']);
   });
 });

@@ -7,15 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import {
+  entryIsAbsent,
   type OwnerReply,
   type SharedObjectEntryContext,
   type SharedObjectEntryEvent,
+  sharedObjectEntryFlaws,
   sharedObjectEntryMachine,
-  sharedObjectEntryMachineFlaws,
   sharedObjectEntryRefusals,
   sharedObjectEntryWithAccessControlMachine,
 } from '../../machines/sharedObjectEntryMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 type E = SharedObjectEntryEvent;
 
@@ -175,7 +177,7 @@ describe('named flaws: the flawed machine accepts what the sound one refuses', (
   it('lookupWithoutAccessControl turns the access-controlled variant back into QEMU', () => {
     const flawed = driverFor(
       sharedObjectEntryWithAccessControlMachine.provide(
-        sharedObjectEntryMachineFlaws.lookupWithoutAccessControl.provide,
+        sharedObjectEntryFlaws.lookupWithoutAccessControl.provide,
       ),
     );
     const owned = [add('video', ['display'])];
@@ -185,7 +187,7 @@ describe('named flaws: the flawed machine accepts what the sound one refuses', (
 
   it('removeByNonOwner: a non-owner removes a back-end entry and a QEMU dma-buf entry', () => {
     const flawed = driverFor(
-      sharedObjectEntryMachine.provide(sharedObjectEntryMachineFlaws.removeByNonOwner.provide),
+      sharedObjectEntryMachine.provide(sharedObjectEntryFlaws.removeByNonOwner.provide),
     );
     expect(flawed.run([add('video'), remove('attacker')]).value).toBe('absent');
     expect(flawed.run([addDmabuf(), remove('attacker')]).value).toBe('absent');
@@ -193,7 +195,7 @@ describe('named flaws: the flawed machine accepts what the sound one refuses', (
 
   it('staleEntriesAfterBackendDeath: the entry survives its owner and blocks the UUID', () => {
     const flawed = driverFor(
-      sharedObjectEntryMachine.provide(sharedObjectEntryMachineFlaws.staleEntriesAfterBackendDeath.provide),
+      sharedObjectEntryMachine.provide(sharedObjectEntryFlaws.staleEntriesAfterBackendDeath.provide),
     );
     expect(qemu.run([add('video'), cleanup('video')]).value).toBe('absent');
     const stale = flawed.run([add('video')]);
@@ -205,9 +207,9 @@ describe('named flaws: the flawed machine accepts what the sound one refuses', (
     expect(stale.context.owner).toBe('video');
   });
 
-  it('every flaw has a one-sentence summary citing the reference', () => {
-    for (const flaw of Object.values(sharedObjectEntryMachineFlaws)) {
-      expect(flaw.summary).toMatch(/reference [BD]/);
+  it('every flaw has a summary naming the QEMU function it stands for', () => {
+    for (const flaw of Object.values(sharedObjectEntryFlaws)) {
+      expect(flaw.summary).toMatch(/^[A-Z].*\w+\(\).*\.$/);
     }
   });
 });
@@ -237,5 +239,11 @@ describe('compiled driver and XState agree', () => {
     expect(
       expectDriversAgree(sharedObjectEntryWithAccessControlMachine, { uuid: 'u-1' }, events).accepted,
     ).toBe(5);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(sharedObjectEntryMachine, entryIsAbsent, ['absent']);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  backendIsConnected,
   type VhostBackendContext,
   type VhostBackendEvent,
   type VhostProtocolFeatures,
@@ -13,6 +14,7 @@ import {
   vhostBackendRefusals,
 } from '../../machines/vhostBackendMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 type E = VhostBackendEvent;
 
@@ -155,5 +157,11 @@ describe('compiled driver and XState agree', () => {
     expect(
       expectDriversAgree(vhostBackendChecksSharedObjectMachine, { backend: 'video' }, events).accepted,
     ).toBe(6);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(vhostBackendMachine, backendIsConnected, ['connected']);
   });
 });

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cfiVirtioDmabufExportMachine,
+  exportIsInitializing,
+  uuidIsAssigned,
   type VirtioDmabufExportContext,
   type VirtioDmabufExportEvent,
   type VirtioDmabufExportInput,
@@ -13,6 +15,7 @@ import {
   virtioDmabufExportRefusals,
 } from '../../machines/virtioDmabufExportMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 type E = VirtioDmabufExportEvent;
 
@@ -175,5 +178,12 @@ describe('compiled driver and XState agree', () => {
     expect(expectDriversAgree(virtioDmabufExportMachine, crossBlob, events).accepted).toBe(5);
     expect(expectDriversAgree(virtioDmabufExportMachine, nonBlob, events).accepted).toBe(4);
     expect(expectDriversAgree(virtioDmabufExportMachine, plainBlob, events).accepted).toBe(1);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(virtioDmabufExportMachine, exportIsInitializing, ['INITIALIZING']);
+    expectTrueExactlyIn(virtioDmabufExportMachine, uuidIsAssigned, ['OK']);
   });
 });

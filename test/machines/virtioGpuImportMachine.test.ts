@@ -5,14 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  blobIsCreated,
+  importIsUnattached,
   type VirtioGpuImportContext,
   type VirtioGpuImportEvent,
+  virtioGpuImportFlaws,
   virtioGpuImportMachine,
-  virtioGpuImportMachineFlaws,
   virtioGpuImportRefusals,
   virtioGpuImportRefusesProtectedMachine,
 } from '../../machines/virtioGpuImportMachine.ts';
 import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { expectTrueExactlyIn } from './statePredicates.ts';
 
 type E = VirtioGpuImportEvent;
 
@@ -154,7 +157,7 @@ describe('variant refusesProtectedImport (proposed fix) and the flaw virtioImpor
   it('the flaw turns the variant back into the real import', () => {
     const flawed = machineDriver<VirtioGpuImportContext, E>(
       virtioGpuImportRefusesProtectedMachine.provide(
-        virtioGpuImportMachineFlaws.virtioImportDropsProtection.provide,
+        virtioGpuImportFlaws.virtioImportDropsProtection.provide,
       ),
       virtioGpuImportRefusals,
       { input: input },
@@ -184,5 +187,12 @@ describe('compiled driver and XState agree', () => {
     ];
     expect(expectDriversAgree(virtioGpuImportMachine, input, events).accepted).toBe(7);
     expect(expectDriversAgree(virtioGpuImportRefusesProtectedMachine, input, events).accepted).toBe(0);
+  });
+});
+
+describe('snapshot predicates', () => {
+  it('each is true in exactly the states it names', () => {
+    expectTrueExactlyIn(virtioGpuImportMachine, importIsUnattached, ['unattached']);
+    expectTrueExactlyIn(virtioGpuImportMachine, blobIsCreated, ['blobCreated']);
   });
 });
