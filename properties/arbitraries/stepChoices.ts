@@ -24,7 +24,8 @@ export interface StepChoicesOptions {
 
 /**
  * `size: 'max'` matters: with fast-check's default size an array asked for up to 60 items
- * yields about 10, and deep bugs are never reached (TOOLCHAIN.md).
+ * yields about 10, and deep bugs are never reached (fast-check's "Size explained",
+ * fast-check.dev/docs/configuration/larger-entries-by-default).
  */
 export function stepChoices(options: StepChoicesOptions): fc.Arbitrary<StepChoice[]> {
   const weight = Math.round(options.enabledBias * 100);

@@ -1,34 +1,31 @@
 /**
- * I5, a page the host borrows was shared by exactly one protected guest (reference pkvm-ffa
- * §1.2, `__pkvm_guest_share_host()`). This is the one path by which pVM memory becomes
- * host-readable (virtio bounce buffers, `set_memory_decrypted()`), so its owner must be known.
+ * I5, a page the host borrows was shared by exactly one protected guest
+ * (`__pkvm_guest_share_host()` in nvhe/mem_protect.c). This is the one path by which pVM memory
+ * becomes host-readable (virtio bounce buffers, `set_memory_decrypted()`), so its owner must be
+ * known.
  */
+import { hostBorrowsFromGuest } from '../../machines/pkvmPageState.ts';
 import type { Invariant } from '../model.ts';
-import { describePage, guestLabel, guestsIn, hostState, type PageSnapshot } from './pageView.ts';
+import { describePage, guestLabel, guestsIn, pageInvariant } from './pageView.ts';
 
-export const hostBorrowsFromOneProtectedGuest: Invariant = {
+export const hostBorrowsFromOneProtectedGuest: Invariant = pageInvariant({
   name: 'hostBorrowsFromOneProtectedGuest',
   summary:
     'True iff every page the host holds SHARED_BORROWED is SHARED_OWNED by exactly one guest, that guest is protected, and hyp holds it NOPAGE.',
-  kind: 'wellFormed',
-  component: {
-    kind: 'pkvmPage',
-    check(snapshot, info, model) {
-      const page = snapshot as PageSnapshot;
-      if (hostState(page) !== 'SHARED_BORROWED') return [];
-      const c = page.context;
-      const lenders = guestsIn(c, ['SHARED_OWNED']);
-      const ok = lenders.length === 1 && model.guestProtected[lenders[0]!] === true && c.hyp === 'NOPAGE';
-      if (ok) return [];
-      return [
-        {
-          property: 'hostBorrowsFromOneProtectedGuest',
-          subject: info.label,
-          parties: lenders.map((vm) => guestLabel(model, vm)),
-          expected: 'one protected guest SHARED_OWNED, hyp NOPAGE',
-          actual: describePage(page, model),
-        },
-      ];
-    },
+  check(page, info, model) {
+    if (!hostBorrowsFromGuest(page)) return [];
+    const c = page.context;
+    const lenders = guestsIn(c, ['SHARED_OWNED']);
+    const ok = lenders.length === 1 && model.guestProtected[lenders[0]!] === true && c.hyp === 'NOPAGE';
+    if (ok) return [];
+    return [
+      {
+        property: 'hostBorrowsFromOneProtectedGuest',
+        subject: info.label,
+        parties: lenders.map((vm) => guestLabel(model, vm)),
+        expected: 'one protected guest SHARED_OWNED, hyp NOPAGE',
+        actual: describePage(page, model),
+      },
+    ];
   },
-};
+});

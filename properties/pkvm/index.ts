@@ -1,4 +1,7 @@
-/** The pKVM well-formedness invariants I1 to I9 (reference pkvm-ffa §1.2), in check order. */
+/**
+ * The pKVM well-formedness invariants, numbered I1 to I9 in check order: what
+ * `arch/arm64/kvm/hyp/nvhe/mem_protect.c` keeps true of every page (docs/model.md#pkvm-ownership).
+ */
 import type { Invariant } from '../model.ts';
 import { dmaMappedPageStaysHostOwned } from './dmaMappedPageStaysHostOwned.ts';
 import { guestSharesMatchCount } from './guestSharesMatchCount.ts';

@@ -1,32 +1,47 @@
 /**
  * Reading a pKVM page snapshot the way the invariants talk about it.
  */
-import type { GuestPageState, PageState, PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import type { ComponentSnapshot, WorldModel } from '../model.ts';
+import {
+  type GuestPageState,
+  hostPageState,
+  type PkvmPageContext,
+  pageIsOwnedByFfa,
+  pageIsOwnedByGuest,
+  pageIsOwnedByHyp,
+} from '../../machines/pkvmPageState.ts';
+import type { ComponentInfo, ComponentSnapshot, Invariant, Violation, WorldModel } from '../model.ts';
 
 export type PageSnapshot = ComponentSnapshot<PkvmPageContext>;
 
-/** Owner annotation of a host `NOPAGE` page, from the state path `NOPAGE.ownedByX`. */
+/** Owner annotation of a host `NOPAGE` page. */
 export type NoPageOwner = 'hyp' | 'guest' | 'ffa';
-
-/** The host's `enum pkvm_page_state` for the page: the first segment of the state path. */
-export function hostState(snapshot: ComponentSnapshot): PageState {
-  const dot = snapshot.value.indexOf('.');
-  return (dot < 0 ? snapshot.value : snapshot.value.slice(0, dot)) as PageState;
-}
 
 /** Who the host stage-2 annotation names as owner while the host is `NOPAGE`. */
 export function noPageOwner(snapshot: ComponentSnapshot): NoPageOwner | undefined {
-  switch (snapshot.value) {
-    case 'NOPAGE.ownedByHyp':
-      return 'hyp';
-    case 'NOPAGE.ownedByGuest':
-      return 'guest';
-    case 'NOPAGE.ownedByFfa':
-      return 'ffa';
-    default:
-      return undefined;
-  }
+  if (pageIsOwnedByHyp(snapshot)) return 'hyp';
+  if (pageIsOwnedByGuest(snapshot)) return 'guest';
+  if (pageIsOwnedByFfa(snapshot)) return 'ffa';
+  return undefined;
+}
+
+/**
+ * A well-formedness claim about one pKVM page: `check` reads the page's snapshot and is run once
+ * per distinct snapshot of every `pkvmPage` component.
+ */
+export function pageInvariant(claim: {
+  readonly name: string;
+  readonly summary: string;
+  check(page: PageSnapshot, info: ComponentInfo, model: WorldModel): readonly Violation[];
+}): Invariant {
+  return {
+    name: claim.name,
+    summary: claim.summary,
+    kind: 'wellFormed',
+    component: {
+      kind: 'pkvmPage',
+      check: (snapshot, info, model) => claim.check(snapshot as PageSnapshot, info, model),
+    },
+  };
 }
 
 /** `guest <name>` for a VM index. */
@@ -51,7 +66,7 @@ export function describePage(snapshot: PageSnapshot, model: WorldModel): string 
     .filter((text) => text !== undefined);
   const owner = noPageOwner(snapshot);
   return [
-    `host ${hostState(snapshot)}${owner ? ` (owner ${owner === 'guest' ? guestLabel(model, c.guestOwner) : owner})` : ''}`,
+    `host ${hostPageState(snapshot)}${owner ? ` (owner ${owner === 'guest' ? guestLabel(model, c.guestOwner) : owner})` : ''}`,
     `hyp ${c.hyp}`,
     ...guests,
     ...(c.sharedWithFfa ? ['shared with FF-A'] : []),

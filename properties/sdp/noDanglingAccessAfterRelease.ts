@@ -1,21 +1,21 @@
 /**
- * No dangling access after free or teardown (reference dmabuf-virtio-sdp D.9, P6; pkvm-ffa §2.4).
- * Safety: once a buffer is freed or a VM destroyed, no IOMMU domain still maps its pages, no VMM
- * blob still points at it, no UUID still names it, and no guest PTE of a destroyed VM still maps
- * a page. Each of these is access that outlives the reason it was granted, and lets the next
- * user's data reach the previous user's device, VMM or VM. (A device queue cannot outlive a
- * dma-buf: the queue holds a reference, so the release waits for it.)
+ * No dangling access after free or teardown (docs/model.md#trust; teardown in
+ * docs/model.md#pkvm-ownership, the shared-object table in docs/model.md#virtio). Safety: once
+ * a buffer is freed or a VM destroyed, no IOMMU domain still maps its pages, no VMM blob still
+ * points at it, no UUID still names it, and no guest PTE of a destroyed VM still maps a page.
+ * Each of these is access that outlives the reason it was granted, and lets the next user's
+ * data reach the previous user's device, VMM or VM. (A device queue cannot outlive a dma-buf:
+ * the queue holds a reference, so the release waits for it.)
  */
-import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import { bufferIsFree } from '../../machines/dmaBufMachine.ts';
 import type { IommuDomainContext } from '../../machines/iommuDomainMachine.ts';
 import { guestPteIsMapped, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import type { ComponentSnapshot, Invariant, Violation, WorldSnapshot } from '../model.ts';
+import { entryIsAbsent } from '../../machines/sharedObjectEntryMachine.ts';
+import { blobIsCreated, type VirtioGpuImportContext } from '../../machines/virtioGpuImportMachine.ts';
+import type { Invariant, Violation, WorldSnapshot } from '../model.ts';
 import { liveGuests } from './pagesInUse.ts';
+import { part } from './part.ts';
 import { isSdpModel, type SdpModel } from './sdpModel.ts';
-
-function part<C>(state: WorldSnapshot, index: number): ComponentSnapshot<C> {
-  return state.parts[index] as ComponentSnapshot<C>;
-}
 
 /** Buffers that are gone: a freed dma-buf, or guest memory of a destroyed VM. */
 function goneBuffers(model: SdpModel, state: WorldSnapshot): Set<string> {
@@ -25,7 +25,7 @@ function goneBuffers(model: SdpModel, state: WorldSnapshot): Set<string> {
       .filter((b) =>
         b.dmaBuf === undefined
           ? !live.has(b.allocatedBy) && model.guests.some((g) => g.name === b.allocatedBy)
-          : part<DmaBufContext>(state, b.dmaBuf).value === 'free',
+          : bufferIsFree(part(state, b.dmaBuf)),
       )
       .map((b) => b.name),
   );
@@ -62,8 +62,8 @@ export const noDanglingAccessAfterRelease: Invariant = {
         }
       }
       for (const { component, guest } of model.imports) {
-        const snap = part<{ pages: readonly number[] }>(state, component);
-        if (snap.value === 'blobCreated' && buffer.pages.some((pfn) => snap.context.pages.includes(pfn))) {
+        const snap = part<VirtioGpuImportContext>(state, component);
+        if (blobIsCreated(snap) && buffer.pages.some((pfn) => snap.context.pages.includes(pfn))) {
           violation(
             `freed buffer ${buffer.name}`,
             `the VMM still holds its pages as a blob imported by ${guest}`,
@@ -77,7 +77,7 @@ export const noDanglingAccessAfterRelease: Invariant = {
       for (const entry of model.sharedObjects.filter(
         (s) => s.buffer === buffer.name && !ownedByBackend(s.exporter),
       )) {
-        if (part(state, entry.component).value !== 'absent') {
+        if (!entryIsAbsent(part(state, entry.component))) {
           violation(what, 'its UUID is still in the shared-object table');
         }
       }

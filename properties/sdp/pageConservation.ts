@@ -1,15 +1,17 @@
 /**
- * Page conservation (PRODUCT.md): every physical page keeps an owner that exists. Well-formed:
- * a page annotated as owned by a guest that has been destroyed, or as lent to FF-A with no
- * live transaction behind it, is lost to the system for good (the Android proxy's handle table
- * overflow leaves exactly that; a host that finalizes teardown before reclaiming strands pVM
- * pages). Quarantined pages are deliberately kept out of use and count as accounted for.
+ * Page conservation (docs/model.md#pkvm-ownership): every physical page keeps an owner that
+ * exists. Well-formed: a page annotated as owned by a guest that has been destroyed, or as lent
+ * to FF-A with no live transaction behind it, is lost to the system for good (the Android
+ * proxy's handle table overflow leaves exactly that; a host that finalizes teardown before
+ * reclaiming strands pVM pages). Quarantined pages are deliberately kept out of use and count
+ * as accounted for.
  */
 import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
-import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import { type PkvmPageContext, pageIsOwnedByFfa, pageIsOwnedByGuest } from '../../machines/pkvmPageState.ts';
 import type { ProtectedHeapContext } from '../../machines/protectedHeapState.ts';
-import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import type { Invariant, Violation } from '../model.ts';
 import { liveGuests } from './pagesInUse.ts';
+import { part } from './part.ts';
 import { isSdpModel } from './sdpModel.ts';
 
 export const pageConservation: Invariant = {
@@ -23,13 +25,13 @@ export const pageConservation: Invariant = {
     const live = liveGuests(model, state);
     const lent = (pfn: number) =>
       model.ffaTransactions.some((slot) => {
-        const c = (state.parts[slot] as ComponentSnapshot<FfaTransactionContext>).context;
+        const c = part<FfaTransactionContext>(state, slot).context;
         return c.shareFunc !== null && c.pages.includes(pfn);
       });
     // A dynamic pool that gave its pages back to the kernel while the secure world still holds
     // them (a reclaim failure ignored): the kernel will hand them out again.
     for (const pool of model.pools) {
-      const snap = state.parts[pool.component] as ComponentSnapshot<ProtectedHeapContext>;
+      const snap = part<ProtectedHeapContext>(state, pool.component);
       if (snap.context.pool !== 'dynamic' || snap.context.pages.length > 0) continue;
       for (const pfn of pool.pages) {
         if (!lent(pfn) || snap.context.quarantined.includes(pfn)) continue;
@@ -44,8 +46,8 @@ export const pageConservation: Invariant = {
     }
     for (const page of model.pages) {
       if (page.pkvm === undefined) continue;
-      const snap = state.parts[page.pkvm] as ComponentSnapshot<PkvmPageContext>;
-      if (snap.value === 'NOPAGE.ownedByGuest') {
+      const snap = part<PkvmPageContext>(state, page.pkvm);
+      if (pageIsOwnedByGuest(snap)) {
         const owner = model.guests[snap.context.guestOwner];
         if (owner && !live.has(owner.name)) {
           out.push({
@@ -57,7 +59,7 @@ export const pageConservation: Invariant = {
           });
         }
       }
-      if (snap.value === 'NOPAGE.ownedByFfa') {
+      if (pageIsOwnedByFfa(snap)) {
         if (!lent(page.pfn)) {
           out.push({
             property: 'pageConservation',

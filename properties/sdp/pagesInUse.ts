@@ -3,11 +3,13 @@
  * to the secure world, handed out or quarantined by a protected pool. Every other page is free
  * for the next allocation, which is what scrub-before-reuse and page conservation read.
  */
-import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import { bufferIsFree, bufferIsQuarantined } from '../../machines/dmaBufMachine.ts';
 import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
-import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import { vmIsDestroyed } from '../../machines/guestVmMachine.ts';
+import { ownsPage, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import type { ProtectedHeapContext } from '../../machines/protectedHeapState.ts';
-import type { ComponentSnapshot, WorldSnapshot } from '../model.ts';
+import type { WorldSnapshot } from '../model.ts';
+import { part } from './part.ts';
 import type { SdpModel } from './sdpModel.ts';
 
 export type PageUse =
@@ -17,15 +19,9 @@ export type PageUse =
   | { readonly kind: 'pool'; readonly heap: string }
   | { readonly kind: 'quarantined'; readonly heap: string };
 
-function part<C>(state: WorldSnapshot, index: number): ComponentSnapshot<C> {
-  return state.parts[index] as ComponentSnapshot<C>;
-}
-
 /** Live guests: created and not yet destroyed. */
 export function liveGuests(model: SdpModel, state: WorldSnapshot): Set<string> {
-  return new Set(
-    model.guests.filter((g) => part(state, g.component).value !== 'destroyed').map((g) => g.name),
-  );
+  return new Set(model.guests.filter((g) => !vmIsDestroyed(part(state, g.component))).map((g) => g.name));
 }
 
 /** What keeps page `pfn` in use, or undefined when it is free for reuse. */
@@ -36,9 +32,9 @@ export function pageUse(model: SdpModel, state: WorldSnapshot, pfn: number): Pag
       if (liveGuests(model, state).has(buffer.allocatedBy)) return { kind: 'buffer', name: buffer.name };
       continue;
     }
-    const snap = part<DmaBufContext>(state, buffer.dmaBuf);
-    if (snap.value === 'quarantined') return { kind: 'quarantined', heap: buffer.name };
-    if (snap.value !== 'free') return { kind: 'buffer', name: buffer.name };
+    const snap = part(state, buffer.dmaBuf);
+    if (bufferIsQuarantined(snap)) return { kind: 'quarantined', heap: buffer.name };
+    if (!bufferIsFree(snap)) return { kind: 'buffer', name: buffer.name };
   }
   const page = model.pages[pfn]!;
   if (page.pkvm !== undefined) {
@@ -46,8 +42,7 @@ export function pageUse(model: SdpModel, state: WorldSnapshot, pfn: number): Pag
     const live = liveGuests(model, state);
     for (const [vm, view] of context.guests.entries()) {
       const name = model.guests[vm]?.name;
-      if (name && live.has(name) && (view === 'OWNED' || view === 'SHARED_OWNED'))
-        return { kind: 'guest', name };
+      if (name && live.has(name) && ownsPage(view)) return { kind: 'guest', name };
     }
   }
   for (const slot of model.ffaTransactions) {

@@ -1,9 +1,9 @@
 /**
- * The legitimate pipeline can run (PRODUCT.md: reachability of the legitimate pipeline).
- * Reachability: some reachable state shows a frame of the pipeline's stream on the display.
- * It is what keeps a verdict honest: a design where nothing can be decrypted, decoded or
- * displayed has no leak because it has no function, and is reported as vacuous, not safe.
- * Checked by the engines as a goal (a witness trace), not as a per-state invariant.
+ * The legitimate pipeline can run (docs/model.md#trust). Reachability: some reachable state
+ * shows a frame of the pipeline's stream on the display. It is what keeps a verdict honest: a
+ * design where nothing can be decrypted, decoded or displayed has no leak because it has no
+ * function, and is reported as vacuous, not safe. Checked by the engines as a goal (a witness
+ * trace), not as a per-state invariant.
  */
 export const pipelineReachable = {
   name: 'pipelineReachable',

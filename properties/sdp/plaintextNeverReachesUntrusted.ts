@@ -1,7 +1,7 @@
 /**
- * The leak oracle (PRODUCT.md "What counts as a protection leak"). Safety: every page holding
+ * The leak oracle (what counts as a leak: docs/model.md#trust). Safety: every page holding
  * plaintext of a stream may be read only by that stream's audience and the parties every
- * design trusts. It catches every real leak class of the reference at the moment it happens:
+ * design trusts. It catches every leak class the model knows at the moment it happens:
  * LEND treated as a share (the host keeps its stage-2 mapping), unmap-on-lend that leaves the
  * IOMMU mapping, pVM virtio traffic bouncing through host-shared pages, a reclaim that hands
  * unscrubbed plaintext back to the host, a decoder or trusted app writing plaintext into clear

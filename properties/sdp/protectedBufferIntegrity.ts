@@ -2,13 +2,14 @@
  * Integrity of the plaintext path: while a buffer carries the pipeline's plaintext (the decrypt
  * and decode outputs), or is allocated from a protected heap, only the stream's audience and
  * trusted parties can write its pages. Safety: an unauthorized writer can inject frames into a
- * protected pipeline or corrupt what the decoder consumes (reference dmabuf-virtio-sdp C, the
- * firewall's write enables; D.5 dirty lines written back into protected memory).
+ * protected pipeline or corrupt what the decoder consumes (the firewall's write enables,
+ * docs/model.md#secure-world; what counts as a breach, docs/model.md#trust).
  */
-import type { DmaBufContext } from '../../machines/dmaBufState.ts';
-import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import { bufferIsExported } from '../../machines/dmaBufMachine.ts';
+import { ownsPage, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { Invariant, Violation } from '../model.ts';
 import { accessPaths, inAudience } from './access.ts';
+import { part } from './part.ts';
 import { isSdpModel } from './sdpModel.ts';
 
 export const protectedBufferIntegrity: Invariant = {
@@ -24,10 +25,7 @@ export const protectedBufferIntegrity: Invariant = {
     for (const buffer of model.buffers) {
       const carriesPlaintext = model.pipeline.plaintextBuffers.includes(buffer.name);
       if (!buffer.protected && !carriesPlaintext) continue;
-      if (buffer.dmaBuf !== undefined) {
-        const snap = state.parts[buffer.dmaBuf] as ComponentSnapshot<DmaBufContext>;
-        if (snap.value !== 'exported') continue;
-      }
+      if (buffer.dmaBuf !== undefined && !bufferIsExported(part(state, buffer.dmaBuf))) continue;
       const seen = new Set<string>();
       // A guest-memory buffer is only the pages its guest still maps: a page the host took
       // back (force reclaim poisons the guest PTE) no longer carries the guest's data.
@@ -38,8 +36,8 @@ export const protectedBufferIntegrity: Invariant = {
           : buffer.pages.filter((pfn) => {
               const pkvm = model.pages[pfn]!.pkvm;
               if (pkvm === undefined) return true;
-              const view = (state.parts[pkvm] as ComponentSnapshot<PkvmPageContext>).context.guests[owner];
-              return view === 'OWNED' || view === 'SHARED_OWNED';
+              const view = part<PkvmPageContext>(state, pkvm).context.guests[owner];
+              return view !== undefined && ownsPage(view);
             });
       for (const pfn of pages) {
         for (const writer of accessPaths(model, state, pfn, 'write')) {

@@ -1,14 +1,17 @@
 /**
  * A protected buffer is never handed to a party outside its stream's audience in a form that
- * ignores protection: a user-space mmap or kernel vmap (exporters must refuse them: reference
- * dmabuf-virtio-sdp A4, D.1), or its DMA addresses given to the VMM by a virtio-gpu import that
- * drops the protected attribute (B3, D.10). Safety, and deliberately stricter than the leak
- * oracle: it holds the exporter to its contract even where a firewall would still stop the
- * read today (reference E, property P1).
+ * ignores protection: a user-space mmap or kernel vmap (exporters must refuse them, as
+ * `tee_heap.c` and the restricted heap do: docs/model.md#heaps), or its DMA addresses given to
+ * the VMM by a virtio-gpu import that drops the protected attribute (`virtgpu_gem_prime_import()`:
+ * docs/model.md#virtio). Safety, and deliberately stricter than the leak oracle: it holds the
+ * exporter to its contract even where a firewall would still stop the read today
+ * (docs/model.md#trust).
  */
 import type { DmaBufContext } from '../../machines/dmaBufState.ts';
-import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import { blobIsCreated, type VirtioGpuImportContext } from '../../machines/virtioGpuImportMachine.ts';
+import type { Invariant, Violation } from '../model.ts';
 import { inAudience } from './access.ts';
+import { part } from './part.ts';
 import { isSdpModel } from './sdpModel.ts';
 
 export const protectedBufferNotExposed: Invariant = {
@@ -23,7 +26,7 @@ export const protectedBufferNotExposed: Invariant = {
     const audience = model.streams.find((s) => s.name === stream)?.audience ?? [];
     for (const buffer of model.buffers) {
       if (!buffer.protected || buffer.dmaBuf === undefined) continue;
-      const context = (state.parts[buffer.dmaBuf] as ComponentSnapshot<DmaBufContext>).context;
+      const context = part<DmaBufContext>(state, buffer.dmaBuf).context;
       for (const [kind, parties] of [
         ['mmap', context.mmaps],
         ['vmap', context.vmaps],
@@ -40,9 +43,8 @@ export const protectedBufferNotExposed: Invariant = {
         }
       }
       for (const { component, guest } of model.imports) {
-        const snap = state.parts[component] as ComponentSnapshot<{ pages: readonly number[] }>;
-        if (snap.value !== 'blobCreated' || !buffer.pages.some((pfn) => snap.context.pages.includes(pfn)))
-          continue;
+        const snap = part<VirtioGpuImportContext>(state, component);
+        if (!blobIsCreated(snap) || !buffer.pages.some((pfn) => snap.context.pages.includes(pfn))) continue;
         if (inAudience(model, stream, 'vmm')) continue;
         out.push({
           property: 'protectedBufferNotExposed',

@@ -1,9 +1,10 @@
 /**
- * Scrub before reuse (reference dmabuf-virtio-sdp D.3, D.4, property P4; pkvm-ffa §2.4). Safety:
- * a page that is free for the next allocation holds no plaintext, so whoever allocates it next
- * (another session, another VM, the host after a reclaim) never reads a previous stream's
- * frames. Caught: heaps that do not zero on free, a failed reclaim whose pages go back to the
- * allocator anyway, guest teardown without `hyp_poison_page()`, reclaims with no CLEAR flag.
+ * Scrub before reuse (docs/model.md#heaps; guest teardown in docs/model.md#pkvm-ownership).
+ * Safety: a page that is free for the next allocation holds no plaintext, so whoever allocates
+ * it next (another session, another VM, the host after a reclaim) never reads a previous
+ * stream's frames. Caught: heaps that do not zero on free, a failed reclaim whose pages go back
+ * to the allocator anyway, guest teardown without `hyp_poison_page()`, reclaims with no CLEAR
+ * flag.
  */
 import { plaintextStreams } from '../../machines/contentLabel.ts';
 import type { Invariant, Violation } from '../model.ts';

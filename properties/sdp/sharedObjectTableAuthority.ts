@@ -1,12 +1,17 @@
 /**
- * Authority over the VMM's shared-object table (reference dmabuf-virtio-sdp B2, D.8, D.9,
- * property P5). Safety: a UUID's buffer reaches only the back-ends its exporter allowed; an
- * entry disappears only when its exporter removes it; a dead back-end leaves no entry behind.
- * Today's QEMU fails the first clause by design (any back-end that knows the UUID gets the fd),
- * which the reference calls an intended finding.
+ * Authority over the VMM's shared-object table (QEMU `hw/display/virtio-dmabuf.c` and the
+ * back-end channel handlers of `hw/virtio/vhost-user.c`; docs/model.md#virtio). Safety: a UUID's
+ * buffer reaches only the back-ends its exporter allowed; an entry disappears only when its
+ * exporter removes it; a dead back-end leaves no entry behind. Today's QEMU fails the first
+ * clause by design (any back-end that knows the UUID gets the fd): an intended finding, since
+ * the property states what the table must guarantee, not what QEMU does (docs/model.md#trust).
  */
-import type { SharedObjectEntryContext } from '../../machines/sharedObjectEntryMachine.ts';
-import type { ComponentSnapshot, Invariant, Violation } from '../model.ts';
+import { vmIsDestroyed } from '../../machines/guestVmMachine.ts';
+import { entryIsAbsent, type SharedObjectEntryContext } from '../../machines/sharedObjectEntryMachine.ts';
+import { backendIsConnected } from '../../machines/vhostBackendMachine.ts';
+import { uuidIsAssigned } from '../../machines/virtioDmabufExportMachine.ts';
+import type { Invariant, Violation } from '../model.ts';
+import { part } from './part.ts';
 import { isSdpModel } from './sdpModel.ts';
 
 export const sharedObjectTableAuthority: Invariant = {
@@ -18,12 +23,10 @@ export const sharedObjectTableAuthority: Invariant = {
     if (!isSdpModel(model)) return [];
     const out: Violation[] = [];
     const dead = new Set(
-      model.backends
-        .filter((b) => (state.parts[b.component] as ComponentSnapshot).value !== 'connected')
-        .map((b) => b.name),
+      model.backends.filter((b) => !backendIsConnected(part(state, b.component))).map((b) => b.name),
     );
     for (const entry of model.sharedObjects) {
-      const snap = state.parts[entry.component] as ComponentSnapshot<SharedObjectEntryContext>;
+      const snap = part<SharedObjectEntryContext>(state, entry.component);
       for (const backend of snap.context.handedTo) {
         // The owner looking its own entry up is no breach of authority.
         if (entry.allowed.includes(backend) || backend === entry.exporter) continue;
@@ -35,7 +38,7 @@ export const sharedObjectTableAuthority: Invariant = {
           actual: `back-end ${backend} obtained the buffer by SHARED_OBJECT_LOOKUP`,
         });
       }
-      if (snap.value !== 'absent' && snap.context.owner !== null && dead.has(snap.context.owner)) {
+      if (!entryIsAbsent(snap) && snap.context.owner !== null && dead.has(snap.context.owner)) {
         out.push({
           property: 'sharedObjectTableAuthority',
           subject: `UUID of buffer ${entry.buffer}`,
@@ -46,15 +49,9 @@ export const sharedObjectTableAuthority: Invariant = {
       }
       const exported = model.components.find((c) => c.id === `export:${entry.buffer}`);
       const exporterGone = model.guests.some(
-        (g) =>
-          g.name === entry.exporter && (state.parts[g.component] as ComponentSnapshot).value === 'destroyed',
+        (g) => g.name === entry.exporter && vmIsDestroyed(part(state, g.component)),
       );
-      if (
-        snap.value === 'absent' &&
-        exported &&
-        !exporterGone &&
-        (state.parts[exported.index] as ComponentSnapshot).value === 'OK'
-      ) {
+      if (entryIsAbsent(snap) && exported && !exporterGone && uuidIsAssigned(part(state, exported.index))) {
         out.push({
           property: 'sharedObjectTableAuthority',
           subject: `UUID of buffer ${entry.buffer}`,
