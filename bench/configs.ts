@@ -1,7 +1,7 @@
 /**
  * The pKVM ownership configurations the benchmark and the reducer's agreement tests share.
  */
-import type { PkvmFamilySpec } from '../src/world/pkvmFamily.ts';
+import type { PkvmFamilySpec } from '../src/world/families/pkvmFamily.ts';
 import { ownershipSpec } from '../test/support/pkvmWorlds.ts';
 
 /** The ownership spec with a fourth page, a plain memory page, before the no-map carveout. */

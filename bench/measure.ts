@@ -6,7 +6,7 @@
 import { pkvmInvariants } from '../properties/pkvm/index.ts';
 import { InvariantChecker } from '../src/check/invariantChecker.ts';
 import { breadthFirstSearch, type ExplorableModel } from '../src/engine/bfs.ts';
-import { buildPkvmWorld } from '../src/world/pkvmFamily.ts';
+import { buildPkvmWorld } from '../src/world/families/pkvmFamily.ts';
 import { benchConfigs } from './configs.ts';
 import { pkvmReducer } from './pkvmReducer.ts';
 

@@ -7,7 +7,7 @@
  * are cleared.
  */
 import { breadthFirstSearch } from '../src/engine/bfs.ts';
-import { buildPkvmWorld } from '../src/world/pkvmFamily.ts';
+import { buildPkvmWorld } from '../src/world/families/pkvmFamily.ts';
 import { benchConfigs } from './configs.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;

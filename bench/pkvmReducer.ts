@@ -20,7 +20,7 @@
 import type { GuestVmContext } from '../machines/guestVmMachine.ts';
 import type { PkvmPageContext } from '../machines/pkvmPageState.ts';
 import type { ExplorableModel } from '../src/engine/bfs.ts';
-import type { PkvmFamilySpec } from '../src/world/pkvmFamily.ts';
+import type { PkvmFamilySpec } from '../src/world/families/pkvmFamily.ts';
 import type { World, WorldState } from '../src/world/world.ts';
 
 /** Host states: `enum pkvm_page_state` with `NOPAGE` split by owner annotation, as the machine's leaf paths. */

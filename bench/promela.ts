@@ -22,7 +22,7 @@
  * - one `active proctype` whose body is a single `do` loop labelled `end:`, so the program
  *   counter never changes and a state with no enabled step is a valid end state.
  */
-import type { PkvmFamilySpec } from '../src/world/pkvmFamily.ts';
+import type { PkvmFamilySpec } from '../src/world/families/pkvmFamily.ts';
 import {
   GUEST_STATES,
   HOST_STATES,

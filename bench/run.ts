@@ -29,7 +29,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PkvmFamilySpec } from '../src/world/pkvmFamily.ts';
+import type { PkvmFamilySpec } from '../src/world/families/pkvmFamily.ts';
 import { benchConfigs } from './configs.ts';
 import type { Engine, Job, Measurement } from './measure.ts';
 import { promelaModel } from './promela.ts';

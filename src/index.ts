@@ -24,7 +24,7 @@ export { breadthFirstSearch } from './engine/bfs.ts';
 export { minimizeTrace } from './engine/minimizeTrace.ts';
 export { type LoadedTopology, loadTopologyFile, parseTopology, TopologyError } from './topology/load.ts';
 export type { Topology } from './topology/schema.ts';
-export { composeWorld, type SdpWorld } from './world/sdpWorld.ts';
+export { composeWorld, type SdpWorld } from './world/compose.ts';
 export type { StepDef, World, WorldState } from './world/world.ts';
 
 /** A run of a world: the steps taken (enabled ones, plus refused calls that changed nothing). */

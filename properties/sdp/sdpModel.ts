@@ -2,9 +2,31 @@
  * The static facts of a Secure Data Path world that its properties read: where each page
  * lives, which machine holds each part of its story (ownership, content, firewall, FF-A),
  * which devices master DMA and through what, which buffers exist, and who may see each stream.
- * `src/world/sdpWorld.ts` builds it from a topology; properties only read it.
+ * `src/world/compose.ts` builds it from a topology; properties only read it.
+ *
+ * Who can reach a page is platform semantics, not a judgement: the world computes it from its
+ * machines (`reach`, `src/world/reach.ts`) and uses the same answer to decide which steps a
+ * party can take; the properties judge those answers against each stream's audience.
  */
-import type { WorldModel } from '../model.ts';
+import type { WorldModel, WorldSnapshot } from '../model.ts';
+
+export type Access = 'read' | 'write';
+
+/** One way a party can reach a page. */
+export interface AccessPath {
+  readonly party: string;
+  readonly kind: 'cpu' | 'dma' | 'secure';
+  /** In words: "CPU through host stage-2 (SHARED_OWNED)", "DMA with no IOMMU". */
+  readonly via: string;
+}
+
+/** Who can reach pages, as the platform decides it. */
+export interface Reach {
+  /** Every party that can make `access` to page `pfn` in `state`, with the path that allows it. */
+  paths(state: WorldSnapshot, pfn: number, access: Access): readonly AccessPath[];
+  /** True iff the SPMC moved the page to the secure physical address space (no normal-world access). */
+  inSecurePas(state: WorldSnapshot, pfn: number): boolean;
+}
 
 export interface SdpPage {
   readonly pfn: number;
@@ -64,9 +86,11 @@ export interface SdpModel extends WorldModel {
   readonly streams: readonly SdpStream[];
   /**
    * Parties every design trusts with plaintext: the hypervisor and the secure world (the TEE,
-   * EL3 and the SPMC, whose firewall configuration the design relies on; reference C).
+   * EL3 and the SPMC, whose firewall configuration the design relies on; docs/model.md#trust).
    */
   readonly trusted: readonly string[];
+  /** Who can reach each page (see `Reach`). */
+  readonly reach: Reach;
   /** FF-A share-state machines. */
   readonly ffaTransactions: readonly number[];
   /** virtio-gpu import machines, with the guest that imports. */

@@ -13,7 +13,7 @@ import { minimizeTrace } from '../engine/minimizeTrace.ts';
 import { randomSearch } from '../engine/randomSearch.ts';
 import type { LoadedTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
-import { composeWorld, type SdpWorld } from '../world/sdpWorld.ts';
+import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
 import { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 import { InvariantChecker } from './invariantChecker.ts';

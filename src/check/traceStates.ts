@@ -17,7 +17,7 @@ import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import { accessPaths, pageLabel } from '../../properties/sdp/access.ts';
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
 import type { Topology } from '../topology/schema.ts';
-import { composeWorld } from '../world/sdpWorld.ts';
+import { composeWorld } from '../world/compose.ts';
 import type { StepDef, WorldState } from '../world/world.ts';
 import { decodeReplayToken, ReplayTokenError, topologyDigest } from './replayToken.ts';
 import type { TraceStep, ViolationReport } from './report.ts';

@@ -11,7 +11,8 @@
  */
 import { accessPaths } from '../../properties/sdp/access.ts';
 import type { Topology } from '../topology/schema.ts';
-import { composeWorld, HOST_SCRATCH, type SdpWorld, withHostScratch } from '../world/sdpWorld.ts';
+import { composeWorld, type SdpWorld } from '../world/compose.ts';
+import { HOST_SCRATCH, withHostScratch } from '../world/design.ts';
 
 export type PartyTrust = 'trusted' | 'audience' | 'untrusted';
 

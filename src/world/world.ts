@@ -8,10 +8,10 @@
  */
 import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/refusals.ts';
 import type { ComponentInfo, ComponentKind, WorldModel, WorldSnapshot } from '../../properties/model.ts';
-import type { MachineEvent, Snap, Stepper } from '../engine/stepper.ts';
+import type { MachineEvent, MachineSnapshot, Stepper } from '../engine/stepper.ts';
 
 export interface WorldState extends WorldSnapshot {
-  readonly parts: readonly Snap[];
+  readonly parts: readonly MachineSnapshot[];
   /** Interned id of each part: equal ids ⇔ equal snapshots. */
   readonly ids: readonly number[];
 }
@@ -42,6 +42,8 @@ export type StepArgs = Readonly<Record<string, string | number>>;
 
 export interface StepDef {
   readonly index: number;
+  /** The exported function of its family that defines the step: `shareFd`, `lendPool`. */
+  readonly action: string;
   /** The call's name as its source spells it, in MACRO_CASE: `HOST_SHARE_HYP`, `FFA_MEM_LEND`. */
   readonly call: string;
   /** Who makes the call: `host`, `hyp`, `guest decrypt`, `secure world`, a device. */
@@ -50,7 +52,7 @@ export interface StepDef {
    * Whose behaviour the step is: the legitimate `pipeline`, an untrusted party (`adversary`,
    * the default), or the `environment` (firmware, the secure world's answers, failures).
    */
-  readonly role?: 'pipeline' | 'adversary' | 'environment';
+  readonly role: 'pipeline' | 'adversary' | 'environment';
   readonly args: StepArgs;
   /** The call in domain words: "host shares page 3 with hyp". */
   readonly text: string;
@@ -111,8 +113,8 @@ export class World implements WorldModel {
   readonly guestProtected: readonly boolean[];
   readonly kernel: 'upstream' | 'android';
   readonly byKind: Readonly<Partial<Record<ComponentKind, readonly number[]>>>;
-  private readonly interned: Map<string, { snap: Snap; id: number }>[];
-  private readonly snapsById: Snap[][];
+  private readonly interned: Map<string, { snap: MachineSnapshot; id: number }>[];
+  private readonly snapsById: MachineSnapshot[][];
   private readonly route: EmitRoute;
   private readonly memo: Map<number | string, readonly number[] | null>[];
   private readonly memoize: boolean;
@@ -140,7 +142,7 @@ export class World implements WorldModel {
     this.memo = steps.map(() => new Map());
     this.memoize = facts.memoize ?? true;
     this.snapsById = components.map(() => []);
-    const parts: Snap[] = [];
+    const parts: MachineSnapshot[] = [];
     const ids: number[] = [];
     components.forEach((component, index) => {
       const [snap, id] = this.intern(index, component.stepper.initial(component.input));
@@ -151,7 +153,7 @@ export class World implements WorldModel {
   }
 
   /** The canonical object and id of a component snapshot. */
-  private intern(component: number, snap: Snap): [Snap, number] {
+  private intern(component: number, snap: MachineSnapshot): [MachineSnapshot, number] {
     const table = this.interned[component]!;
     const key = `${snap.value}|${JSON.stringify(snap.context)}`;
     const found = table.get(key);
@@ -303,7 +305,10 @@ export class World implements WorldModel {
           return Reflect.get(array, property, receiver);
         },
       });
-    return { parts: check(state.parts) as readonly Snap[], ids: check(state.ids) as readonly number[] };
+    return {
+      parts: check(state.parts) as readonly MachineSnapshot[],
+      ids: check(state.ids) as readonly number[],
+    };
   }
 
   /** Why `step` does not apply in `state`; `undefined` if it does. */

@@ -23,7 +23,7 @@ import type { ComponentInfo, WorldModel } from '../../properties/model.ts';
 import { pkvmInvariants } from '../../properties/pkvm/index.ts';
 import { InvariantChecker } from '../../src/check/invariantChecker.ts';
 import { breadthFirstSearch, type ExplorableModel } from '../../src/engine/bfs.ts';
-import { buildPkvmWorld, type PkvmFamilySpec } from '../../src/world/pkvmFamily.ts';
+import { buildPkvmWorld, type PkvmFamilySpec } from '../../src/world/families/pkvmFamily.ts';
 import type { WorldState } from '../../src/world/world.ts';
 import { ownershipSpec } from '../support/pkvmWorlds.ts';
 

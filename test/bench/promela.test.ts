@@ -23,7 +23,7 @@ import {
 } from '../../bench/pkvmReducer.ts';
 import { PROMELA_CALLS, promelaModel } from '../../bench/promela.ts';
 import { compilePan, runPan, spinMissing } from '../../bench/spin.ts';
-import type { PkvmFamilySpec } from '../../src/world/pkvmFamily.ts';
+import type { PkvmFamilySpec } from '../../src/world/families/pkvmFamily.ts';
 import { ownershipSpec } from '../support/pkvmWorlds.ts';
 
 /** The reducer's states in breadth-first order, up to `limit`. */

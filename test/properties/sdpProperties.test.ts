@@ -16,7 +16,7 @@ import { protectedBufferNotExposed } from '../../properties/sdp/protectedBufferN
 import { scrubBeforeReuse } from '../../properties/sdp/scrubBeforeReuse.ts';
 import { sharedObjectTableAuthority } from '../../properties/sdp/sharedObjectTableAuthority.ts';
 import { parseTopology } from '../../src/topology/load.ts';
-import { composeWorld } from '../../src/world/sdpWorld.ts';
+import { composeWorld } from '../../src/world/compose.ts';
 import type { EventData, WorldState } from '../../src/world/world.ts';
 
 const root = join(import.meta.dirname, '..', '..');

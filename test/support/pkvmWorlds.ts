@@ -1,10 +1,14 @@
 /** Small pKVM worlds used by several tests. */
-import type { AnyStateMachine } from 'xstate';
 import type { StepperKind } from '../../src/world/builder.ts';
-import { buildPkvmWorld, type KernelVariant, type PkvmFamilySpec } from '../../src/world/pkvmFamily.ts';
+import {
+  buildPkvmWorld,
+  type KernelVariant,
+  type PageMachine,
+  type PkvmFamilySpec,
+} from '../../src/world/families/pkvmFamily.ts';
 
 /** Three pages (the last a no-map carveout), two non-protected guests and one protected guest. */
-export function ownershipSpec(kernel: KernelVariant, pageMachine?: AnyStateMachine): PkvmFamilySpec {
+export function ownershipSpec(kernel: KernelVariant, pageMachine?: PageMachine): PkvmFamilySpec {
   return {
     kernel,
     iommu: kernel === 'android' ? 'dmaDomains' : 'none',
@@ -27,7 +31,7 @@ export function ownershipSpec(kernel: KernelVariant, pageMachine?: AnyStateMachi
 export function ownershipWorld(
   kernel: KernelVariant,
   stepperKind: StepperKind = 'compiled',
-  pageMachine?: AnyStateMachine,
+  pageMachine?: PageMachine,
   memoize = true,
 ) {
   return buildPkvmWorld(ownershipSpec(kernel, pageMachine), stepperKind, memoize).world;

@@ -23,13 +23,11 @@ import { check } from '../../src/check/check.ts';
 import { parseTopology, TopologyError } from '../../src/topology/load.ts';
 import type { Topology } from '../../src/topology/schema.ts';
 import { validateTopology } from '../../src/topology/validate.ts';
-import { composeWorld } from '../../src/world/sdpWorld.ts';
+import { composeWorld } from '../../src/world/compose.ts';
+import { UNBOOTABLE_REFUSALS } from '../support/bootRefusals.ts';
 
 const CATALOG = join(import.meta.dirname, '..', '..', 'topologies');
 const read = (file: string) => readFileSync(join(CATALOG, file), 'utf8');
-
-/** The boot refusals a valid design can meet, as (call, code). */
-const UNBOOTABLE = new Set(['__pkvm_host_donate_guest() EPERM', '__pkvm_host_share_guest() EPERM']);
 
 function issuesOf(text: string): string[] {
   try {
@@ -141,9 +139,9 @@ describe('every other boot call', () => {
         seen.set(key, (seen.get(key) ?? 0) + 1);
       }
     }
-    expect([...seen.keys()].filter((key) => !UNBOOTABLE.has(key))).toEqual([]);
+    expect([...seen.keys()].filter((key) => !UNBOOTABLE_REFUSALS.has(key))).toEqual([]);
     expect(booted).toBeGreaterThan(100);
     // The sweep reaches the unbootable classes too, so it would see a new one next to them.
-    expect([...seen.keys()].sort()).toEqual([...UNBOOTABLE].sort());
+    expect([...seen.keys()].sort()).toEqual([...UNBOOTABLE_REFUSALS].sort());
   });
 });

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { accessPaths } from '../../properties/sdp/access.ts';
 import { parseTopology } from '../../src/topology/load.ts';
-import { composeWorld } from '../../src/world/sdpWorld.ts';
+import { composeWorld } from '../../src/world/compose.ts';
 import type { StepArgs, WorldState } from '../../src/world/world.ts';
 
 const DESIGN = 'topologies/pkvm-pvm-decrypt-host-display-upstream.yaml';

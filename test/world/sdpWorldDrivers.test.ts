@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { breadthFirstSearch } from '../../src/engine/bfs.ts';
 import { parseTopology } from '../../src/topology/load.ts';
 import type { StepperKind } from '../../src/world/builder.ts';
-import { composeWorld } from '../../src/world/sdpWorld.ts';
+import { composeWorld } from '../../src/world/compose.ts';
 
 const DESIGNS = [
   'topologies/trustzone-flawed-decoder.yaml',

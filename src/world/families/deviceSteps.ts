@@ -1,0 +1,171 @@
+/**
+ * What the drivers of the media devices do: the party that programs a device queues buffers it
+ * holds (attaching and mapping them for the device), starts it, lets it run, stops it. Any
+ * party that controls a device may hand it any buffer it holds; the pipeline's own decoder and
+ * display are handed buffers by the pipeline.
+ */
+import { deviceIsRunning } from '../../../machines/mediaDeviceMachine.ts';
+import { type StepInput, send, snapshotOf } from '../builder.ts';
+import type { Holdings } from '../holdings.ts';
+import type { WorldReach } from '../reach.ts';
+import type { Delivery } from '../world.ts';
+import type { Device, DeviceFamily, MediaDevice } from './deviceFamily.ts';
+import type { DmaHeapFamily, HeapBuffer } from './dmaHeapFamily.ts';
+import type { PageContentFamily } from './pageContentFamily.ts';
+import type { PkvmFamily } from './pkvmFamily.ts';
+
+export interface DeviceStepContext {
+  readonly devices: DeviceFamily;
+  readonly heaps: DmaHeapFamily;
+  readonly content: PageContentFamily;
+  readonly pkvm?: PkvmFamily;
+  readonly holdings: Holdings;
+  readonly reach: WorldReach;
+  /** The pipeline's decoder and display: the pipeline hands them buffers. */
+  readonly pipelineDevices: ReadonlySet<string>;
+}
+
+type Driven = Device & { readonly machine: MediaDevice };
+
+/**
+ * `VIDIOC_QBUF` (a V4L2 decoder's `vb2_qbuf()`; for a display, a DRM framebuffer's
+ * `drm_mode_addfb2()`): the controller hands the device an input, and an output for a
+ * memory-to-memory device, each a buffer it holds. A dma-buf is attached and mapped for the
+ * device first (`dma_buf_attach()`, `dma_buf_map_attachment()`).
+ */
+export function queueBuffers(
+  context: DeviceStepContext,
+  device: Driven,
+  input: HeapBuffer,
+  output?: HeapBuffer,
+): StepInput {
+  const { holdings, pkvm } = context;
+  const used = output ? [input, output] : [input];
+  return {
+    action: 'queueBuffers',
+    call: 'VIDIOC_QBUF',
+    actor: device.controller,
+    role: context.pipelineDevices.has(device.name) ? 'pipeline' : 'adversary',
+    args: { device: device.name, input: input.name, ...(output ? { output: output.name } : {}) },
+    text: `${device.controller} queues ${input.name}${output ? ` → ${output.name}` : ''} on ${device.name}`,
+    touches: () => [
+      device.machine,
+      ...used.flatMap((b) => holdings.holdsReads(b)),
+      ...used.flatMap((b) => (pkvm ? b.pages.map((pfn) => pkvm.pages[pfn]!) : [])),
+      ...(device.domain !== undefined ? [device.domain] : []),
+    ],
+    plan: (state) => {
+      if (!used.every((b) => holdings.holds(state, device.controller, b))) return undefined;
+      const attach: Delivery[] = used.flatMap((b) => {
+        if (b.dmaBuf === undefined) return [];
+        const existing = snapshotOf(state, b.dmaBuf).context.attachments.find(
+          (a) => a.device === device.name,
+        );
+        return [
+          ...(existing
+            ? []
+            : [send(b.dmaBuf, { type: 'DMA_BUF_ATTACH', party: device.controller, device: device.name })]),
+          ...(existing?.direction
+            ? []
+            : [
+                send(b.dmaBuf, {
+                  type: 'DMA_BUF_MAP_ATTACHMENT',
+                  device: device.name,
+                  direction: b === output ? 'DMA_FROM_DEVICE' : 'DMA_TO_DEVICE',
+                }),
+              ]),
+        ];
+      });
+      return [
+        ...attach,
+        send(device.machine, {
+          type: 'VIDIOC_QBUF',
+          input: { buffer: input.name, protected: input.protected },
+          ...(output ? { output: { buffer: output.name, protected: output.protected } } : {}),
+        }),
+      ];
+    },
+  };
+}
+
+/** `VIDIOC_STREAMON`: the controller starts the device. */
+export function startDevice(device: Driven): StepInput {
+  return {
+    action: 'startDevice',
+    call: 'VIDIOC_STREAMON',
+    actor: device.controller,
+    role: 'pipeline',
+    args: { device: device.name },
+    text: `${device.controller} starts ${device.name}`,
+    touches: [device.machine],
+    plan: () => [send(device.machine, { type: 'VIDIOC_STREAMON' })],
+  };
+}
+
+/**
+ * The device does its work by DMA: a decoder or GPU runs a job (reads its input, writes its
+ * output), a display scans its framebuffer out. Only on pages its DMA can reach: a firewall, an
+ * IOMMU domain or the secure address space decides, not the driver.
+ */
+export function runDevice(context: DeviceStepContext, device: Driven): StepInput {
+  const { heaps, content, reach } = context;
+  const display = device.role === 'display';
+  return {
+    action: 'runDevice',
+    call: display ? 'SCANOUT' : 'DEVICE_RUN',
+    actor: device.name,
+    role: 'pipeline',
+    args: { device: device.name },
+    text: display ? `${device.name} scans out its framebuffer` : `${device.name} runs a job`,
+    touches: () => [
+      device.machine,
+      ...heaps.buffers.flatMap((b) =>
+        b.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
+      ),
+    ],
+    plan: (state) => {
+      const snap = snapshotOf(state, device.machine);
+      if (!deviceIsRunning(snap) || !snap.context.input) return undefined;
+      const input = heaps.bufferByName.get(snap.context.input.buffer)!;
+      if (!reach.reaches(state, device.name, input.pages, 'read', 'dma')) return undefined;
+      const label = content.label(state, input.pages);
+      if (display) return [send(device.machine, { type: 'SCANOUT', label })];
+      const output = snap.context.output ? heaps.bufferByName.get(snap.context.output.buffer) : undefined;
+      if (output && !reach.reaches(state, device.name, output.pages, 'write', 'dma')) return undefined;
+      return [send(device.machine, { type: 'DEVICE_RUN', inputLabel: label })];
+    },
+  };
+}
+
+/** `VIDIOC_STREAMOFF`: the controller stops the device and takes its buffers back. */
+export function stopDevice(device: Driven): StepInput {
+  return {
+    action: 'stopDevice',
+    call: 'VIDIOC_STREAMOFF',
+    actor: device.controller,
+    role: 'adversary',
+    args: { device: device.name },
+    text: `${device.controller} stops ${device.name}`,
+    touches: [device.machine],
+    plan: () => [send(device.machine, { type: 'VIDIOC_STREAMOFF' })],
+  };
+}
+
+/** Every device step, in the order the world offers them. */
+export function addDeviceSteps(add: (step: StepInput) => void, context: DeviceStepContext): void {
+  const buffers = context.heaps.buffers;
+  for (const device of context.devices.devices) {
+    if (device.machine === undefined) continue;
+    const driven = device as Driven;
+    if (device.role === 'display') {
+      for (const input of buffers) add(queueBuffers(context, driven, input));
+    } else {
+      for (const input of buffers) {
+        for (const output of buffers) if (output !== input) add(queueBuffers(context, driven, input, output));
+      }
+    }
+    add(startDevice(driven));
+    add(runDevice(context, driven));
+    add(stopDevice(driven));
+  }
+}

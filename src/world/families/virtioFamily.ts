@@ -1,0 +1,237 @@
+/**
+ * The virtio family: QEMU's shared-object table (one entry machine per exported buffer's UUID),
+ * the vhost-user back-ends that look UUIDs up, the virtio-gpu objects that export a guest's
+ * buffer with a UUID, the virtio-gpu imports that hand a foreign dma-buf's pages to the VMM as a
+ * guest blob, and the swiotlb bounce slots of a protected guest's virtio data path.
+ */
+import {
+  sharedObjectEntryMachine,
+  sharedObjectEntryRefusals,
+  sharedObjectEntryWithAccessControlMachine,
+} from '../../../machines/sharedObjectEntryMachine.ts';
+import { swiotlbBounceMachine, swiotlbBounceRefusals } from '../../../machines/swiotlbBounceMachine.ts';
+import { vhostBackendMachine, vhostBackendRefusals } from '../../../machines/vhostBackendMachine.ts';
+import {
+  virtioDmabufExportMachine,
+  virtioDmabufExportRefusals,
+} from '../../../machines/virtioDmabufExportMachine.ts';
+import {
+  importIsUnattached,
+  virtioGpuImportMachine,
+  virtioGpuImportRefusals,
+  virtioGpuImportRefusesProtectedMachine,
+} from '../../../machines/virtioGpuImportMachine.ts';
+import type { Topology } from '../../topology/schema.ts';
+import type { BootStep } from '../boot.ts';
+import { type Component, send, snapshotOf, type WorldBuilder } from '../builder.ts';
+import { withFlaws } from '../flawSwitches.ts';
+import type { Layout } from '../layout.ts';
+import type { WorldState } from '../world.ts';
+import type { PageContentFamily } from './pageContentFamily.ts';
+import type { PkvmFamily } from './pkvmFamily.ts';
+
+export type Entry = Component<typeof sharedObjectEntryMachine>;
+export type Backend = Component<typeof vhostBackendMachine>;
+export type Export = Component<typeof virtioDmabufExportMachine>;
+export type Import = Component<typeof virtioGpuImportMachine>;
+export type BounceSlot = Component<typeof swiotlbBounceMachine>;
+
+type ExportSpec = Topology['virtio']['exports'][number];
+type ImportSpec = Topology['virtio']['imports'][number];
+type BounceSpec = Topology['virtio']['bounce'][number];
+
+export interface VirtioFamily {
+  readonly backends: readonly {
+    readonly component: Backend;
+    readonly name: string;
+    readonly servesVm: string;
+  }[];
+  /** One table entry per export, with the owner and allow-list the design intends. */
+  readonly entries: readonly {
+    readonly component: Entry;
+    readonly spec: ExportSpec;
+    readonly buffer: string;
+    readonly exporter: string;
+    readonly allowed: readonly string[];
+    /** The virtio-gpu object that exports it (not for a back-end's own export). */
+    readonly gpuExport?: Export;
+    /** Its virtio-gpu resource id. */
+    readonly resource: number;
+  }[];
+  readonly imports: readonly {
+    readonly component: Import;
+    readonly spec: ImportSpec;
+    readonly guest: string;
+  }[];
+  /** Per bounce of the design, one slot per page of the bounced buffer. */
+  readonly bounces: readonly {
+    readonly spec: BounceSpec;
+    readonly slots: readonly {
+      readonly component: BounceSlot;
+      readonly origPage: number;
+      readonly bouncePage: number;
+    }[];
+  }[];
+  readonly boot: readonly BootStep[];
+  /** The virtio-gpu export of a buffer, if it is exported that way. */
+  exportOf(buffer: string): Export | undefined;
+  /** The table entries naming a buffer. */
+  entriesOf(buffer: string): readonly Entry[];
+  /** The imports of a buffer. */
+  importsOf(buffer: string): readonly Import[];
+  /** True iff an import of the buffer holds it (attached, pinned, mapped or handed to the VMM). */
+  imported(state: WorldState, buffer: string): boolean;
+  /** True iff a back-end the table handed the buffer's fd to serves `vm`. */
+  handedToVm(state: WorldState, buffer: string, vm: string): boolean;
+}
+
+export function addVirtioFamily(
+  builder: WorldBuilder,
+  topology: Topology,
+  layout: Layout,
+  content: PageContentFamily,
+  pkvm: PkvmFamily | undefined,
+): VirtioFamily {
+  const { virtio, flaws } = topology;
+  const boot: BootStep[] = [];
+  const backends = virtio.backends.map((backend) => {
+    const component = builder.addComponent({
+      id: `backend:${backend.name}`,
+      kind: 'vhostBackend',
+      label: `vhost-user back-end ${backend.name}`,
+      machine: vhostBackendMachine,
+      input: { backend: backend.name },
+      refusals: vhostBackendRefusals,
+    });
+    boot.push({
+      actor: 'vmm',
+      call: 'vhost_user_backend_init()',
+      subject: `back-end ${backend.name}`,
+      text: `the VMM connects vhost-user back-end ${backend.name} with the shared-object protocol feature`,
+      deliveries: [
+        send(component, {
+          type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
+          backendReq: true,
+          replyAck: true,
+          sharedObject: true,
+        }),
+      ],
+    });
+    return { component, name: backend.name, servesVm: backend.servesVm };
+  });
+  const entryMachine = withFlaws(
+    virtio.sharedObjects.accessControl ? sharedObjectEntryWithAccessControlMachine : sharedObjectEntryMachine,
+    'sharedObjectEntry',
+    flaws,
+  );
+  const entries = virtio.exports.map((spec, index) => {
+    const component = builder.addComponent({
+      id: `uuid:${spec.buffer}`,
+      kind: 'sharedObjectEntry',
+      label: `shared-object entry for ${spec.buffer}`,
+      machine: entryMachine,
+      input: { uuid: `uuid-${spec.buffer}` },
+      refusals: sharedObjectEntryRefusals,
+    });
+    const gpuExport =
+      spec.via === 'vhostUser'
+        ? undefined
+        : builder.addComponent({
+            id: `export:${spec.buffer}`,
+            kind: 'virtioDmabufExport',
+            label: `virtio-gpu export of ${spec.buffer}`,
+            machine: virtioDmabufExportMachine,
+            input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
+            refusals: virtioDmabufExportRefusals,
+          });
+    return {
+      component,
+      spec,
+      buffer: spec.buffer,
+      exporter: spec.by,
+      allowed: spec.allow,
+      ...(gpuExport !== undefined ? { gpuExport } : {}),
+      resource: index + 1,
+    };
+  });
+  const importMachine = withFlaws(
+    virtio.importChecksProtection ? virtioGpuImportRefusesProtectedMachine : virtioGpuImportMachine,
+    'virtioGpuImport',
+    flaws,
+  );
+  const imports = virtio.imports.map((spec, index) => ({
+    component: builder.addComponent({
+      id: `import:${spec.buffer}:${spec.into}`,
+      kind: 'virtioGpuImport',
+      label: `virtio-gpu import of ${spec.buffer} into ${spec.into}`,
+      machine: importMachine,
+      input: { guest: spec.into, resource: 100 + index, hasResourceBlob: true },
+      refusals: virtioGpuImportRefusals,
+    }),
+    spec,
+    guest: spec.into,
+  }));
+  const bounces = virtio.bounce.map((spec) => {
+    const source = layout.buffers.find((b) => b.name === spec.buffer)!;
+    const poolPages = layout.regionPages.get(spec.pool)!;
+    const slots = source.pages.map((origPage, i) => {
+      const bouncePage = poolPages[i % poolPages.length]!;
+      const component = builder.addComponent({
+        id: `swiotlb:${spec.vm}:${i}`,
+        kind: 'swiotlbBounce',
+        label: `swiotlb slot ${i} of ${spec.vm}`,
+        machine: swiotlbBounceMachine,
+        input: { bouncePage },
+        refusals: swiotlbBounceRefusals,
+      });
+      // `swiotlb_bounce()` copies between the guest's page and the bounce page.
+      builder.onEmit(
+        component,
+        'PAGE_CONTENT_COPIED',
+        [content.contents[origPage]!, content.contents[bouncePage]!],
+        (event, state) => content.copy([event.to], content.labelOf(state, event.from)),
+      );
+      return { component, origPage, bouncePage };
+    });
+    return { spec, slots };
+  });
+
+  const entryComponents = entries.map((entry) => entry.component);
+  for (const backend of backends) {
+    // A dead or unplugged back-end's objects leave the table (`vhost_dev_cleanup()`).
+    builder.onEmit(backend.component, 'VHOST_DEV_CLEANUP', entryComponents, (event) =>
+      entryComponents.map((entry) =>
+        send(entry, { type: 'VHOST_DEV_CLEANUP', backend: event.backend }, { optional: true }),
+      ),
+    );
+  }
+  if (pkvm) {
+    topology.vms.forEach((vm, index) => {
+      const own = entries.filter((entry) => entry.exporter === vm.name).map((entry) => entry.component);
+      // A destroyed guest's virtio-gpu resources go with it: QEMU removes their UUIDs.
+      builder.onEmit(pkvm.guests[index]!, 'VM_DESTROYED', own, () =>
+        own.map((entry) => send(entry, { type: 'VIRTIO_REMOVE_RESOURCE' }, { optional: true })),
+      );
+    });
+  }
+
+  const servesVm = new Map(backends.map((b) => [b.name, b.servesVm]));
+  const entriesOf = (buffer: string) => entries.filter((e) => e.buffer === buffer).map((e) => e.component);
+  const importsOf = (buffer: string) =>
+    imports.filter((i) => i.spec.buffer === buffer).map((i) => i.component);
+  return {
+    backends,
+    entries,
+    imports,
+    bounces,
+    boot,
+    exportOf: (buffer) => entries.find((e) => e.buffer === buffer)?.gpuExport,
+    entriesOf,
+    importsOf,
+    imported: (state, buffer) => importsOf(buffer).some((i) => !importIsUnattached(snapshotOf(state, i))),
+    handedToVm: (state, buffer, vm) =>
+      entriesOf(buffer).some((entry) =>
+        snapshotOf(state, entry).context.handedTo.some((backend) => servesVm.get(backend) === vm),
+      ),
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * Who can reach a physical page, and by which path, as the platform decides it: the CPU of the
+ * host or a guest through its stage-2 (or, with no hypervisor, the host kernel's own mappings)
+ * and CPU mappings of buffers; DMA through an IOMMU or an unfiltered bus; the secure world
+ * through a firewall region or an FF-A retrieve. Every normal-world path is subject to the
+ * firewall (TZC-400, `tzc400_configure_region()` in TF-A `drivers/arm/tzc/tzc400.c`) and to the
+ * physical address space the SPMC may have moved the page into (Hafnium `arch_memory_protect()`).
+ *
+ * The world decides with it which steps a party can take (a device runs only on pages it can
+ * reach), and the properties judge its answers against each stream's audience
+ * (docs/model.md#trust): one rule for both, in one place.
+ */
+
+import type { DmaBufContext } from '../../machines/dmaBufState.ts';
+import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
+import type { IommuDomainContext } from '../../machines/iommuDomainMachine.ts';
+import { grantsAccess, hostPageState, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
+import type { MachineSnapshot } from '../../machines/snapshot.ts';
+import type { TzascRegionContext } from '../../machines/tzascRegionMachine.ts';
+import { tzascAllows } from '../../machines/tzascRegionState.ts';
+import { blobIsCreated } from '../../machines/virtioGpuImportMachine.ts';
+import type { WorldSnapshot } from '../../properties/model.ts';
+import type { Access, AccessPath, Reach, SdpDevice, SdpPage } from '../../properties/sdp/sdpModel.ts';
+
+/** What reach is computed from: where each page's machines are, and who masters DMA through what. */
+export interface ReachLayout {
+  readonly hypervisor: 'none' | 'pkvm';
+  readonly pages: readonly SdpPage[];
+  /** Guest VM names, in VM index order (the index a page's guest views use). */
+  readonly guests: readonly string[];
+  readonly devices: readonly SdpDevice[];
+  /** dma-bufs (their CPU mappings), with their pages. */
+  readonly buffers: readonly {
+    readonly name: string;
+    readonly pages: readonly number[];
+    readonly dmaBuf?: number;
+  }[];
+  /** virtio-gpu import machines: a created blob hands the pages' addresses to the VMM. */
+  readonly imports: readonly number[];
+  /** FF-A share-state machines. */
+  readonly ffaSlots: readonly number[];
+}
+
+/** The NSAID the interconnect stamps on the CPU's non-secure transactions. */
+export const CPU_NSAID = 0;
+
+function part<C>(state: WorldSnapshot, index: number): MachineSnapshot<C> {
+  return state.parts[index] as MachineSnapshot<C>;
+}
+
+/** Reach as the world's steps use it: the answers, plus what each answer reads. */
+export interface WorldReach extends Reach {
+  /** Every component the answer for a page reads (for the steps that ask it to declare). */
+  reads(pfn: number): number[];
+  /** True iff `party` can make the access to every page by the path kind (`cpu`, `dma`, or any). */
+  reaches(
+    state: WorldSnapshot,
+    party: string,
+    pages: readonly number[],
+    access: Access,
+    kind?: AccessPath['kind'],
+  ): boolean;
+}
+
+/** The reach of a layout. */
+export function createReach(layout: ReachLayout): WorldReach {
+  /** The FF-A transactions (live) whose constituents include the page. */
+  const covering = (state: WorldSnapshot, pfn: number): MachineSnapshot<FfaTransactionContext>[] => {
+    const out: MachineSnapshot<FfaTransactionContext>[] = [];
+    for (const index of layout.ffaSlots) {
+      const snap = part<FfaTransactionContext>(state, index);
+      if (snap.context.shareFunc !== null && snap.context.pages.includes(pfn)) out.push(snap);
+    }
+    return out;
+  };
+  const inSecurePas = (state: WorldSnapshot, pfn: number) =>
+    covering(state, pfn).some((snap) => snap.context.memoryProtected);
+  const firewall = (page: SdpPage, state: WorldSnapshot): TzascRegionContext | undefined =>
+    page.tzasc === undefined ? undefined : part<TzascRegionContext>(state, page.tzasc).context;
+  /** Whether the firewall lets a master (the CPU, or a device by its NSAID) make the access. */
+  const firewallAllows = (
+    page: SdpPage,
+    state: WorldSnapshot,
+    nsaid: number,
+    access: Access,
+    secure: boolean,
+  ) => {
+    const region = firewall(page, state);
+    return region === undefined
+      ? true
+      : tzascAllows(region, { name: `nsaid ${nsaid}`, secure, nsaid }, access);
+  };
+  const guestIndex = new Map(layout.guests.map((name, index) => [name, index]));
+  /** The VM whose stage-2 governs a party's CPU accesses: a guest's own, or the host's. */
+  const cpuDomainOf = (party: string) => (guestIndex.has(party) ? party : 'host');
+
+  /** Why the CPU of `domain` (host or a guest) can access the page, or undefined if it cannot. */
+  const cpuPath = (
+    state: WorldSnapshot,
+    page: SdpPage,
+    domain: string,
+    access: Access,
+  ): string | undefined => {
+    if (inSecurePas(state, page.pfn)) return undefined;
+    if (!firewallAllows(page, state, CPU_NSAID, access, false)) return undefined;
+    if (layout.hypervisor === 'none') {
+      return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
+    }
+    const snap = part<PkvmPageContext>(state, page.pkvm!);
+    if (domain === 'host') {
+      const host = hostPageState(snap);
+      return grantsAccess(host) ? `CPU through host stage-2 (${host})` : undefined;
+    }
+    const view = snap.context.guests[guestIndex.get(domain) ?? -1] ?? 'NOPAGE';
+    return grantsAccess(view) ? `CPU through ${domain} stage-2 (${view})` : undefined;
+  };
+
+  /** Why a device can reach the page by DMA, or undefined. */
+  const dmaPath = (
+    state: WorldSnapshot,
+    page: SdpPage,
+    device: SdpDevice,
+    access: Access,
+  ): string | undefined => {
+    if (device.secureMaster) {
+      return firewallAllows(page, state, device.nsaid, access, true) ? 'DMA as a secure master' : undefined;
+    }
+    if (inSecurePas(state, page.pfn)) return undefined;
+    if (!firewallAllows(page, state, device.nsaid, access, false)) return undefined;
+    const through = page.tzasc === undefined ? '' : ' (firewall allows this master)';
+    if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
+    if (device.iommu === 'identity') {
+      if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
+      return part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped
+        ? `DMA through the identity IOMMU domain${through}`
+        : undefined;
+    }
+    if (device.domain === undefined) return undefined;
+    const domain = part<IommuDomainContext>(state, device.domain).context;
+    return domain.mapped.includes(page.pfn) ? `DMA through its IOMMU domain${through}` : undefined;
+  };
+
+  const paths = (state: WorldSnapshot, pfn: number, access: Access): AccessPath[] => {
+    const page = layout.pages[pfn]!;
+    const out: AccessPath[] = [];
+    const host = cpuPath(state, page, 'host', access);
+    if (host) out.push({ party: 'host', kind: 'cpu', via: host });
+    for (const guest of layout.guests) {
+      const via = cpuPath(state, page, guest, access);
+      if (via) out.push({ party: guest, kind: 'cpu', via });
+    }
+    // CPU mappings of buffers (mmap, vmap) by parties other than the kernels already listed.
+    for (const buffer of layout.buffers) {
+      if (buffer.dmaBuf === undefined || !buffer.pages.includes(pfn)) continue;
+      const context = part<DmaBufContext>(state, buffer.dmaBuf).context;
+      for (const party of new Set([...context.mmaps, ...context.vmaps])) {
+        if (out.some((path) => path.party === party)) continue;
+        const via = cpuPath(state, page, cpuDomainOf(party), access);
+        if (via) out.push({ party, kind: 'cpu', via: `CPU mapping of buffer ${buffer.name} (${via})` });
+      }
+    }
+    // The VMM maps guest blobs whose addresses a virtio-gpu import handed it.
+    for (const component of layout.imports) {
+      const snap = part<{ pages: readonly number[] }>(state, component);
+      if (!blobIsCreated(snap) || !snap.context.pages.includes(pfn)) continue;
+      if (out.some((path) => path.party === 'vmm')) continue;
+      const via = cpuPath(state, page, 'host', access);
+      if (via) out.push({ party: 'vmm', kind: 'cpu', via: `virtio-gpu blob handed to the VMM (${via})` });
+    }
+    if (page.pkvm !== undefined) {
+      const hyp = part<PkvmPageContext>(state, page.pkvm).context.hyp;
+      if (hyp === 'OWNED' || hyp === 'SHARED_BORROWED')
+        out.push({ party: 'hyp', kind: 'cpu', via: `hyp stage-1 (${hyp})` });
+    }
+    if (
+      firewall(page, state) &&
+      firewallAllows(page, state, CPU_NSAID, access, true) &&
+      !firewallAllows(page, state, CPU_NSAID, access, false)
+    ) {
+      out.push({ party: 'secure', kind: 'secure', via: 'secure world through the firewall region' });
+    }
+    for (const snap of covering(state, pfn)) {
+      snap.context.receivers.forEach((receiver, i) => {
+        if (
+          (snap.context.retrievedFragmentCount[i] ?? 0) > 0 &&
+          receiver.secure &&
+          !out.some((p) => p.party === 'secure')
+        ) {
+          out.push({
+            party: 'secure',
+            kind: 'secure',
+            via: `secure world through ${snap.context.shareFunc} (retrieved)`,
+          });
+        }
+      });
+    }
+    for (const device of layout.devices) {
+      const via = dmaPath(state, page, device, access);
+      if (via) out.push({ party: device.name, kind: 'dma', via });
+    }
+    return out;
+  };
+
+  /** Every component the answer for a page reads: ownership, firewall, FF-A, domains, buffers, imports. */
+  const reads = (pfn: number): number[] => {
+    const page = layout.pages[pfn]!;
+    return [
+      ...(page.pkvm !== undefined ? [page.pkvm] : []),
+      ...(page.tzasc !== undefined ? [page.tzasc] : []),
+      ...layout.ffaSlots,
+      ...layout.devices.flatMap((d) => (d.domain !== undefined ? [d.domain] : [])),
+      ...layout.buffers.flatMap((b) => (b.dmaBuf !== undefined && b.pages.includes(pfn) ? [b.dmaBuf] : [])),
+      ...layout.imports,
+    ];
+  };
+
+  const reaches = (
+    state: WorldSnapshot,
+    party: string,
+    pages: readonly number[],
+    access: Access,
+    kind?: AccessPath['kind'],
+  ) =>
+    pages.every((pfn) =>
+      paths(state, pfn, access).some((p) => p.party === party && (kind === undefined || p.kind === kind)),
+    );
+  return { paths, inSecurePas, reads, reaches };
+}
