@@ -35,6 +35,7 @@ const counts: Record<FuzzOutcome['kind'], number> = {
 };
 const failures: { document: TopologyDocument; outcome: FuzzOutcome }[] = [];
 const verdicts = new Map<string, number>();
+const refusals = new Map<string, number>();
 const started = performance.now();
 let done = 0;
 fc.assert(
@@ -42,6 +43,8 @@ fc.assert(
     const outcome = fuzzOne(document);
     counts[outcome.kind]++;
     if (outcome.kind === 'checked') verdicts.set(outcome.verdict, (verdicts.get(outcome.verdict) ?? 0) + 1);
+    if (outcome.kind === 'checked' && outcome.refused)
+      refusals.set(outcome.refused, (refusals.get(outcome.refused) ?? 0) + 1);
     if ((outcome.kind === 'internalError' || outcome.kind === 'unlocated') && failures.length < 5) {
       failures.push({ document, outcome });
     }
@@ -63,6 +66,11 @@ process.stdout.write(
 process.stdout.write(
   `verdicts of the checked documents: ${[...verdicts].map(([verdict, count]) => `${count} ${verdict}`).join(', ')}\n`,
 );
+if (refusals.size > 0) {
+  process.stdout.write(
+    `boot refusals of the unbootable ones: ${[...refusals].map(([call, count]) => `${count} ${call}`).join(', ')}\n`,
+  );
+}
 for (const { document, outcome } of failures) {
   const detail =
     outcome.kind === 'internalError'

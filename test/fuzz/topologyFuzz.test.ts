@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { UNBOOTABLE_REFUSALS } from '../support/bootRefusals.ts';
 import { type FuzzOutcome, fuzzOne, topologyDocuments } from '../support/topologyFuzz.ts';
 
 const SEED = 20261202;
@@ -25,8 +26,15 @@ describe('mutated topology documents', () => {
             },
           );
         }
-        if (outcome.kind === 'unlocated')
+        if (outcome.kind === 'unlocated') {
           throw new Error(`unlocated problem in ${document.file}: ${outcome.detail}`);
+        }
+        if (outcome.kind === 'checked' && outcome.refused !== undefined) {
+          expect(
+            UNBOOTABLE_REFUSALS,
+            `${document.file} does not boot for a reason no test classifies`,
+          ).toContain(outcome.refused);
+        }
       }),
       { seed: SEED, numRuns: 150 },
     );

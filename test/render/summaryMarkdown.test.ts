@@ -14,9 +14,7 @@ describe('renderSummaryMarkdown', async () => {
 
   it('opens with the counts and the matrix, one row per topology', () => {
     expect(lines[0]).toBe('# protmem review');
-    expect(markdown).toContain(
-      '2 topologies, each checked with its own bounds: 1 pass, 1 violation.',
-    );
+    expect(markdown).toContain('2 topologies, each checked with its own bounds: 1 pass, 1 violation.');
     const header = lines.find((line) => line.startsWith('| Topology |'))!;
     const columns = header.split(' | ').slice(1, -1);
     expect(columns[0]).toBe('pageHasSingleOwner');

@@ -337,7 +337,8 @@ export function topologyDocuments(options: FuzzOptions): fc.Arbitrary<TopologyDo
 /** What became of one document. */
 export type FuzzOutcome =
   | { readonly kind: 'rejected'; readonly issues: number }
-  | { readonly kind: 'checked'; readonly verdict: string }
+  /** Checked: the verdict, and for an unbootable design the refused boot call and its code. */
+  | { readonly kind: 'checked'; readonly verdict: string; readonly refused?: string }
   /** A problem reported without a place in the text, or a message that quotes too much. */
   | { readonly kind: 'unlocated'; readonly detail: string }
   /** Anything thrown that is not a `TopologyError`: a bug. */
@@ -381,7 +382,8 @@ export function fuzzOne(document: TopologyDocument): FuzzOutcome {
       seed: 0,
       properties: [],
     });
-    return { kind: 'checked', verdict: report.verdict };
+    const refused = report.unbootable ? `${report.unbootable.call} ${report.unbootable.code}` : undefined;
+    return { kind: 'checked', verdict: report.verdict, ...(refused ? { refused } : {}) };
   } catch (error) {
     return { kind: 'internalError', phase: 'check', error };
   }

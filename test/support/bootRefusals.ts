@@ -1,0 +1,12 @@
+/**
+ * The boot refusals a design that validates can meet, as `<call> <code>`: each is a finding
+ * about the design (the verdict `unbootable`), not a crash. `test/world/bootRefusals.test.ts`
+ * says why each is a finding and the others are invalid designs; the fuzzer checks it meets no
+ * other.
+ */
+export const UNBOOTABLE_REFUSALS: ReadonlySet<string> = new Set([
+  /** A protected VM given a no-map range: `check_range_allowed_memory()` returns -EPERM. */
+  '__pkvm_host_donate_guest() EPERM',
+  /** A non-protected VM given a no-map range, likewise. */
+  '__pkvm_host_share_guest() EPERM',
+]);
