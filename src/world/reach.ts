@@ -62,146 +62,174 @@ export interface WorldReach extends Reach {
   ): boolean;
 }
 
+/** What the rules below read: the layout, and each guest's VM index. */
+interface Context {
+  readonly layout: ReachLayout;
+  readonly guestIndex: ReadonlyMap<string, number>;
+}
+
+/** The FF-A transactions (live) whose constituents include the page. */
+function covering(
+  context: Context,
+  state: WorldSnapshot,
+  pfn: number,
+): MachineSnapshot<FfaTransactionContext>[] {
+  const out: MachineSnapshot<FfaTransactionContext>[] = [];
+  for (const index of context.layout.ffaSlots) {
+    const snap = part<FfaTransactionContext>(state, index);
+    if (snap.context.shareFunc !== null && snap.context.pages.includes(pfn)) out.push(snap);
+  }
+  return out;
+}
+
+/** True iff the SPMC moved the page to the secure physical address space. */
+function inSecurePas(context: Context, state: WorldSnapshot, pfn: number): boolean {
+  return covering(context, state, pfn).some((snap) => snap.context.memoryProtected);
+}
+
+function firewall(page: SdpPage, state: WorldSnapshot): TzascRegionContext | undefined {
+  return page.tzasc === undefined ? undefined : part<TzascRegionContext>(state, page.tzasc).context;
+}
+
+/** Whether the firewall lets a master (the CPU, or a device by its NSAID) make the access. */
+function firewallAllows(
+  page: SdpPage,
+  state: WorldSnapshot,
+  nsaid: number,
+  access: Access,
+  secure: boolean,
+): boolean {
+  const region = firewall(page, state);
+  return region === undefined ? true : tzascAllows(region, { name: `nsaid ${nsaid}`, secure, nsaid }, access);
+}
+
+/** Why the CPU of `domain` (host or a guest) can access the page, or undefined if it cannot. */
+function cpuPath(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  domain: string,
+  access: Access,
+): string | undefined {
+  if (inSecurePas(context, state, page.pfn)) return undefined;
+  if (!firewallAllows(page, state, CPU_NSAID, access, false)) return undefined;
+  if (context.layout.hypervisor === 'none') {
+    return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
+  }
+  const snap = part<PkvmPageContext>(state, page.pkvm!);
+  if (domain === 'host') {
+    const host = hostPageState(snap);
+    return grantsAccess(host) ? `CPU through host stage-2 (${host})` : undefined;
+  }
+  const view = snap.context.guests[context.guestIndex.get(domain) ?? -1] ?? 'NOPAGE';
+  return grantsAccess(view) ? `CPU through ${domain} stage-2 (${view})` : undefined;
+}
+
+/** Why a device can reach the page by DMA, or undefined. */
+function dmaPath(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  device: SdpDevice,
+  access: Access,
+): string | undefined {
+  if (device.secureMaster) {
+    return firewallAllows(page, state, device.nsaid, access, true) ? 'DMA as a secure master' : undefined;
+  }
+  if (inSecurePas(context, state, page.pfn)) return undefined;
+  if (!firewallAllows(page, state, device.nsaid, access, false)) return undefined;
+  const through = page.tzasc === undefined ? '' : ' (firewall allows this master)';
+  if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
+  if (device.iommu === 'identity') {
+    if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
+    return part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped
+      ? `DMA through the identity IOMMU domain${through}`
+      : undefined;
+  }
+  if (device.domain === undefined) return undefined;
+  const domain = part<IommuDomainContext>(state, device.domain).context;
+  return domain.mapped.includes(page.pfn) ? `DMA through its IOMMU domain${through}` : undefined;
+}
+
+/** CPU mappings of buffers (mmap, vmap) by parties other than the kernels already listed. */
+function mappingPaths(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  access: Access,
+  out: AccessPath[],
+): void {
+  for (const buffer of context.layout.buffers) {
+    if (buffer.dmaBuf === undefined || !buffer.pages.includes(page.pfn)) continue;
+    const mappings = part<DmaBufContext>(state, buffer.dmaBuf).context;
+    for (const party of new Set([...mappings.mmaps, ...mappings.vmaps])) {
+      if (out.some((path) => path.party === party)) continue;
+      const via = cpuPath(context, state, page, context.guestIndex.has(party) ? party : 'host', access);
+      if (via) out.push({ party, kind: 'cpu', via: `CPU mapping of buffer ${buffer.name} (${via})` });
+    }
+  }
+  // The VMM maps guest blobs whose addresses a virtio-gpu import handed it.
+  for (const component of context.layout.imports) {
+    const snap = part<{ pages: readonly number[] }>(state, component);
+    if (!blobIsCreated(snap) || !snap.context.pages.includes(page.pfn)) continue;
+    if (out.some((path) => path.party === 'vmm')) continue;
+    const via = cpuPath(context, state, page, 'host', access);
+    if (via) out.push({ party: 'vmm', kind: 'cpu', via: `virtio-gpu blob handed to the VMM (${via})` });
+  }
+}
+
+/** The hypervisor's own mapping, and the secure world's reach through a firewall region or a retrieve. */
+function privilegedPaths(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  access: Access,
+  out: AccessPath[],
+): void {
+  if (page.pkvm !== undefined) {
+    const hyp = part<PkvmPageContext>(state, page.pkvm).context.hyp;
+    if (hyp === 'OWNED' || hyp === 'SHARED_BORROWED')
+      out.push({ party: 'hyp', kind: 'cpu', via: `hyp stage-1 (${hyp})` });
+  }
+  if (
+    firewall(page, state) &&
+    firewallAllows(page, state, CPU_NSAID, access, true) &&
+    !firewallAllows(page, state, CPU_NSAID, access, false)
+  ) {
+    out.push({ party: 'secure', kind: 'secure', via: 'secure world through the firewall region' });
+  }
+  for (const snap of covering(context, state, page.pfn)) {
+    snap.context.receivers.forEach((receiver, i) => {
+      const retrieved = (snap.context.retrievedFragmentCount[i] ?? 0) > 0;
+      if (retrieved && receiver.secure && !out.some((p) => p.party === 'secure')) {
+        out.push({
+          party: 'secure',
+          kind: 'secure',
+          via: `secure world through ${snap.context.shareFunc} (retrieved)`,
+        });
+      }
+    });
+  }
+}
+
 /** The reach of a layout. */
 export function createReach(layout: ReachLayout): WorldReach {
-  /** The FF-A transactions (live) whose constituents include the page. */
-  const covering = (state: WorldSnapshot, pfn: number): MachineSnapshot<FfaTransactionContext>[] => {
-    const out: MachineSnapshot<FfaTransactionContext>[] = [];
-    for (const index of layout.ffaSlots) {
-      const snap = part<FfaTransactionContext>(state, index);
-      if (snap.context.shareFunc !== null && snap.context.pages.includes(pfn)) out.push(snap);
-    }
-    return out;
-  };
-  const inSecurePas = (state: WorldSnapshot, pfn: number) =>
-    covering(state, pfn).some((snap) => snap.context.memoryProtected);
-  const firewall = (page: SdpPage, state: WorldSnapshot): TzascRegionContext | undefined =>
-    page.tzasc === undefined ? undefined : part<TzascRegionContext>(state, page.tzasc).context;
-  /** Whether the firewall lets a master (the CPU, or a device by its NSAID) make the access. */
-  const firewallAllows = (
-    page: SdpPage,
-    state: WorldSnapshot,
-    nsaid: number,
-    access: Access,
-    secure: boolean,
-  ) => {
-    const region = firewall(page, state);
-    return region === undefined
-      ? true
-      : tzascAllows(region, { name: `nsaid ${nsaid}`, secure, nsaid }, access);
-  };
-  const guestIndex = new Map(layout.guests.map((name, index) => [name, index]));
-  /** The VM whose stage-2 governs a party's CPU accesses: a guest's own, or the host's. */
-  const cpuDomainOf = (party: string) => (guestIndex.has(party) ? party : 'host');
-
-  /** Why the CPU of `domain` (host or a guest) can access the page, or undefined if it cannot. */
-  const cpuPath = (
-    state: WorldSnapshot,
-    page: SdpPage,
-    domain: string,
-    access: Access,
-  ): string | undefined => {
-    if (inSecurePas(state, page.pfn)) return undefined;
-    if (!firewallAllows(page, state, CPU_NSAID, access, false)) return undefined;
-    if (layout.hypervisor === 'none') {
-      return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
-    }
-    const snap = part<PkvmPageContext>(state, page.pkvm!);
-    if (domain === 'host') {
-      const host = hostPageState(snap);
-      return grantsAccess(host) ? `CPU through host stage-2 (${host})` : undefined;
-    }
-    const view = snap.context.guests[guestIndex.get(domain) ?? -1] ?? 'NOPAGE';
-    return grantsAccess(view) ? `CPU through ${domain} stage-2 (${view})` : undefined;
-  };
-
-  /** Why a device can reach the page by DMA, or undefined. */
-  const dmaPath = (
-    state: WorldSnapshot,
-    page: SdpPage,
-    device: SdpDevice,
-    access: Access,
-  ): string | undefined => {
-    if (device.secureMaster) {
-      return firewallAllows(page, state, device.nsaid, access, true) ? 'DMA as a secure master' : undefined;
-    }
-    if (inSecurePas(state, page.pfn)) return undefined;
-    if (!firewallAllows(page, state, device.nsaid, access, false)) return undefined;
-    const through = page.tzasc === undefined ? '' : ' (firewall allows this master)';
-    if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
-    if (device.iommu === 'identity') {
-      if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
-      return part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped
-        ? `DMA through the identity IOMMU domain${through}`
-        : undefined;
-    }
-    if (device.domain === undefined) return undefined;
-    const domain = part<IommuDomainContext>(state, device.domain).context;
-    return domain.mapped.includes(page.pfn) ? `DMA through its IOMMU domain${through}` : undefined;
-  };
-
+  const context: Context = { layout, guestIndex: new Map(layout.guests.map((name, index) => [name, index])) };
   const paths = (state: WorldSnapshot, pfn: number, access: Access): AccessPath[] => {
     const page = layout.pages[pfn]!;
     const out: AccessPath[] = [];
-    const host = cpuPath(state, page, 'host', access);
-    if (host) out.push({ party: 'host', kind: 'cpu', via: host });
-    for (const guest of layout.guests) {
-      const via = cpuPath(state, page, guest, access);
-      if (via) out.push({ party: guest, kind: 'cpu', via });
+    for (const domain of ['host', ...layout.guests]) {
+      const via = cpuPath(context, state, page, domain, access);
+      if (via) out.push({ party: domain, kind: 'cpu', via });
     }
-    // CPU mappings of buffers (mmap, vmap) by parties other than the kernels already listed.
-    for (const buffer of layout.buffers) {
-      if (buffer.dmaBuf === undefined || !buffer.pages.includes(pfn)) continue;
-      const context = part<DmaBufContext>(state, buffer.dmaBuf).context;
-      for (const party of new Set([...context.mmaps, ...context.vmaps])) {
-        if (out.some((path) => path.party === party)) continue;
-        const via = cpuPath(state, page, cpuDomainOf(party), access);
-        if (via) out.push({ party, kind: 'cpu', via: `CPU mapping of buffer ${buffer.name} (${via})` });
-      }
-    }
-    // The VMM maps guest blobs whose addresses a virtio-gpu import handed it.
-    for (const component of layout.imports) {
-      const snap = part<{ pages: readonly number[] }>(state, component);
-      if (!blobIsCreated(snap) || !snap.context.pages.includes(pfn)) continue;
-      if (out.some((path) => path.party === 'vmm')) continue;
-      const via = cpuPath(state, page, 'host', access);
-      if (via) out.push({ party: 'vmm', kind: 'cpu', via: `virtio-gpu blob handed to the VMM (${via})` });
-    }
-    if (page.pkvm !== undefined) {
-      const hyp = part<PkvmPageContext>(state, page.pkvm).context.hyp;
-      if (hyp === 'OWNED' || hyp === 'SHARED_BORROWED')
-        out.push({ party: 'hyp', kind: 'cpu', via: `hyp stage-1 (${hyp})` });
-    }
-    if (
-      firewall(page, state) &&
-      firewallAllows(page, state, CPU_NSAID, access, true) &&
-      !firewallAllows(page, state, CPU_NSAID, access, false)
-    ) {
-      out.push({ party: 'secure', kind: 'secure', via: 'secure world through the firewall region' });
-    }
-    for (const snap of covering(state, pfn)) {
-      snap.context.receivers.forEach((receiver, i) => {
-        if (
-          (snap.context.retrievedFragmentCount[i] ?? 0) > 0 &&
-          receiver.secure &&
-          !out.some((p) => p.party === 'secure')
-        ) {
-          out.push({
-            party: 'secure',
-            kind: 'secure',
-            via: `secure world through ${snap.context.shareFunc} (retrieved)`,
-          });
-        }
-      });
-    }
+    mappingPaths(context, state, page, access, out);
+    privilegedPaths(context, state, page, access, out);
     for (const device of layout.devices) {
-      const via = dmaPath(state, page, device, access);
+      const via = dmaPath(context, state, page, device, access);
       if (via) out.push({ party: device.name, kind: 'dma', via });
     }
     return out;
   };
-
-  /** Every component the answer for a page reads: ownership, firewall, FF-A, domains, buffers, imports. */
   const reads = (pfn: number): number[] => {
     const page = layout.pages[pfn]!;
     return [
@@ -213,16 +241,13 @@ export function createReach(layout: ReachLayout): WorldReach {
       ...layout.imports,
     ];
   };
-
-  const reaches = (
-    state: WorldSnapshot,
-    party: string,
-    pages: readonly number[],
-    access: Access,
-    kind?: AccessPath['kind'],
-  ) =>
-    pages.every((pfn) =>
-      paths(state, pfn, access).some((p) => p.party === party && (kind === undefined || p.kind === kind)),
-    );
-  return { paths, inSecurePas, reads, reaches };
+  return {
+    paths,
+    inSecurePas: (state, pfn) => inSecurePas(context, state, pfn),
+    reads,
+    reaches: (state, party, pages, access, kind) =>
+      pages.every((pfn) =>
+        paths(state, pfn, access).some((p) => p.party === party && (kind === undefined || p.kind === kind)),
+      ),
+  };
 }

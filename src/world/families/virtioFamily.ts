@@ -92,109 +92,11 @@ export function addVirtioFamily(
   content: PageContentFamily,
   pkvm: PkvmFamily | undefined,
 ): VirtioFamily {
-  const { virtio, flaws } = topology;
   const boot: BootStep[] = [];
-  const backends = virtio.backends.map((backend) => {
-    const component = builder.addComponent({
-      id: `backend:${backend.name}`,
-      kind: 'vhostBackend',
-      label: `vhost-user back-end ${backend.name}`,
-      machine: vhostBackendMachine,
-      input: { backend: backend.name },
-      refusals: vhostBackendRefusals,
-    });
-    boot.push({
-      actor: 'vmm',
-      call: 'vhost_user_backend_init()',
-      subject: `back-end ${backend.name}`,
-      text: `the VMM connects vhost-user back-end ${backend.name} with the shared-object protocol feature`,
-      deliveries: [
-        send(component, {
-          type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
-          backendReq: true,
-          replyAck: true,
-          sharedObject: true,
-        }),
-      ],
-    });
-    return { component, name: backend.name, servesVm: backend.servesVm };
-  });
-  const entryMachine = withFlaws(
-    virtio.sharedObjects.accessControl ? sharedObjectEntryWithAccessControlMachine : sharedObjectEntryMachine,
-    'sharedObjectEntry',
-    flaws,
-  );
-  const entries = virtio.exports.map((spec, index) => {
-    const component = builder.addComponent({
-      id: `uuid:${spec.buffer}`,
-      kind: 'sharedObjectEntry',
-      label: `shared-object entry for ${spec.buffer}`,
-      machine: entryMachine,
-      input: { uuid: `uuid-${spec.buffer}` },
-      refusals: sharedObjectEntryRefusals,
-    });
-    const gpuExport =
-      spec.via === 'vhostUser'
-        ? undefined
-        : builder.addComponent({
-            id: `export:${spec.buffer}`,
-            kind: 'virtioDmabufExport',
-            label: `virtio-gpu export of ${spec.buffer}`,
-            machine: virtioDmabufExportMachine,
-            input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
-            refusals: virtioDmabufExportRefusals,
-          });
-    return {
-      component,
-      spec,
-      buffer: spec.buffer,
-      exporter: spec.by,
-      allowed: spec.allow,
-      ...(gpuExport !== undefined ? { gpuExport } : {}),
-      resource: index + 1,
-    };
-  });
-  const importMachine = withFlaws(
-    virtio.importChecksProtection ? virtioGpuImportRefusesProtectedMachine : virtioGpuImportMachine,
-    'virtioGpuImport',
-    flaws,
-  );
-  const imports = virtio.imports.map((spec, index) => ({
-    component: builder.addComponent({
-      id: `import:${spec.buffer}:${spec.into}`,
-      kind: 'virtioGpuImport',
-      label: `virtio-gpu import of ${spec.buffer} into ${spec.into}`,
-      machine: importMachine,
-      input: { guest: spec.into, resource: 100 + index, hasResourceBlob: true },
-      refusals: virtioGpuImportRefusals,
-    }),
-    spec,
-    guest: spec.into,
-  }));
-  const bounces = virtio.bounce.map((spec) => {
-    const source = layout.buffers.find((b) => b.name === spec.buffer)!;
-    const poolPages = layout.regionPages.get(spec.pool)!;
-    const slots = source.pages.map((origPage, i) => {
-      const bouncePage = poolPages[i % poolPages.length]!;
-      const component = builder.addComponent({
-        id: `swiotlb:${spec.vm}:${i}`,
-        kind: 'swiotlbBounce',
-        label: `swiotlb slot ${i} of ${spec.vm}`,
-        machine: swiotlbBounceMachine,
-        input: { bouncePage },
-        refusals: swiotlbBounceRefusals,
-      });
-      // `swiotlb_bounce()` copies between the guest's page and the bounce page.
-      builder.onEmit(
-        component,
-        'PAGE_CONTENT_COPIED',
-        [content.contents[origPage]!, content.contents[bouncePage]!],
-        (event, state) => content.copy([event.to], content.labelOf(state, event.from)),
-      );
-      return { component, origPage, bouncePage };
-    });
-    return { spec, slots };
-  });
+  const backends = addBackends(builder, topology, boot);
+  const entries = addEntries(builder, topology);
+  const imports = addImports(builder, topology);
+  const bounces = addBounceSlots(builder, topology, layout, content);
 
   const entryComponents = entries.map((entry) => entry.component);
   for (const backend of backends) {
@@ -234,4 +136,128 @@ export function addVirtioFamily(
         snapshotOf(state, entry).context.handedTo.some((backend) => servesVm.get(backend) === vm),
       ),
   };
+}
+
+/** The vhost-user back-ends, each connected at boot with the shared-object protocol feature. */
+function addBackends(builder: WorldBuilder, topology: Topology, boot: BootStep[]): VirtioFamily['backends'] {
+  return topology.virtio.backends.map((backend) => {
+    const component = builder.addComponent({
+      id: `backend:${backend.name}`,
+      kind: 'vhostBackend',
+      label: `vhost-user back-end ${backend.name}`,
+      machine: vhostBackendMachine,
+      input: { backend: backend.name },
+      refusals: vhostBackendRefusals,
+    });
+    boot.push({
+      actor: 'vmm',
+      call: 'vhost_user_backend_init()',
+      subject: `back-end ${backend.name}`,
+      text: `the VMM connects vhost-user back-end ${backend.name} with the shared-object protocol feature`,
+      deliveries: [
+        send(component, {
+          type: 'VHOST_USER_SET_PROTOCOL_FEATURES',
+          backendReq: true,
+          replyAck: true,
+          sharedObject: true,
+        }),
+      ],
+    });
+    return { component, name: backend.name, servesVm: backend.servesVm };
+  });
+}
+
+/** One table entry per export, and the virtio-gpu object of each export a guest makes. */
+function addEntries(builder: WorldBuilder, topology: Topology): VirtioFamily['entries'] {
+  const entryMachine = withFlaws(
+    topology.virtio.sharedObjects.accessControl
+      ? sharedObjectEntryWithAccessControlMachine
+      : sharedObjectEntryMachine,
+    'sharedObjectEntry',
+    topology.flaws,
+  );
+  return topology.virtio.exports.map((spec, index) => {
+    const component = builder.addComponent({
+      id: `uuid:${spec.buffer}`,
+      kind: 'sharedObjectEntry',
+      label: `shared-object entry for ${spec.buffer}`,
+      machine: entryMachine,
+      input: { uuid: `uuid-${spec.buffer}` },
+      refusals: sharedObjectEntryRefusals,
+    });
+    const gpuExport =
+      spec.via === 'vhostUser'
+        ? undefined
+        : builder.addComponent({
+            id: `export:${spec.buffer}`,
+            kind: 'virtioDmabufExport',
+            label: `virtio-gpu export of ${spec.buffer}`,
+            machine: virtioDmabufExportMachine,
+            input: { resource: index + 1, blob: false, useCrossDevice: false, hasResourceAssignUuid: true },
+            refusals: virtioDmabufExportRefusals,
+          });
+    return {
+      component,
+      spec,
+      buffer: spec.buffer,
+      exporter: spec.by,
+      allowed: spec.allow,
+      ...(gpuExport !== undefined ? { gpuExport } : {}),
+      resource: index + 1,
+    };
+  });
+}
+
+/** One virtio-gpu import per import the design declares. */
+function addImports(builder: WorldBuilder, topology: Topology): VirtioFamily['imports'] {
+  const importMachine = withFlaws(
+    topology.virtio.importChecksProtection ? virtioGpuImportRefusesProtectedMachine : virtioGpuImportMachine,
+    'virtioGpuImport',
+    topology.flaws,
+  );
+  return topology.virtio.imports.map((spec, index) => ({
+    component: builder.addComponent({
+      id: `import:${spec.buffer}:${spec.into}`,
+      kind: 'virtioGpuImport',
+      label: `virtio-gpu import of ${spec.buffer} into ${spec.into}`,
+      machine: importMachine,
+      input: { guest: spec.into, resource: 100 + index, hasResourceBlob: true },
+      refusals: virtioGpuImportRefusals,
+    }),
+    spec,
+    guest: spec.into,
+  }));
+}
+
+/** One swiotlb slot per page of each bounced buffer, and the copies `swiotlb_bounce()` makes. */
+function addBounceSlots(
+  builder: WorldBuilder,
+  topology: Topology,
+  layout: Layout,
+  content: PageContentFamily,
+): VirtioFamily['bounces'] {
+  return topology.virtio.bounce.map((spec) => {
+    const source = layout.buffers.find((b) => b.name === spec.buffer)!;
+    const poolPages = layout.regionPages.get(spec.pool)!;
+    const slots = source.pages.map((origPage, i) => {
+      const bouncePage = poolPages[i % poolPages.length]!;
+      const component = builder.addComponent({
+        id: `swiotlb:${spec.vm}:${i}`,
+        kind: 'swiotlbBounce',
+        label: `swiotlb slot ${i} of ${spec.vm}`,
+        machine: swiotlbBounceMachine,
+        input: { bouncePage },
+        refusals: swiotlbBounceRefusals,
+      });
+      // `swiotlb_bounce()` copies between the guest's page and the bounce page.
+      builder.onEmit(
+        component,
+        'PAGE_CONTENT_COPIED',
+        [content.contents[origPage]!, content.contents[bouncePage]!],
+        (event, state) => content.copy([event.to], content.labelOf(state, event.from)),
+      );
+      return { component, origPage, bouncePage };
+    });
+    return { spec, slots };
+  });
 }
