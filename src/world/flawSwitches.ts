@@ -2,7 +2,7 @@
  * Where each named flaw of the catalog is switched: for every machine entry of the flaw (see
  * `src/topology/flaws.ts`), the kind of component built from that machine and the `provide`
  * that makes it buggy. `composeWorld` applies them with `withFlaws`;
- * `test/topologies/catalogStructure.test.ts` checks that every name in `FLAWS` has a switch.
+ * `test/catalog/catalogStructure.test.ts` checks that every name in `FLAWS` has a switch.
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ComponentKind } from '../../properties/model.ts';

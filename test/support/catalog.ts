@@ -1,14 +1,14 @@
 /**
- * Shared checks of the reference catalog, split across test files so vitest runs them on
- * several workers.
+ * Checks of the reference catalog as data: each returns what differs from the manifest (an
+ * empty list when nothing does), so a test asserts it is empty and a script can print it. Split
+ * across test files so vitest runs the catalog on several workers.
  */
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import { loadManifest, type Manifest } from '../../src/catalog/manifest.ts';
-import { catalogFiles, compareWithManifest } from '../../src/catalog/runCatalog.ts';
+import { catalogFiles, compareWithManifest, type Mismatch } from '../../src/catalog/runCatalog.ts';
 import { check } from '../../src/check/check.ts';
-import type { CheckReport } from '../../src/check/report.ts';
-import { loadTopologyFile } from '../../src/topology/load.ts';
+import type { CheckOptions, CheckReport } from '../../src/check/report.ts';
+import { type LoadedTopology, loadTopologyFile } from '../../src/topology/load.ts';
 import { validateTopology } from '../../src/topology/validate.ts';
 import { renameAndReverse } from './renameAndReverse.ts';
 
@@ -18,71 +18,75 @@ export async function catalog(): Promise<{ manifest: Manifest; files: string[] }
   return { manifest: await loadManifest(join(CATALOG, 'manifest.yaml')), files: await catalogFiles(CATALOG) };
 }
 
-/** Checks one catalog topology in `mode` and asserts every property's status is the manifest's. */
-export async function expectManifestVerdicts(
+/** The check options of a manifest entry, in `mode`. */
+function entryOptions(
+  manifest: Manifest,
+  file: string,
+  loaded: LoadedTopology,
+  mode: CheckOptions['mode'],
+): CheckOptions {
+  const entry = manifest.topologies[file];
+  if (entry === undefined) throw new Error(`${file} has no manifest entry`);
+  return {
+    mode,
+    maxDepth: entry.maxDepth,
+    maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
+    runs: entry.runs ?? loaded.topology.check.runs,
+    seed: 0,
+    properties: [],
+  };
+}
+
+/** Checks one catalog topology in `mode`: its report, and how it differs from the manifest. */
+export async function manifestMismatches(
   manifest: Manifest,
   file: string,
   mode: 'exhaustive' | 'random',
-): Promise<CheckReport> {
-  const entry = manifest.topologies[file];
-  expect(entry, `${file} has no manifest entry`).toBeDefined();
+): Promise<{ report: CheckReport; mismatches: Mismatch[] }> {
   const loaded = await loadTopologyFile(join(CATALOG, file));
-  const report = check(loaded, {
-    mode,
-    maxDepth: entry!.maxDepth,
-    maxStates: entry!.maxStates ?? loaded.topology.check.maxStates,
-    runs: entry!.runs ?? loaded.topology.check.runs,
-    seed: 0,
-    properties: [],
-  });
-  expect(compareWithManifest(report, entry!), `${file} (${mode})`).toEqual([]);
-  return report;
+  const report = check(loaded, entryOptions(manifest, file, loaded, mode));
+  return { report, mismatches: compareWithManifest(report, manifest.topologies[file]!) };
 }
 
 /**
- * The same topology with every name changed and every list reversed gives exactly the
- * manifest's statuses, distinct states and counterexample lengths (see `renameAndReverse`).
+ * The same topology with every name changed and every list reversed (see `renameAndReverse`):
+ * its validation problems, and how its exhaustive check differs from the manifest's statuses,
+ * distinct states and counterexample lengths.
  */
-export async function expectMirroredVerdicts(manifest: Manifest, file: string): Promise<void> {
-  const entry = manifest.topologies[file]!;
+export async function mirroredMismatches(manifest: Manifest, file: string): Promise<(string | Mismatch)[]> {
   const loaded = await loadTopologyFile(join(CATALOG, file));
   const mirrored = renameAndReverse(loaded.topology);
-  expect(validateTopology(mirrored), `${file} renamed and reversed is still valid`).toEqual([]);
-  const report = check(
-    { ...loaded, topology: mirrored },
-    {
-      mode: 'exhaustive',
-      maxDepth: entry.maxDepth,
-      maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
-      runs: 1,
-      seed: 0,
-      properties: [],
-    },
-  );
-  expect(compareWithManifest(report, entry), `${file} renamed and reversed`).toEqual([]);
+  const problems = validateTopology(mirrored);
+  if (problems.length > 0) return problems.map((problem) => `mirror image is invalid: ${problem.message}`);
+  const report = check({ ...loaded, topology: mirrored }, entryOptions(manifest, file, loaded, 'exhaustive'));
+  return compareWithManifest(report, manifest.topologies[file]!);
 }
 
 /**
  * Random mode on one catalog topology reaches the manifest's verdicts, and breadth-first search
  * finds, for each property random mode violated, a counterexample no longer than fast-check's
- * minimized one.
+ * minimized one. Returns every way that fails.
  */
-export async function expectRandomAgreesWithExhaustive(manifest: Manifest, file: string): Promise<void> {
-  const random = await expectManifestVerdicts(manifest, file, 'random');
-  const violated = random.properties.filter((p) => p.counterexample).map((p) => p.name);
-  if (violated.length === 0) return;
-  const entry = manifest.topologies[file]!;
-  const shortest = check(await loadTopologyFile(join(CATALOG, file)), {
-    mode: 'exhaustive',
-    maxDepth: entry.maxDepth,
-    maxStates: entry.maxStates ?? 300_000,
+export async function randomDisagreements(manifest: Manifest, file: string): Promise<(string | Mismatch)[]> {
+  const random = await manifestMismatches(manifest, file, 'random');
+  const out: (string | Mismatch)[] = [...random.mismatches];
+  const violated = random.report.properties.filter((p) => p.counterexample);
+  if (violated.length === 0) return out;
+  const loaded = await loadTopologyFile(join(CATALOG, file));
+  const shortest = check(loaded, {
+    ...entryOptions(manifest, file, loaded, 'exhaustive'),
     runs: 1,
-    seed: 0,
-    properties: violated,
+    properties: violated.map((p) => p.name),
   });
-  for (const property of random.properties.filter((p) => p.counterexample)) {
+  for (const property of violated) {
     const bfs = shortest.properties.find((p) => p.name === property.name)?.counterexample;
-    expect(bfs, property.name).toBeDefined();
-    expect(bfs!.steps.length, property.name).toBeLessThanOrEqual(property.counterexample!.steps.length);
+    if (bfs === undefined)
+      out.push(`${property.name}: random mode violated it, breadth-first search did not`);
+    else if (bfs.steps.length > property.counterexample!.steps.length) {
+      out.push(
+        `${property.name}: breadth-first trace of ${bfs.steps.length} steps is longer than the random one of ${property.counterexample!.steps.length}`,
+      );
+    }
   }
+  return out;
 }

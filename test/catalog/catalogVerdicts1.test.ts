@@ -3,17 +3,17 @@
  * manifest's verdicts, distinct states and counterexample lengths, and so does its mirror image
  * (every name changed, every list reversed; part 1 of 3, so the catalog runs on several workers).
  */
-import { describe, it } from 'vitest';
-import { catalog, expectManifestVerdicts, expectMirroredVerdicts } from '../support/catalog.ts';
+import { describe, expect, it } from 'vitest';
+import { catalog, manifestMismatches, mirroredMismatches } from '../support/catalog.ts';
 
 describe('catalog verdicts, exhaustive (part 1)', async () => {
   const { manifest, files } = await catalog();
   for (const file of files.filter((_, i) => i % 3 === 0)) {
     it(file, async () => {
-      await expectManifestVerdicts(manifest, file, 'exhaustive');
+      expect((await manifestMismatches(manifest, file, 'exhaustive')).mismatches).toEqual([]);
     }, 120_000);
     it(`${file}, renamed and reversed`, async () => {
-      await expectMirroredVerdicts(manifest, file);
+      expect(await mirroredMismatches(manifest, file)).toEqual([]);
     }, 120_000);
   }
 });

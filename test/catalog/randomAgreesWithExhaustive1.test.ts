@@ -5,12 +5,14 @@
  * and the shortest counterexample breadth-first search gives is never longer than fast-check's
  * minimized one.
  */
-import { describe, it } from 'vitest';
-import { catalog, expectRandomAgreesWithExhaustive } from '../support/catalog.ts';
+import { describe, expect, it } from 'vitest';
+import { catalog, randomDisagreements } from '../support/catalog.ts';
 
 describe('random and exhaustive engines agree (part 1)', async () => {
   const { manifest, files } = await catalog();
   for (const file of files.filter((_, i) => i % 2 === 0)) {
-    it(file, () => expectRandomAgreesWithExhaustive(manifest, file), 180_000);
+    it(file, async () => {
+      expect(await randomDisagreements(manifest, file)).toEqual([]);
+    }, 180_000);
   }
 });
