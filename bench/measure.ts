@@ -5,8 +5,10 @@
  */
 import { pkvmInvariants } from '../properties/pkvm/index.ts';
 import { InvariantChecker } from '../src/check/invariantChecker.ts';
+import { searchWorld } from '../src/check/exhaustive.ts';
 import { breadthFirstSearch, type ExplorableModel } from '../src/engine/bfs.ts';
 import { buildPkvmWorld } from '../src/world/families/pkvmFamily.ts';
+import type { World } from '../src/world/world.ts';
 import { benchConfigs } from './configs.ts';
 import { pkvmReducer } from './pkvmReducer.ts';
 
@@ -60,6 +62,8 @@ const NONE: readonly string[] = [];
 interface Subject {
   readonly model: ExplorableModel<unknown, unknown>;
   readonly violated: (state: unknown) => readonly string[];
+  /** The world, which the checker explores with its own store (`searchWorld`). */
+  readonly world?: { readonly world: World; readonly checker?: InvariantChecker };
 }
 
 function subject(job: Job): Subject {
@@ -77,6 +81,7 @@ function subject(job: Job): Subject {
   const checker = new InvariantChecker(world, pkvmInvariants);
   return {
     model: world as unknown as ExplorableModel<unknown, unknown>,
+    world: { world, ...(job.invariants ? { checker } : {}) },
     violated: job.invariants
       ? (state) => {
           const violations = checker.violations(state as Parameters<typeof checker.violations>[0]);
@@ -101,7 +106,7 @@ function random(seed: number): () => number {
 const MB = 1024 * 1024;
 
 export function measure(job: Job): Measurement {
-  const { model, violated } = subject(job);
+  const { model, violated, world } = subject(job);
   let peakHeap = process.memoryUsage().heapUsed;
   const sample = () => {
     const used = process.memoryUsage().heapUsed;
@@ -121,15 +126,24 @@ export function measure(job: Job): Measurement {
     let inspected = 0;
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
-    const result = breadthFirstSearch(model, {
-      maxDepth: job.maxDepth,
-      maxStates: job.maxStates,
-      properties: pkvmInvariants.map((invariant) => invariant.name),
-      violated: (state) => {
-        if ((++inspected & 0x7fff) === 0) sample();
-        return violated(state);
-      },
-    });
+    const properties = pkvmInvariants.map((invariant) => invariant.name);
+    const result = world
+      ? searchWorld(world.world, {
+          maxDepth: job.maxDepth,
+          maxStates: job.maxStates,
+          properties,
+          ...(world.checker ? { checker: world.checker } : {}),
+          onProgress: sample,
+        })
+      : breadthFirstSearch(model, {
+          maxDepth: job.maxDepth,
+          maxStates: job.maxStates,
+          properties,
+          violated: (state) => {
+            if ((++inspected & 0x7fff) === 0) sample();
+            return violated(state);
+          },
+        });
     ms = performance.now() - start;
     cpu = process.cpuUsage(cpuBefore);
     states = result.distinctStates;

@@ -8,7 +8,6 @@
  */
 import type { ComponentKind, Invariant } from '../../properties/model.ts';
 import { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../../properties/sdp/index.ts';
-import { breadthFirstSearch } from '../engine/bfs.ts';
 import { minimizeTrace } from '../engine/minimizeTrace.ts';
 import { randomSearch } from '../engine/randomSearch.ts';
 import type { LoadedTopology } from '../topology/load.ts';
@@ -16,6 +15,7 @@ import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
 import { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
+import { searchWorld } from './exhaustive.ts';
 import { InvariantChecker } from './invariantChecker.ts';
 import { encodeReplayToken, type ReplayPayload, ReplayTokenError, topologyDigest } from './replayToken.ts';
 import type {
@@ -161,15 +161,13 @@ function searchPipeline(
 ): { witness?: readonly StepDef[]; summary: SearchSummary } {
   const legit = sdp.world.steps.filter((step) => step.role === 'pipeline' || step.role === 'environment');
   const depth = Math.max(maxDepth, PIPELINE_MIN_DEPTH);
-  const result = breadthFirstSearch(
-    {
-      initial: sdp.world.initial,
-      steps: legit,
-      apply: (s, step) => sdp.world.apply(s, step),
-      fingerprint: (s) => sdp.world.fingerprint(s),
-    },
-    { maxDepth: depth, maxStates, properties: [], violated: () => [], goal: sdp.displayed },
-  );
+  const result = searchWorld(sdp.world, {
+    maxDepth: depth,
+    maxStates,
+    properties: [],
+    goal: sdp.displayed,
+    steps: legit,
+  });
   return {
     ...(result.witness ? { witness: result.witness } : {}),
     summary: {
@@ -320,11 +318,11 @@ export function check(
       ended: 'replayed',
     };
   } else if (options.mode === 'exhaustive') {
-    const result = breadthFirstSearch(world, {
+    const result = searchWorld(world, {
       maxDepth: options.maxDepth,
       maxStates: options.maxStates,
       properties: names,
-      violated,
+      checker,
       goal: sdp.displayed,
       ...(hooks.onProgress
         ? {

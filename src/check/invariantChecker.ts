@@ -4,12 +4,17 @@
  * answer is remembered by id.
  */
 import type { Invariant, Violation, WorldModel } from '../../properties/model.ts';
+import { MISS, ReadMemo } from '../world/readMemo.ts';
 import type { World, WorldState } from '../world/world.ts';
+
+const NONE: readonly Violation[] = Object.freeze([]);
 
 export class InvariantChecker {
   private readonly memo: Map<number, readonly Violation[]>[];
   private readonly componentChecks: { invariant: Invariant; components: readonly number[] }[];
   private readonly worldChecks: Invariant[];
+  /** Per world invariant, its violations remembered by the snapshots it read. */
+  private readonly worldMemo: ReadMemo<readonly Violation[]>[];
 
   constructor(
     private readonly world: World,
@@ -22,6 +27,19 @@ export class InvariantChecker {
       .filter((invariant) => invariant.component)
       .map((invariant) => ({ invariant, components: world.byKind[invariant.component!.kind] ?? [] }));
     this.worldChecks = invariants.filter((invariant) => invariant.world);
+    this.worldMemo = this.worldChecks.map(() => new ReadMemo<readonly Violation[]>());
+  }
+
+  /** A world invariant's violations in `state`, remembered by what it read. */
+  private worldViolations(state: WorldState, check: number): readonly Violation[] {
+    const memo = this.worldMemo[check]!;
+    const found = memo.get(state.ids);
+    if (found !== MISS) return found;
+    const invariant = this.worldChecks[check]!;
+    return memo.compute(state, (view) => {
+      const violations = invariant.world!(view, this.model);
+      return violations.length === 0 ? NONE : violations;
+    });
   }
 
   /** Every violation in `state`, component invariants first, in declaration order. */
@@ -33,7 +51,28 @@ export class InvariantChecker {
     for (const index of [...components].sort((a, b) => a - b)) {
       out.push(...this.componentViolations(state, index));
     }
-    for (const invariant of this.worldChecks) out.push(...invariant.world!(state, this.model));
+    this.worldChecks.forEach((_, check) => {
+      out.push(...this.worldViolations(state, check));
+    });
+    return out;
+  }
+
+  /** The names of the invariants among `open` that `state` violates. */
+  violatedAmong(state: WorldState, open: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const { invariant, components } of this.componentChecks) {
+      if (!open.has(invariant.name)) continue;
+      for (const index of components) {
+        if (this.componentViolations(state, index).some((v) => v.property === invariant.name)) {
+          out.push(invariant.name);
+          break;
+        }
+      }
+    }
+    for (const invariant of this.worldChecks) {
+      if (open.has(invariant.name) && invariant.world!(state, this.model).length > 0)
+        out.push(invariant.name);
+    }
     return out;
   }
 
@@ -42,8 +81,9 @@ export class InvariantChecker {
     for (const { components } of this.componentChecks) {
       for (const index of components) if (this.componentViolations(state, index).length > 0) return false;
     }
-    for (const invariant of this.worldChecks)
-      if (invariant.world!(state, this.model).length > 0) return false;
+    for (let check = 0; check < this.worldChecks.length; check++) {
+      if (this.worldViolations(state, check).length > 0) return false;
+    }
     return true;
   }
 

@@ -38,7 +38,11 @@ export interface Stepper<C = unknown> {
    * The next snapshot, or `undefined` when the machine takes no transition for `event`.
    * Events the transition emits (XState `emit` actions) are appended to `emitted`.
    */
-  step(snap: MachineSnapshot<C>, event: MachineEvent, emitted?: MachineEvent[]): MachineSnapshot<C> | undefined;
+  step(
+    snap: MachineSnapshot<C>,
+    event: MachineEvent,
+    emitted?: MachineEvent[],
+  ): MachineSnapshot<C> | undefined;
   /** Event types with at least one transition from the snapshot's state (guards not evaluated). */
   handles(snap: MachineSnapshot<C>, eventType: string): boolean;
   /** Why `event` is refused in `snap`; `undefined` if it is accepted. */
@@ -330,7 +334,11 @@ export function compileMachine<C>(machine: AnyStateMachine): Stepper<C> {
   const none: readonly CompiledTransition[] = [];
   const candidates = (value: string, type: string) => table.get(value)?.get(type) ?? none;
 
-  function step(snap: MachineSnapshot<C>, event: MachineEvent, emitted?: MachineEvent[]): MachineSnapshot<C> | undefined {
+  function step(
+    snap: MachineSnapshot<C>,
+    event: MachineEvent,
+    emitted?: MachineEvent[],
+  ): MachineSnapshot<C> | undefined {
     const list = candidates(snap.value, event.type);
     for (let i = 0; i < list.length; i++) {
       const t = list[i]!;

@@ -3,17 +3,22 @@
  * make (steps), and the routing of each call, and of what machines emit, to machine events.
  *
  * A world state is one snapshot per component. Snapshots are interned per component, so equal
- * snapshots are one object with one small id; a state's fingerprint is its id vector. That
- * makes de-duplication cheap and lets per-component invariants run once per distinct snapshot.
+ * snapshots are one object with one small id, and a state is fully named by its vector of ids
+ * (a `Uint32Array`, one word per component): the search stores only those words, and a step's
+ * outcome, remembered per tuple of the ids it touches, turns one vector into the next without
+ * building a snapshot. Per-component invariants run once per distinct snapshot.
  */
 import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/refusals.ts';
 import type { ComponentInfo, ComponentKind, WorldModel, WorldSnapshot } from '../../properties/model.ts';
 import type { MachineEvent, MachineSnapshot, Stepper } from '../engine/stepper.ts';
+import { CandidateSteps } from './candidateSteps.ts';
+import { OutcomeArena, REFUSED } from './outcomeMemo.ts';
+import { MISS, ReadMemo } from './readMemo.ts';
 
 export interface WorldState extends WorldSnapshot {
   readonly parts: readonly MachineSnapshot[];
   /** Interned id of each part: equal ids ⇔ equal snapshots. */
-  readonly ids: readonly number[];
+  readonly ids: Uint32Array;
 }
 
 export interface WorldComponent extends ComponentInfo {
@@ -102,6 +107,17 @@ export interface WorldFacts {
   readonly kernel: 'upstream' | 'android';
   /** Remember step outcomes per touched-snapshot tuple (default true; off only to measure or cross-check). */
   readonly memoize?: boolean;
+  /**
+   * Check on every computed step that it read and wrote only the components it declared (a
+   * wrong declaration fails loudly instead of exploring a wrong space). On by default under
+   * vitest or with `PROTMEM_CHECK_DECLARATIONS=1`; it costs a proxy per computed step.
+   */
+  readonly checkDeclarations?: boolean;
+}
+
+/** Whether steps check their declarations unless told: in tests, or when asked by the environment. */
+export function checkDeclarationsByDefault(): boolean {
+  return process.env.PROTMEM_CHECK_DECLARATIONS === '1' || process.env.VITEST !== undefined;
 }
 
 export class World implements WorldModel {
@@ -116,8 +132,13 @@ export class World implements WorldModel {
   private readonly interned: Map<string, { snap: MachineSnapshot; id: number }>[];
   private readonly snapsById: MachineSnapshot[][];
   private readonly route: EmitRoute;
-  private readonly memo: Map<number | string, readonly number[] | null>[];
+  private readonly memo: ReadMemo<number>[];
+  private readonly candidateIndex: CandidateSteps;
+  /** Per component, the mask of the steps whose remembered plans ever read it. */
+  private readonly readers: Uint32Array[];
+  private readonly outcomes = new OutcomeArena();
   private readonly memoize: boolean;
+  private readonly checkDeclarations: boolean;
 
   constructor(
     components: readonly WorldComponent[],
@@ -139,15 +160,18 @@ export class World implements WorldModel {
     }
     this.byKind = byKind;
     this.interned = components.map(() => new Map());
-    this.memo = steps.map(() => new Map());
+    this.memo = steps.map(() => new ReadMemo<number>());
+    this.candidateIndex = new CandidateSteps(this.memo, components.length);
+    this.readers = components.map(() => new Uint32Array(this.candidateIndex.words));
     this.memoize = facts.memoize ?? true;
+    this.checkDeclarations = facts.checkDeclarations ?? checkDeclarationsByDefault();
     this.snapsById = components.map(() => []);
     const parts: MachineSnapshot[] = [];
-    const ids: number[] = [];
+    const ids = new Uint32Array(components.length);
     components.forEach((component, index) => {
       const [snap, id] = this.intern(index, component.stepper.initial(component.input));
       parts.push(snap);
-      ids.push(id);
+      ids[index] = id;
     });
     this.initial = { parts, ids };
   }
@@ -213,60 +237,111 @@ export class World implements WorldModel {
     return this.snapsById[component]!.length;
   }
 
-  /**
-   * The state after `step`, or `undefined` if the step is not issued or some machine refuses it.
-   *
-   * A step's outcome depends only on the snapshots of the components it touches, and those are
-   * interned, so outcomes are remembered per step and per id tuple of its touched components:
-   * after the first time, applying a step is a lookup. On every miss the step is computed for
-   * real, and the world checks that it read and wrote only components it declared: a wrong
-   * declaration fails loudly instead of exploring a wrong space.
-   */
-  apply(state: WorldState, step: StepDef): WorldState | undefined {
-    if (!this.memoize) return this.applyOutcome(state, this.compute(state, step));
-    const memo = this.memo[step.index]!;
-    const touches = step.touches;
-    let key: number | string;
-    if (touches.length === 1) key = state.ids[touches[0]!]!;
-    else if (touches.length === 2) key = state.ids[touches[0]!]! * 0x10000 + state.ids[touches[1]!]!;
-    else {
-      key = '';
-      for (const index of touches) key += `${state.ids[index]},`;
-    }
-    let outcome = memo.get(key);
-    if (outcome === undefined) {
-      outcome = this.compute(state, step);
-      memo.set(key, outcome);
-    }
-    return this.applyOutcome(state, outcome);
-  }
-
-  private applyOutcome(state: WorldState, outcome: readonly number[] | null): WorldState | undefined {
-    if (outcome === null) return undefined;
-    const parts = state.parts.slice();
-    const ids = state.ids.slice();
-    for (let i = 0; i < outcome.length; i += 2) {
-      const component = outcome[i]!;
-      const id = outcome[i + 1]!;
-      ids[component] = id;
-      parts[component] = this.snapsById[component]![id]!;
-    }
+  /** The snapshots a vector of ids names, as a state. */
+  stateOf(ids: Uint32Array): WorldState {
+    const parts: MachineSnapshot[] = new Array(ids.length);
+    for (let c = 0; c < ids.length; c++) parts[c] = this.snapsById[c]![ids[c]!]!;
     return { parts, ids };
   }
 
-  /** Runs `step` for real: `null` if refused, else the changed components and their new ids. */
-  private compute(state: WorldState, step: StepDef): readonly number[] | null {
-    const allowed = new Set(step.touches);
-    const guarded = this.guardReads(state, allowed, step);
-    const deliveries = step.plan(guarded);
-    if (!deliveries) return null;
-    const parts = state.parts.slice();
-    const ids = state.ids.slice();
+  /**
+   * Fills `state.parts` in place with the snapshots `ids` names: for a caller that reads one
+   * state at a time (the search's invariant checks) and wants no allocation per state.
+   */
+  fill(state: { parts: MachineSnapshot[]; ids: Uint32Array }, ids: Uint32Array): void {
+    const parts = state.parts;
+    for (let c = 0; c < ids.length; c++) parts[c] = this.snapsById[c]![ids[c]!]!;
+    state.ids = ids;
+  }
+
+  /**
+   * Writes into `out` the ids of the state after step `step` from the state whose ids are `ids`,
+   * and returns true; returns false if the step is not issued or some machine refuses it.
+   *
+   * A step's outcome depends only on the snapshots of the components it touches, and those are
+   * interned, so outcomes are remembered per step and per id tuple of its touched components:
+   * after the first time, applying a step is a lookup. On a miss the step is computed for real.
+   */
+  successor(ids: Uint32Array, step: number, out: Uint32Array): boolean {
+    const def = this.steps[step]!;
+    let outcome: number;
+    if (this.memoize) {
+      const memo = this.memo[step]!;
+      const found = memo.get(ids);
+      if (found === MISS) {
+        outcome = memo.compute(this.stateOf(ids), (view) => this.compute(view, def));
+        this.candidateIndex.computed(step, ids);
+        for (const component of memo.lastReads) this.readers[component]![step >>> 5]! |= 1 << (step & 31);
+      } else {
+        outcome = found;
+      }
+    } else {
+      const state = this.stateOf(ids);
+      outcome = this.compute({ parts: state.parts.slice(), ids }, def);
+    }
+    if (outcome === REFUSED) return false;
+    out.set(ids);
+    this.outcomes.apply(outcome, out);
+    return true;
+  }
+
+  /** Words of the step masks `candidates` writes. */
+  get stepMaskWords(): number {
+    return this.candidateIndex.words;
+  }
+
+  /**
+   * Writes into `out` a mask of the steps that may apply in the state with ids `ids` (bit `s` of
+   * word `s >> 5` for step `s`); every other step is refused there. With outcomes not
+   * remembered, every step is a candidate.
+   */
+  candidates(ids: Uint32Array, out: Uint32Array): void {
+    if (this.memoize) this.candidateIndex.candidates(ids, out);
+    else out.fill(0xffffffff);
+  }
+
+  /**
+   * Writes into `out` the mask of the steps whose outcome may differ between the states with ids
+   * `before` and `after`: those whose remembered plans ever read a component that differs. Every
+   * other step has the same outcome in both (it read the same snapshots), so a search can take
+   * their enabledness from `before`. With outcomes not remembered, every step.
+   */
+  dirtySteps(before: Uint32Array, after: Uint32Array, out: Uint32Array): void {
+    if (!this.memoize) {
+      out.fill(0xffffffff);
+      return;
+    }
+    out.fill(0);
+    const words = out.length;
+    for (let component = 0; component < before.length; component++) {
+      if (before[component] === after[component]) continue;
+      const readers = this.readers[component]!;
+      for (let w = 0; w < words; w++) out[w]! |= readers[w]!;
+    }
+  }
+
+  /** The state after `step`, or `undefined` if the step is not issued or some machine refuses it. */
+  apply(state: WorldState, step: StepDef): WorldState | undefined {
+    const out = new Uint32Array(state.ids.length);
+    return this.successor(state.ids, step.index, out) ? this.stateOf(out) : undefined;
+  }
+
+  /**
+   * Runs `step` for real on `view` (whose `parts` it updates as machines step): `REFUSED`, or
+   * the number of its outcome (the changed components and their new ids).
+   */
+  private compute(view: { parts: MachineSnapshot[]; ids: Uint32Array }, step: StepDef): number {
+    const allowed = this.checkDeclarations ? new Set(step.touches) : undefined;
+    const state: WorldState = allowed ? this.guardReads(view, allowed, step) : view;
+    const deliveries = step.plan(state);
+    if (!deliveries) return REFUSED;
+    const parts = view.parts;
+    const ids = view.ids.slice();
     const changed = new Set<number>();
     let queue: readonly Delivery[] = deliveries;
     for (let i = 0; i < queue.length; i++) {
       const delivery = queue[i]!;
-      if (!allowed.has(delivery.component)) {
+      if (allowed && !allowed.has(delivery.component)) {
         throw new Error(
           `step "${step.text}" delivers to ${this.components[delivery.component]!.id}, which it does not declare`,
         );
@@ -276,39 +351,39 @@ export class World implements WorldModel {
       const next = component.stepper.step(parts[delivery.component]!, delivery.event, emitted);
       if (!next) {
         if (delivery.optional) continue;
-        return null;
+        return REFUSED;
       }
       const [snap, id] = this.intern(delivery.component, next);
       parts[delivery.component] = snap;
       ids[delivery.component] = id;
       changed.add(delivery.component);
       if (emitted.length > 0) {
-        const current = this.guardReads({ parts, ids }, allowed, step);
+        const current: WorldState = allowed ? this.guardReads({ parts, ids }, allowed, step) : { parts, ids };
         const more = emitted.flatMap((event) => this.route(delivery.component, event, current));
         if (more.length > 0) queue = [...queue, ...more];
       }
     }
-    return [...changed].sort((a, b) => a - b).flatMap((component) => [component, ids[component]!]);
+    return this.outcomes.add(
+      [...changed].sort((a, b) => a - b).flatMap((component) => [component, ids[component]!]),
+    );
   }
 
   /** A view of `state` that throws when a step reads a component it did not declare. */
   private guardReads(state: WorldState, allowed: ReadonlySet<number>, step: StepDef): WorldState {
     const components = this.components;
-    const check = (target: readonly unknown[]) =>
+    const check = <T extends object>(target: T): T =>
       new Proxy(target, {
-        get(array, property, receiver) {
+        get(array, property) {
           if (typeof property === 'string' && /^\d+$/.test(property) && !allowed.has(Number(property))) {
             throw new Error(
               `step "${step.text}" reads ${components[Number(property)]!.id}, which it does not declare`,
             );
           }
-          return Reflect.get(array, property, receiver);
+          const value: unknown = Reflect.get(array, property);
+          return typeof value === 'function' ? value.bind(array) : value;
         },
       });
-    return {
-      parts: check(state.parts) as readonly MachineSnapshot[],
-      ids: check(state.ids) as readonly number[],
-    };
+    return { parts: check(state.parts), ids: check(state.ids) };
   }
 
   /** Why `step` does not apply in `state`; `undefined` if it does. */
@@ -344,7 +419,7 @@ export class World implements WorldModel {
     return { kind: 'notIssued' };
   }
 
-  /** Indices of the steps that apply in `state`, with their successor states. */
+  /** The steps that apply in `state`, with their successor states. */
   successors(state: WorldState): { step: StepDef; next: WorldState }[] {
     const out: { step: StepDef; next: WorldState }[] = [];
     for (const step of this.steps) {
@@ -357,6 +432,11 @@ export class World implements WorldModel {
   /** A canonical key: equal keys ⇔ equal world states. */
   fingerprint(state: WorldState): string {
     return state.ids.join(',');
+  }
+
+  /** Distinct tuples remembered per step (what the outcome memo holds). */
+  memoEntries(): number {
+    return this.memo.reduce((sum, memo) => sum + memo.entries, 0);
   }
 
   /** The first step with this call and these arguments. */

@@ -1,0 +1,184 @@
+/**
+ * The visited-state store of a breadth-first search, laid out the way an explicit-state model
+ * checker lays it out: every state is a fixed-width vector of 32-bit words (one interned
+ * snapshot id per component), kept in one typed array in discovery order, found again through an
+ * open-addressing hash table of indices, with its parent's index and the step that led to it in
+ * two more typed arrays. Nothing is allocated per state: adding one copies its words in.
+ *
+ * Because states are numbered in breadth-first order, a level of the search is a range of
+ * indices, and the trace to a state is its chain of parents.
+ */
+
+const EMPTY = -1;
+
+/** A 32-bit hash of `width` words of `words` from `offset` (MurmurHash3's 32-bit mixing). */
+export function hashWords(words: Uint32Array, offset: number, width: number): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < width; i++) {
+    let k = Math.imul(words[offset + i]!, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= width;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export class StateStore {
+  readonly width: number;
+  private vectors: Uint32Array;
+  private parents: Int32Array;
+  private vias: Int32Array;
+  private hashes: Uint32Array;
+  private table: Int32Array;
+  private mask: number;
+  private size = 0;
+
+  constructor(width: number, capacity = 1024) {
+    this.width = width;
+    const states = Math.max(16, capacity);
+    this.vectors = new Uint32Array(states * Math.max(1, width));
+    this.parents = new Int32Array(states);
+    this.vias = new Int32Array(states);
+    this.hashes = new Uint32Array(states);
+    let slots = 32;
+    while (slots < states * 2) slots *= 2;
+    this.table = new Int32Array(slots).fill(EMPTY);
+    this.mask = slots - 1;
+  }
+
+  /** Number of states stored. */
+  get count(): number {
+    return this.size;
+  }
+
+  /** Bytes held by the store's arrays (what one more state costs, amortised, is this over `count`). */
+  get bytes(): number {
+    return (
+      this.vectors.byteLength +
+      this.parents.byteLength +
+      this.vias.byteLength +
+      this.hashes.byteLength +
+      this.table.byteLength
+    );
+  }
+
+  /** The index of the stored state equal to `source[0..width)`, or -1. */
+  find(source: Uint32Array): number {
+    const slot = this.probe(source, hashWords(source, 0, this.width));
+    return this.table[slot]!;
+  }
+
+  /** The table slot holding the state equal to `source`, or the empty slot where it would go. */
+  private probe(source: Uint32Array, hash: number): number {
+    const width = this.width;
+    const vectors = this.vectors;
+    const table = this.table;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let slot = hash & mask;
+    for (;;) {
+      const found = table[slot]!;
+      if (found === EMPTY) return slot;
+      if (hashes[found] === hash) {
+        const base = found * width;
+        let equal = true;
+        for (let i = 0; i < width; i++) {
+          if (vectors[base + i] !== source[i]) {
+            equal = false;
+            break;
+          }
+        }
+        if (equal) return slot;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /**
+   * Adds the state whose words are `source[0..width)` unless it is stored already. Returns its
+   * new index, or `-1 - index` of the equal state already stored.
+   */
+  add(source: Uint32Array, parent: number, via: number): number {
+    const width = this.width;
+    const hash = hashWords(source, 0, width);
+    const slot = this.probe(source, hash);
+    const found = this.table[slot]!;
+    if (found !== EMPTY) return -1 - found;
+    const index = this.size;
+    if (index === this.parents.length) this.grow();
+    const vectors = this.vectors;
+    const base = index * width;
+    for (let i = 0; i < width; i++) vectors[base + i] = source[i]!;
+    this.parents[index] = parent;
+    this.vias[index] = via;
+    this.hashes[index] = hash;
+    this.table[slot] = index;
+    this.size++;
+    if (this.size * 2 > this.table.length) this.rehash();
+    return index;
+  }
+
+  /** Copies the words of state `index` into `out`. */
+  read(index: number, out: Uint32Array): void {
+    const width = this.width;
+    const vectors = this.vectors;
+    const base = index * width;
+    for (let i = 0; i < width; i++) out[i] = vectors[base + i]!;
+  }
+
+  /** The words of state `index`, as a view valid until the next `add`. */
+  view(index: number): Uint32Array {
+    const base = index * this.width;
+    return this.vectors.subarray(base, base + this.width);
+  }
+
+  /** The index of the state state `index` was reached from; -1 for the first state. */
+  parent(index: number): number {
+    return this.parents[index]!;
+  }
+
+  /** The step that led to state `index`; -1 for the first state. */
+  via(index: number): number {
+    return this.vias[index]!;
+  }
+
+  /** The steps from the first state to state `index`. */
+  trace(index: number): number[] {
+    const steps: number[] = [];
+    for (let i = index; this.parents[i]! >= 0; i = this.parents[i]!) steps.push(this.vias[i]!);
+    return steps.reverse();
+  }
+
+  private grow(): void {
+    const states = this.parents.length * 2;
+    const vectors = new Uint32Array(states * Math.max(1, this.width));
+    vectors.set(this.vectors);
+    this.vectors = vectors;
+    for (const name of ['parents', 'vias'] as const) {
+      const next = new Int32Array(states);
+      next.set(this[name]);
+      this[name] = next;
+    }
+    const hashes = new Uint32Array(states);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+  }
+
+  private rehash(): void {
+    const slots = this.table.length * 2;
+    const table = new Int32Array(slots).fill(EMPTY);
+    const mask = slots - 1;
+    const hashes = this.hashes;
+    for (let index = 0; index < this.size; index++) {
+      let slot = hashes[index]! & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = index;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
