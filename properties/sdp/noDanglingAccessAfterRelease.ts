@@ -64,11 +64,7 @@ export const noDanglingAccessAfterRelease: Invariant = {
       for (const { component, guest } of model.imports) {
         const snap = part<VirtioGpuImportContext>(state, component);
         if (blobIsCreated(snap) && buffer.pages.some((pfn) => snap.context.pages.includes(pfn))) {
-          violation(
-            `freed buffer ${buffer.name}`,
-            `the VMM still holds its pages as a blob imported by ${guest}`,
-            ['vmm'],
-          );
+          violation(what, `the VMM still holds its pages as a blob imported by ${guest}`, ['vmm']);
         }
       }
       // A TYPE_DMABUF entry holds QEMU's own fd of the buffer; a back-end's TYPE_VHOST_DEV entry

@@ -138,10 +138,10 @@ describe('noDanglingAccessAfterRelease', () => {
       ]);
     });
 
-    // Known bug, expected to fail until fixed: this clause names every gone buffer `freed buffer
-    // <name>`, while the IOMMU and UUID clauses name a destroyed guest's buffer `buffer <name> of
-    // destroyed guest <guest>`; `picture` was never freed. Make it an ordinary `it` with the fix.
-    it.fails('KNOWN BUG: of a buffer whose guest is destroyed names the buffer as the guest one', () => {
+    // Regression: this clause named every gone buffer `freed buffer <name>`, while the IOMMU and
+    // UUID clauses name a destroyed guest's buffer `buffer <name> of destroyed guest <guest>`;
+    // `picture` was never freed.
+    it('of a buffer whose guest is destroyed names the buffer as the guest one', () => {
       const w = world();
       const blob = edit(allocated(w), w.import('picture', 'display'), 'blobCreated', { pages: [1] });
       expect(check(w, decryptDestroyed(w, blob)).map((v) => v.subject)).toStrictEqual([
