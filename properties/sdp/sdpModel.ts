@@ -101,6 +101,8 @@ export interface SdpModel extends WorldModel {
     readonly buffer: string;
     readonly exporter: string;
     readonly allowed: readonly string[];
+    /** The virtio-gpu object that exports the buffer with this UUID (none for a back-end's own export). */
+    readonly gpuExport?: number;
   }[];
   /** Protected heaps' pool machines, with the pages each can hand out. */
   readonly pools: readonly {

@@ -47,11 +47,16 @@ export const sharedObjectTableAuthority: Invariant = {
           actual: `still in the table after back-end ${snap.context.owner} died`,
         });
       }
-      const exported = model.components.find((c) => c.id === `export:${entry.buffer}`);
+      const exported = entry.gpuExport;
       const exporterGone = model.guests.some(
         (g) => g.name === entry.exporter && vmIsDestroyed(part(state, g.component)),
       );
-      if (entryIsAbsent(snap) && exported && !exporterGone && uuidIsAssigned(part(state, exported.index))) {
+      if (
+        entryIsAbsent(snap) &&
+        exported !== undefined &&
+        !exporterGone &&
+        uuidIsAssigned(part(state, exported))
+      ) {
         out.push({
           property: 'sharedObjectTableAuthority',
           subject: `UUID of buffer ${entry.buffer}`,

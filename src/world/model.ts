@@ -71,6 +71,7 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
       buffer: e.buffer,
       exporter: e.exporter,
       allowed: e.allowed,
+      ...(e.gpuExport !== undefined ? { gpuExport: e.gpuExport } : {}),
     })),
     backends: virtio.backends.map((b) => ({ component: b.component, name: b.name })),
     pools: heaps.pools.map((p) => ({ component: p.component, heap: p.heap.name, pages: p.pages })),

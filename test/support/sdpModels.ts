@@ -309,20 +309,26 @@ export function sdpWorld(spec: SdpSpec): SdpWorld {
       `shared-object entry of ${s.buffer}`,
       initialOf(sharedObjectEntryMachine, { uuid: `uuid-${s.buffer}` }),
     );
-    if (s.gpuExport) {
-      add(
-        `export:${s.buffer}`,
-        'virtioDmabufExport',
-        `virtio-gpu export of ${s.buffer}`,
-        initialOf(virtioDmabufExportMachine, {
-          resource: resource + 1,
-          blob: true,
-          useCrossDevice: true,
-          hasResourceAssignUuid: true,
-        }),
-      );
-    }
-    return { component, buffer: s.buffer, exporter: s.exporter, allowed: s.allowed ?? [] };
+    const gpuExport = !s.gpuExport
+      ? undefined
+      : add(
+          `export:${s.buffer}`,
+          'virtioDmabufExport',
+          `virtio-gpu export of ${s.buffer}`,
+          initialOf(virtioDmabufExportMachine, {
+            resource: resource + 1,
+            blob: true,
+            useCrossDevice: true,
+            hasResourceAssignUuid: true,
+          }),
+        );
+    return {
+      component,
+      buffer: s.buffer,
+      exporter: s.exporter,
+      allowed: s.allowed ?? [],
+      ...(gpuExport !== undefined ? { gpuExport } : {}),
+    };
   });
 
   const backends = (spec.backends ?? []).map((name) => ({
