@@ -10,7 +10,7 @@ import {
   iommuDomainMachine,
   iommuDomainRefusals,
 } from '../../machines/iommuDomainMachine.ts';
-import { expectDriversAgree, machineDriver } from '../support/machineDriver.ts';
+import { driverDisagreements, machineDriver } from '../support/machineDriver.ts';
 
 const domain = machineDriver<IommuDomainContext, IommuDomainEvent>(iommuDomainMachine, iommuDomainRefusals);
 
@@ -75,44 +75,48 @@ describe('lifecycle', () => {
 
 describe('refusals (nvhe/iommu/iommu.c)', () => {
   it('map, attach or unmap before alloc: domain_get() hits BUG_ON(!old)', () => {
-    domain.expectRefused(freeDomain, [
-      [map([1]), 'KERNEL_BUG'],
-      [attach(7), 'KERNEL_BUG'],
-      [unmap([1]), 'KERNEL_BUG'],
-    ]);
+    expect(
+      domain.refusalDifferences(freeDomain, [
+        [map([1]), 'KERNEL_BUG'],
+        [attach(7), 'KERNEL_BUG'],
+        [unmap([1]), 'KERNEL_BUG'],
+      ]),
+    ).toEqual([]);
   });
 
   it('free before alloc or while attached: WARN and -EINVAL (refs not 1)', () => {
-    domain.expectRefused(freeDomain, [[free, 'EINVAL']]);
-    domain.expectRefused(attached, [[free, 'EINVAL']]);
+    expect(domain.refusalDifferences(freeDomain, [[free, 'EINVAL']])).toEqual([]);
+    expect(domain.refusalDifferences(attached, [[free, 'EINVAL']])).toEqual([]);
   });
 
   it('alloc of a live domain: -EINVAL (refs not 0)', () => {
-    domain.expectRefused(allocated, [[alloc, 'EINVAL']]);
-    domain.expectRefused(attached, [[alloc, 'EINVAL']]);
+    expect(domain.refusalDifferences(allocated, [[alloc, 'EINVAL']])).toEqual([]);
+    expect(domain.refusalDifferences(attached, [[alloc, 'EINVAL']])).toEqual([]);
   });
 
   it('detach with nothing attached: -EINVAL (refs ≤ 1)', () => {
-    domain.expectRefused(freeDomain, [[detach(7), 'EINVAL']]);
-    domain.expectRefused(allocated, [[detach(7), 'EINVAL']]);
+    expect(domain.refusalDifferences(freeDomain, [[detach(7), 'EINVAL']])).toEqual([]);
+    expect(domain.refusalDifferences(allocated, [[detach(7), 'EINVAL']])).toEqual([]);
   });
 
   it('attach of a stream whose STE is live: -EBUSY (smmu_attach_dev)', () => {
-    domain.expectRefused(allocated, [[attach(7, true), 'EBUSY']]);
-    domain.expectRefused(attached, [[attach(9, true), 'EBUSY']]);
+    expect(domain.refusalDifferences(allocated, [[attach(7, true), 'EBUSY']])).toEqual([]);
+    expect(domain.refusalDifferences(attached, [[attach(9, true), 'EBUSY']])).toEqual([]);
   });
 
   it('map of a page already mapped: -EEXIST; unmap of a page not mapped: nothing unmapped', () => {
     const mapped = domain.accept(attached, map([1, 2]));
-    domain.expectRefused(mapped, [
-      [map([2, 3]), 'EEXIST'],
-      [unmap([3]), 'NO_EFFECT'],
-      [unmap([2, 3]), 'NO_EFFECT'],
-    ]);
+    expect(
+      domain.refusalDifferences(mapped, [
+        [map([2, 3]), 'EEXIST'],
+        [unmap([3]), 'NO_EFFECT'],
+        [unmap([2, 3]), 'NO_EFFECT'],
+      ]),
+    ).toEqual([]);
   });
 
   it('the host never detaches an endpoint it did not attach here', () => {
-    domain.expectRefused(attached, [[detach(9), 'NOT_ISSUED']]);
+    expect(domain.refusalDifferences(attached, [[detach(9), 'NOT_ISSUED']])).toEqual([]);
   });
 });
 
@@ -156,6 +160,6 @@ describe('compiled and interpreted steppers', () => {
     unmap([2]),
   ];
   it('agree on a scripted sequence', () => {
-    expectDriversAgree(iommuDomainMachine, { domainId: 3 }, script);
+    expect(driverDisagreements(iommuDomainMachine, { domainId: 3 }, script)).toEqual([]);
   });
 });

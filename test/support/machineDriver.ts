@@ -1,11 +1,12 @@
 /**
  * Drives one machine by hand for unit tests, through the compiled stepper the explorer uses: each
  * call either moves the machine (with the events it emitted) or comes back with the error code the
- * machine's refusal table gives the check that refused it. `expectDriversAgree` checks that the
- * compiled and the interpreted steppers take a scripted sequence identically.
+ * machine's refusal table gives the check that refused it. `compareDrivers` steps a scripted sequence
+ * through the compiled and the interpreted steppers and lists where they differ. Nothing here
+ * asserts: each function returns data (an outcome, a list of differences) for a test or a script
+ * to check.
  */
 
-import { expect } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/refusals.ts';
 import {
@@ -86,18 +87,36 @@ export function machineDriver<C, E extends MachineEvent, X extends MachineEvent 
     run(events: readonly E[], input?: Partial<I>): MachineSnapshot<C> {
       return this.acceptAll(this.start(input), events);
     },
-    /** Each call must be refused with its code, which leaves the machine where it was. */
-    expectRefused(snap: MachineSnapshot<C>, cases: readonly (readonly [E, ErrorCode])[]): void {
-      const got = cases.map(([event]) => {
+    /**
+     * What each event does from `snap`, as `[eventType, code]`: the code a refused event gets, or
+     * `accepted → <state>` for one the machine takes. Every event starts from `snap`.
+     */
+    refusedCodes(snap: MachineSnapshot<C>, events: readonly E[]): [string, string][] {
+      return events.map((event) => {
         const result = this.call(snap, event);
         return [event.type, result.ok ? `accepted → ${result.snap.value}` : result.code];
       });
-      expect(got).toEqual(cases.map(([event, code]) => [event.type, code]));
+    },
+    /**
+     * Where the machine does not refuse each event from `snap` with the code its case names:
+     * one description per case that differs, empty when every case is refused as expected.
+     */
+    refusalDifferences(snap: MachineSnapshot<C>, cases: readonly (readonly [E, ErrorCode])[]): string[] {
+      const got = this.refusedCodes(
+        snap,
+        cases.map(([event]) => event),
+      );
+      return cases.flatMap(([event, code], index) => {
+        const found = got[index]![1];
+        return found === code
+          ? []
+          : [`case ${index} (${event.type} in ${snap.value}): expected ${code}, got ${found}`];
+      });
     },
   };
 }
 
-/** One step of a sequence both steppers agreed on, as the compiled stepper took it. */
+/** One step of a scripted sequence, as the compiled stepper took it. */
 export interface AgreedStep {
   readonly event: string;
   readonly accepted: boolean;
@@ -106,37 +125,112 @@ export interface AgreedStep {
   readonly emitted: readonly MachineEvent[];
 }
 
+/** The outcome of stepping a sequence through both steppers. */
+export interface DriverComparison {
+  /**
+   * Where the steppers differ, one description each: the initial state, or the first step on
+   * which they accept differently, emit differently or reach different snapshots (the run stops
+   * there). Empty when they agree on the whole sequence.
+   */
+  readonly disagreements: readonly string[];
+  /** How many events the compiled stepper accepted. */
+  readonly accepted: number;
+  /** The compiled stepper's trace, up to and including the first step they differ on. */
+  readonly steps: readonly AgreedStep[];
+}
+
 /**
  * Steps `events` through `compileMachine(machine)` and `interpretedStepper(machine)` from the same
- * input and checks, at every step, that both accept or both refuse, with equal state value,
- * context and emitted events. A refused event leaves both on their previous snapshot. Returns how
- * many events were accepted and the compiled stepper's trace.
+ * input and compares, at every step, whether both accept or both refuse, their state value,
+ * context and emitted events. A refused event leaves both on their previous snapshot.
  */
-export function expectDriversAgree(
+export function compareDrivers(
   machine: AnyStateMachine,
   input: unknown,
   events: readonly MachineEvent[],
-): { accepted: number; steps: AgreedStep[] } {
+): DriverComparison {
   const compiled = compileMachine(machine);
   const reference = interpretedStepper(machine);
   let a = compiled.initial(input);
   let b = reference.initial(input);
-  expect(a, 'initial state').toEqual({ value: b.value, context: b.context });
   const steps: AgreedStep[] = [];
-  events.forEach((event, index) => {
+  const result = (disagreements: string[]): DriverComparison => ({
+    disagreements,
+    accepted: steps.filter((step) => step.accepted).length,
+    steps,
+  });
+  const initial = snapshotDifference(a, b);
+  if (initial) return result([`initial state: ${initial}`]);
+  for (const [index, event] of events.entries()) {
     const emittedA: MachineEvent[] = [];
     const emittedB: MachineEvent[] = [];
     const nextA = compiled.step(a, event, emittedA);
     const nextB = reference.step(b, event, emittedB);
     const where = `step ${index} (${event.type} in ${a.value})`;
-    expect(nextA !== undefined, `${where}: accepted`).toBe(nextB !== undefined);
-    expect(emittedA, `${where}: emitted`).toEqual(emittedB);
+    const differences: string[] = [];
+    if ((nextA !== undefined) !== (nextB !== undefined)) {
+      differences.push(
+        `${where}: compiled ${nextA ? 'accepts' : 'refuses'}, interpreted ${nextB ? 'accepts' : 'refuses'}`,
+      );
+    }
+    const emitted = dataDifference(emittedA, emittedB, 'emitted');
+    if (emitted) differences.push(`${where}: ${emitted}`);
     if (nextA && nextB) {
-      expect(nextA, where).toEqual({ value: nextB.value, context: nextB.context });
+      const next = snapshotDifference(nextA, nextB);
+      if (next) differences.push(`${where}: ${next}`);
       a = nextA;
       b = nextB;
     }
     steps.push({ event: event.type, accepted: nextA !== undefined, value: a.value, emitted: emittedA });
-  });
-  return { accepted: steps.filter((step) => step.accepted).length, steps };
+    if (differences.length > 0) return result(differences);
+  }
+  return result([]);
+}
+
+/** Where the compiled and the interpreted steppers differ on `events`; empty when they agree. */
+export function driverDisagreements(
+  machine: AnyStateMachine,
+  input: unknown,
+  events: readonly MachineEvent[],
+): readonly string[] {
+  return compareDrivers(machine, input, events).disagreements;
+}
+
+/** How two snapshots differ in value or context, or undefined when they are equal. */
+function snapshotDifference(a: MachineSnapshot, b: MachineSnapshot): string | undefined {
+  if (a.value !== b.value) return `compiled is in ${a.value}, interpreted in ${b.value}`;
+  return dataDifference(a, { value: b.value, context: b.context }, 'snapshot');
+}
+
+/**
+ * The first place two plain data values differ, or undefined when they are equal. Equality is
+ * `toEqual`'s: arrays element by element, objects key by key with a property whose value is
+ * undefined the same as a missing one.
+ */
+export function dataDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (Object.is(a, b)) return undefined;
+  const show = (value: unknown) => JSON.stringify(value) ?? String(value);
+  const differ = () => `${path} differs: compiled ${show(a)}, interpreted ${show(b)}`;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return differ();
+  if (a instanceof Map || a instanceof Set || b instanceof Map || b instanceof Set) {
+    if (a.constructor !== b.constructor) return differ();
+    return dataDifference([...(a as Iterable<unknown>)], [...(b as Iterable<unknown>)], path);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return differ();
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return differ();
+    for (const [i, item] of a.entries()) {
+      const found = dataDifference(item, b[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) {
+    const found = dataDifference(left[key], right[key], `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
