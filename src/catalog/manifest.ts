@@ -15,6 +15,11 @@ const Entry = z.strictObject({
   /** The expected verdict, when the statuses alone do not say it (an unbootable design has none). */
   verdict: z.enum(['pass', 'violation', 'vacuous', 'unbootable']).optional(),
   mode: z.enum(['random', 'exhaustive']),
+  /**
+   * Why the design is checked to a bound rather than to exhaustion; absent, its exhaustive check
+   * must exhaust the space (or decide every property).
+   */
+  bound: z.string().min(1).optional(),
   maxDepth: z.number().int().min(1).max(64),
   maxStates: z.number().int().min(1).optional(),
   runs: z.number().int().min(1).optional(),

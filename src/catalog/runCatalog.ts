@@ -4,8 +4,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { check } from '../check/check.ts';
-import type { CheckReport, PropertyStatus, Verdict } from '../check/report.ts';
+import { checkInParallel, defaultWorkers } from '../check/parallelChecks.ts';
+import type { CheckReport, PropertyStatus, SearchEnd, Verdict } from '../check/report.ts';
 import { loadTopologyFile } from '../topology/load.ts';
 import { type ExpectedStatus, loadManifest, type ManifestEntry } from './manifest.ts';
 
@@ -14,11 +14,11 @@ export const MANIFEST = 'manifest.yaml';
 export interface Mismatch {
   /**
    * A property's name; `verdict`, `states`, or `<property> trace` (a counterexample's length)
-   * when the entry records them.
+   * when the entry records them; `exhausted` when an entry without a `bound` did not exhaust.
    */
   readonly property: string;
-  readonly expected: ExpectedStatus | Verdict | number | 'absent';
-  readonly actual: PropertyStatus | Verdict | number | 'absent';
+  readonly expected: ExpectedStatus | Verdict | number | 'absent' | 'exhausted';
+  readonly actual: PropertyStatus | Verdict | number | 'absent' | SearchEnd;
 }
 
 export interface CatalogRow {
@@ -59,6 +59,10 @@ export function compareWithManifest(report: CheckReport, entry: ManifestEntry): 
   }
   // Counts are those of the entry's exhaustive search; a random run explores other states.
   if (report.mode !== 'exhaustive') return mismatches;
+  const complete = ['exhausted', 'decided', 'notBooted'].includes(report.statistics.ended);
+  if (entry.bound === undefined && !complete) {
+    mismatches.push({ property: 'exhausted', expected: 'exhausted', actual: report.statistics.ended });
+  }
   if (entry.states !== undefined && entry.states !== report.statistics.distinctStates) {
     mismatches.push({ property: 'states', expected: entry.states, actual: report.statistics.distinctStates });
   }
@@ -87,29 +91,44 @@ export function compareWithManifest(report: CheckReport, entry: ManifestEntry): 
 export async function runCatalog(
   dir: string,
   hooks: {
-    onTopology?: (file: string, index: number, total: number) => void;
+    /** Each design as its check finishes (in the order they finish). */
+    onRow?: (row: CatalogRow, done: number, total: number) => void;
     only?: (file: string) => boolean;
+    /** Worker threads checking designs at once (default: the machine's cores). */
+    workers?: number;
   } = {},
 ): Promise<CatalogResult> {
   const manifestFile = join(dir, MANIFEST);
   const manifest = await loadManifest(manifestFile);
   const files = await catalogFiles(dir);
   const selected = files.filter((file) => manifest.topologies[file] && (hooks.only?.(file) ?? true));
-  const rows: CatalogRow[] = [];
-  for (const [index, file] of selected.entries()) {
-    hooks.onTopology?.(file, index, selected.length);
-    const entry = manifest.topologies[file]!;
-    const loaded = await loadTopologyFile(join(dir, file));
-    const report = check(loaded, {
-      mode: entry.mode,
-      maxDepth: entry.maxDepth,
-      maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
-      runs: entry.runs ?? loaded.topology.check.runs,
-      seed: 0,
-      properties: [],
-    });
-    rows.push({ file, report, entry, mismatches: compareWithManifest(report, entry) });
-  }
+  const tasks = await Promise.all(
+    selected.map(async (file) => {
+      const entry = manifest.topologies[file]!;
+      const loaded = await loadTopologyFile(join(dir, file));
+      return {
+        file: join(dir, file),
+        options: {
+          mode: entry.mode,
+          maxDepth: entry.maxDepth,
+          maxStates: entry.maxStates ?? loaded.topology.check.maxStates,
+          runs: entry.runs ?? loaded.topology.check.runs,
+          seed: 0,
+          properties: [],
+        },
+      };
+    }),
+  );
+  const rows: CatalogRow[] = new Array(selected.length);
+  let done = 0;
+  await checkInParallel(tasks, hooks.workers ?? defaultWorkers(), {
+    onDone: (index, report) => {
+      const file = selected[index]!;
+      const entry = manifest.topologies[file]!;
+      rows[index] = { file, report, entry, mismatches: compareWithManifest(report, entry) };
+      hooks.onRow?.(rows[index]!, ++done, selected.length);
+    },
+  });
   return {
     manifest: manifestFile,
     rows,

@@ -30,8 +30,15 @@ import { verdictOf } from './report.ts';
 
 export { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 
+/** How far a check has got: states (or runs) done of the bound, and what it is doing. */
+export interface CheckProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly phase: string;
+}
+
 export interface CheckHooks {
-  readonly onProgress?: (progress: { done: number; total: number; phase: string }) => void;
+  readonly onProgress?: (progress: CheckProgress) => void;
 }
 
 /** The steps (of a world) in the report's words. */

@@ -13,6 +13,19 @@ export const globalOptions = {
   version: { type: 'boolean', short: 'v', default: false, description: 'Print the version of protmem.' },
 } as const satisfies OptionTable;
 
+/** How many designs `catalog` and `review` check at once, in worker threads. */
+const workers = {
+  workers: {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    max: 64,
+    defaultText: "the machine's cores",
+    description:
+      'Check this many designs at once, each in its own worker thread; the reports are the same for any N.',
+  },
+} as const satisfies OptionTable;
+
 /** Seed of the random walks when none is given, so a plain `check` repeats itself exactly. */
 export const DEFAULT_SEED = 0;
 
@@ -98,6 +111,7 @@ export const diagramOptions = {
 } as const satisfies OptionTable;
 
 export const reviewOptions = {
+  ...workers,
   out: {
     type: 'string',
     valueName: 'DIR',
@@ -151,12 +165,13 @@ export const commands = {
       'Checks each topology under the mode and bound its entry in <folder>/manifest.yaml gives, prints one line per topology and a total, and exits 0 only when every verdict matches the manifest.',
     arguments: [{ name: 'folder', optional: true, description: 'The catalog folder (default: topologies).' }],
     options: {
-      ...help,
+      ...workers,
       timing: {
         type: 'boolean',
         default: true,
         description: 'Leave the times out of the table, so the output is the same on every run.',
       },
+      ...help,
     },
   },
   validate: {

@@ -2,7 +2,8 @@
  * `protmem review <paths...>`: checks every topology (each with its own bounds, as `check`
  * does with no options), replays each counterexample step by step, draws each design, and
  * writes `index.html` and `summary.md` into `--out`. Prints one line per topology, or the
- * check reports as a JSON array with `--json`. A progress bar runs on a terminal.
+ * check reports as a JSON array with `--json`. A progress bar runs on a terminal. Designs are
+ * checked `--workers` at a time in worker threads (the reports do not depend on how many).
  *
  * Exit codes: 0 every property of every topology holds, 1 one is violated or vacuous or a
  * topology does not boot, 2 bad
@@ -10,7 +11,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { check } from '../check/check.ts';
+import { checkInParallel, defaultWorkers } from '../check/parallelChecks.ts';
 import { topologyCheckOptions } from '../check/topologyDefaults.ts';
 import { buildReviewEntry, type ReviewEntry, verdictText } from '../render/reviewEntry.ts';
 import { renderReviewHtml } from '../render/reviewHtml.ts';
@@ -55,25 +56,33 @@ export async function runReview(
     io.stderr,
     io.now ?? (() => performance.now()),
     undefined,
-    ({ done, phase }) => `reviewing ${progressBar(done / total)} ${phase}`,
+    ({ done, phase }) => `reviewing ${progressBar(done / total)} ${Math.floor(done)}/${total} ${phase}`,
   );
+  const tasks = loaded.map((each) => ({
+    file: each.file,
+    options: topologyCheckOptions(each.topology, DEFAULT_SEED),
+  }));
+  // Designs are checked in worker threads, several at once: the share done of each makes up the
+  // bar. Then each is drawn, in the order of the files.
+  const share = new Array<number>(total).fill(0);
+  const shown = (phase: string) =>
+    progress.update({ done: share.reduce((sum, each) => sum + each, 0), total, phase });
   const entries: ReviewEntry[] = [];
   try {
-    for (const [index, each] of loaded.entries()) {
-      const name = each.topology.name;
-      progress.update({ done: index, total, phase: `${index + 1}/${total} ${name}` });
-      const report = check(each, topologyCheckOptions(each.topology, DEFAULT_SEED), {
-        onProgress: (inner) => {
-          const fraction = inner.total > 0 ? Math.min(1, inner.done / inner.total) : 0;
-          progress.update({
-            done: index + fraction,
-            total,
-            phase: `${index + 1}/${total} ${name}, ${inner.phase}`,
-          });
-        },
-      });
-      progress.update({ done: index + 1, total, phase: `${index + 1}/${total} ${name}, drawing` });
-      entries.push(await buildReviewEntry(each, report));
+    const reports = await checkInParallel(tasks, options.workers ?? defaultWorkers(), {
+      onProgress: (index, inner) => {
+        share[index] = inner.total > 0 ? Math.min(0.9, (0.9 * inner.done) / inner.total) : 0;
+        shown(`${loaded[index]!.topology.name}, ${inner.phase}`);
+      },
+      onDone: (index) => {
+        share[index] = 0.9;
+        shown(`${loaded[index]!.topology.name}, checked`);
+      },
+    });
+    for (const [index, report] of reports.entries()) {
+      shown(`${loaded[index]!.topology.name}, drawing`);
+      entries.push(await buildReviewEntry(loaded[index]!, report));
+      share[index] = 1;
     }
   } finally {
     progress.finish();

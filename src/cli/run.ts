@@ -204,7 +204,8 @@ async function runCatalogCommand(args: readonly string[], io: CliIo): Promise<nu
   let result: CatalogResult;
   try {
     result = await runCatalog(folder, {
-      onTopology: (file, index, total) => progress.update({ done: index, total, phase: file }),
+      onRow: (row, done, total) => progress.update({ done, total, phase: row.file }),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
     });
   } finally {
     progress.finish();

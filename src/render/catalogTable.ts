@@ -22,6 +22,16 @@ function firstFailure(row: CatalogResult['rows'][number]): string {
   return `${first.name}${steps}${more}`;
 }
 
+/** How complete the design's check is: exhausted, decided, or the bound that cut it. */
+function searchWords(row: CatalogResult['rows'][number]): string {
+  const { ended, depth } = row.report.statistics;
+  if (ended === 'exhausted' || ended === 'decided') return ended;
+  if (ended === 'notBooted') return '-';
+  return ended === 'depthBound'
+    ? `bound: depth ${depth}`
+    : `bound: ${(row.report.bound.maxStates ?? 0).toLocaleString('en-US')} states`;
+}
+
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -35,6 +45,7 @@ export function renderCatalogTable(
     'verdict',
     'failed property (trace steps)',
     'states',
+    'search',
     ...(options.timing ? ['time'] : []),
     'manifest',
   ];
@@ -43,6 +54,7 @@ export function renderCatalogTable(
     row.report.verdict,
     firstFailure(row),
     row.report.statistics.distinctStates.toLocaleString('en-US'),
+    searchWords(row),
     ...(options.timing ? [seconds(row.report.statistics.durationMs)] : []),
     row.mismatches.length === 0
       ? 'matches'

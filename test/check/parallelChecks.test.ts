@@ -1,0 +1,62 @@
+/**
+ * Checking designs in worker threads gives the reports checking them one after another in this
+ * process gives, in the order of the tasks; a design that does not load in a worker comes back
+ * as the loader's error, not as a crash.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CheckProgress } from '../../src/check/check.ts';
+import { type CheckTask, checkInParallel } from '../../src/check/parallelChecks.ts';
+import type { CheckReport } from '../../src/check/report.ts';
+import { TopologyError } from '../../src/topology/load.ts';
+import { CATALOG } from '../support/catalog.ts';
+
+const options = {
+  mode: 'exhaustive',
+  maxDepth: 64,
+  maxStates: 100_000,
+  runs: 1,
+  seed: 0,
+  properties: [],
+} as const;
+
+const TASKS: CheckTask[] = [
+  'pkvm-teardown-without-poison.yaml',
+  'pkvm-pvm-decrypt-host-display-identity.yaml',
+  'pkvm-pvm-nomap-carveout.yaml',
+  'dynamic-heap-pas-protected.yaml',
+].map((file) => ({ file: join(CATALOG, file), options }));
+
+function timeless(report: CheckReport): unknown {
+  const { durationMs: _omitted, ...statistics } = report.statistics;
+  return { ...report, statistics };
+}
+
+describe('checkInParallel', () => {
+  it('gives the same reports, in task order, on two workers as in this process', async () => {
+    const alone = await checkInParallel(TASKS, 1);
+    const progress: number[] = [];
+    const finished: number[] = [];
+    const shared = await checkInParallel(TASKS, 2, {
+      onDone: (index) => finished.push(index),
+      onProgress: (index: number, _p: CheckProgress) => progress.push(index),
+    });
+    expect(shared.map(timeless)).toEqual(alone.map(timeless));
+    expect(alone.map((report) => report.verdict)).toEqual(['violation', 'vacuous', 'unbootable', 'pass']);
+    expect([...finished].sort()).toEqual([0, 1, 2, 3]);
+    // Every design that boots reports its search's progress; the one that does not boot has none.
+    expect([...new Set(progress)].sort()).toEqual([0, 1, 3]);
+  }, 120_000);
+
+  it('passes on the problems of a design that does not load in a worker', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'protmem-parallel-'));
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, 'name: broken\ndescription: no hypervisor key\nmemory: 3\n');
+    const error = await checkInParallel([TASKS[0]!, { file: broken, options }], 2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TopologyError);
+    expect((error as TopologyError).file).toBe(broken);
+    expect((error as TopologyError).issues.length).toBeGreaterThan(0);
+  }, 120_000);
+});
