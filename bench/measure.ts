@@ -4,8 +4,8 @@
  * spawns these; run one by hand to profile it (`node --cpu-prof --import tsx bench/measure.ts ...`).
  */
 import { pkvmInvariants } from '../properties/pkvm/index.ts';
-import { InvariantChecker } from '../src/check/invariantChecker.ts';
 import { searchWorld } from '../src/check/exhaustive.ts';
+import { InvariantChecker } from '../src/check/invariantChecker.ts';
 import { breadthFirstSearch, type ExplorableModel } from '../src/engine/bfs.ts';
 import { buildPkvmWorld } from '../src/world/families/pkvmFamily.ts';
 import type { World } from '../src/world/world.ts';
