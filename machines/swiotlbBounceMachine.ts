@@ -40,13 +40,15 @@
  * Emitted: `PAGE_CONTENT_COPIED { from, to, by: 'swiotlb_bounce', dir }` for every bounce; the
  * world copies the content label of page `from` onto page `to`.
  *
- * Not modelled: mappings larger than one slot, alignment, the pool-full search across slots (a
+ * Not modelled: mappings larger than one slot, alignment, the kernel's search for a free slot (a
  * map on a busy slot is refused with -ENOMEM, as `vring_map_one_sg()` reports a DMA mapping
- * error; the world picks a free slot), `DMA_ATTR_SKIP_CPU_SYNC`, transient pools, and
- * `swiotlb_alloc()` (coherent allocations from the pool).
+ * error; the world maps into the pool's lowest free slot, and with none free the map fails the
+ * same way), `DMA_ATTR_SKIP_CPU_SYNC`, transient pools, and `swiotlb_alloc()` (coherent
+ * allocations from the pool).
  */
 import { and, assign, emit, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
+import type { MachineSnapshot } from './snapshot.ts';
 
 export type DmaDirection = 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_BIDIRECTIONAL';
 
@@ -219,6 +221,16 @@ export const swiotlbBounceBefore2022Machine = swiotlbBounceMachine.provide({
 export const swiotlbBounceIgnoresShareFailureMachine = swiotlbBounceMachine.provide({
   guards: { bouncePageSharedWithHost: () => true },
 });
+
+/** True iff the slot is free for a new mapping (it may still hold the last mapping's data). */
+export function slotIsFree(snapshot: MachineSnapshot<SwiotlbBounceContext>): boolean {
+  return snapshot.value === 'idle';
+}
+
+/** True iff the slot is mapped for `origPage`: that page's data is bounced through it. */
+export function slotBounces(snapshot: MachineSnapshot<SwiotlbBounceContext>, origPage: number): boolean {
+  return snapshot.value !== 'idle' && snapshot.context.origPage === origPage;
+}
 
 type BounceGuard = keyof typeof swiotlbBounceMachine.implementations.guards;
 

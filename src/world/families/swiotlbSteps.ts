@@ -1,44 +1,66 @@
 /**
  * The swiotlb data path of a protected guest's virtio device: the guest bounces a buffer page by
- * page into pages it shared with the host (`swiotlb_tbl_map_single()`), and the VMM's back-end
+ * page into slots of a pool it shared with the host (`swiotlb_tbl_map_single()`), and the VMM's back-end
  * copies the bounced data out into a buffer of its own (`virtqueue_pop()`).
  */
 import { hostBorrowsFromGuest } from '../../../machines/pkvmPageState.ts';
+import { slotBounces, slotIsFree } from '../../../machines/swiotlbBounceMachine.ts';
 import { type StepInput, send, snapshotOf } from '../builder.ts';
+import type { WorldState } from '../world.ts';
 import type { HeapBuffer } from './dmaHeapFamily.ts';
-import type { BounceSlot } from './virtioFamily.ts';
+import type { SwiotlbSlot } from './virtioFamily.ts';
 import type { VirtioStepContext } from './virtioSteps.ts';
+
+/** The pool's lowest free slot, if any. */
+function freeSlot(state: WorldState, slots: readonly SwiotlbSlot[]): SwiotlbSlot | undefined {
+  return slots.find((slot) => slotIsFree(snapshotOf(state, slot.component)));
+}
+
+/** The slot that holds `origPage`'s bounced data, if it is mapped. */
+function slotOf(state: WorldState, slots: readonly SwiotlbSlot[], origPage: number): SwiotlbSlot | undefined {
+  return slots.find((slot) => slotBounces(snapshotOf(state, slot.component), origPage));
+}
 
 /**
  * `swiotlb_tbl_map_single()`: the guest's virtio driver maps a page of its buffer for the device,
- * and swiotlb copies it into a bounce page the guest shared with the host at boot
- * (`set_memory_decrypted()` → MEM_SHARE). The guest's CPU copies: it must still reach both pages.
+ * and swiotlb copies it into a free slot of the pool the guest shared with the host at boot
+ * (`set_memory_decrypted()` → MEM_SHARE): the lowest free one here (the kernel's search,
+ * `swiotlb_search_pool_area()`, starts after its last allocation, which only renames slots).
+ * With every slot busy the map fails (-ENOMEM). The guest's CPU copies: it must still reach
+ * both pages. A page already mapped is not mapped again.
  */
 export function bouncePage(
   context: VirtioStepContext,
   vm: string,
   source: HeapBuffer,
   index: number,
-  slot: { readonly component: BounceSlot; readonly origPage: number; readonly bouncePage: number },
+  slots: readonly SwiotlbSlot[],
 ): StepInput {
   const { content, reach, pkvm, layout } = context;
-  const { component, origPage, bouncePage } = slot;
+  const origPage = source.pages[index]!;
+  const pool = layout.pages[slots[0]!.bouncePage]!.region;
   return {
     action: 'bouncePage',
     call: 'SWIOTLB_TBL_MAP_SINGLE',
     actor: vm,
     role: 'pipeline',
     args: { buffer: source.name, page: index },
-    text: `${vm} maps ${source.name} for a virtio device: swiotlb bounces page ${index} into ${layout.pages[bouncePage]!.label}`,
+    text: `${vm} maps ${source.name} for a virtio device: swiotlb bounces page ${index} into a free slot of ${pool}`,
     touches: () => [
-      component,
       content.contents[origPage]!,
-      content.contents[bouncePage]!,
-      ...(pkvm ? [pkvm.pages[bouncePage]!] : []),
       ...reach.reads(origPage),
-      ...reach.reads(bouncePage),
+      ...slots.flatMap((slot) => [
+        slot.component,
+        content.contents[slot.bouncePage]!,
+        ...(pkvm ? [pkvm.pages[slot.bouncePage]!] : []),
+        ...reach.reads(slot.bouncePage),
+      ]),
     ],
     plan: (state) => {
+      if (slotOf(state, slots, origPage) !== undefined) return undefined;
+      // A full pool: the map is sent to a busy slot, which refuses it as swiotlb does (-ENOMEM).
+      const slot = freeSlot(state, slots) ?? slots[0]!;
+      const { bouncePage } = slot;
       if (
         !reach.reaches(state, vm, [origPage], 'read', 'cpu') ||
         !reach.reaches(state, vm, [bouncePage], 'write', 'cpu')
@@ -47,7 +69,7 @@ export function bouncePage(
       }
       const shared = pkvm ? hostBorrowsFromGuest(snapshotOf(state, pkvm.pages[bouncePage]!)) : true;
       return [
-        send(component, {
+        send(slot.component, {
           type: 'SWIOTLB_TBL_MAP_SINGLE',
           origPage,
           dir: 'DMA_TO_DEVICE',
@@ -58,55 +80,70 @@ export function bouncePage(
   };
 }
 
-/** `swiotlb_tbl_unmap_single()`: the guest unmaps the page; the bounce slot is free again. */
+/** `swiotlb_tbl_unmap_single()`: the guest unmaps the page; its slot is free again. */
 export function unbouncePage(
   context: VirtioStepContext,
   vm: string,
-  source: string,
+  source: HeapBuffer,
   index: number,
-  slot: { readonly component: BounceSlot; readonly origPage: number; readonly bouncePage: number },
+  slots: readonly SwiotlbSlot[],
 ): StepInput {
+  const origPage = source.pages[index]!;
   return {
     action: 'unbouncePage',
     call: 'SWIOTLB_TBL_UNMAP_SINGLE',
     actor: vm,
     role: 'pipeline',
-    args: { buffer: source, page: index },
-    text: `${vm} unmaps ${source} page ${index} from swiotlb`,
+    args: { buffer: source.name, page: index },
+    text: `${vm} unmaps ${source.name} page ${index} from swiotlb`,
     touches: [
-      slot.component,
-      context.content.contents[slot.origPage]!,
-      context.content.contents[slot.bouncePage]!,
+      context.content.contents[origPage]!,
+      ...slots.flatMap((slot) => [slot.component, context.content.contents[slot.bouncePage]!]),
     ],
-    plan: () => [send(slot.component, { type: 'SWIOTLB_TBL_UNMAP_SINGLE' })],
+    plan: (state) => {
+      const slot = slotOf(state, slots, origPage);
+      return slot ? [send(slot.component, { type: 'SWIOTLB_TBL_UNMAP_SINGLE' })] : undefined;
+    },
   };
 }
 
 /**
- * `virtqueue_pop()` in the VMM's virtio back-end: it reads the bounced data out of the bounce
- * pages and copies it into a host-side buffer it holds, with the host's CPU.
+ * `virtqueue_pop()` in the VMM's virtio back-end: it reads the bounced data out of the slots
+ * that hold the source buffer's pages (every page must be mapped, as the descriptor the device
+ * pops names them) and copies it into a host-side buffer it holds, with the host's CPU.
  */
 export function copyOutOfBounce(
   context: VirtioStepContext,
   source: HeapBuffer,
   target: HeapBuffer,
-  bouncePages: readonly number[],
+  slots: readonly SwiotlbSlot[],
 ): StepInput {
   const { content, reach, holdings, layout } = context;
+  const pool = layout.pages[slots[0]!.bouncePage]!.region;
   return {
     action: 'copyOutOfBounce',
     call: 'VIRTQUEUE_POP',
     actor: 'vmm',
     role: 'pipeline',
     args: { buffer: source.name, into: target.name },
-    text: `the VMM copies the bounced ${source.name} out of ${bouncePages.map((pfn) => layout.pages[pfn]!.label).join(', ')} into ${target.name}`,
+    text: `the VMM copies the bounced ${source.name} out of ${pool} into ${target.name}`,
     touches: () => [
       ...holdings.holdsReads(target),
-      ...bouncePages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
+      ...slots.flatMap((slot) => [
+        slot.component,
+        content.contents[slot.bouncePage]!,
+        ...reach.reads(slot.bouncePage),
+      ]),
       ...target.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
     ],
     plan: (state) => {
       if (!holdings.holds(state, 'vmm', target) && !holdings.holds(state, 'host', target)) return undefined;
+      const bouncePages: number[] = [];
+      for (const pfn of source.pages) {
+        const slot = slotOf(state, slots, pfn);
+        if (slot === undefined) return undefined;
+        bouncePages.push(slot.bouncePage);
+      }
       if (!bouncePages.every((pfn) => reach.paths(state, pfn, 'read').some((p) => p.party === 'host')))
         return undefined;
       if (!target.pages.every((pfn) => reach.paths(state, pfn, 'write').some((p) => p.party === 'host')))
@@ -121,20 +158,10 @@ export function addSwiotlbSteps(add: (step: StepInput) => void, context: VirtioS
   const { virtio, heaps } = context;
   for (const { spec, slots } of virtio.bounces) {
     const source = heaps.bufferByName.get(spec.buffer)!;
-    slots.forEach((slot, index) => {
-      add(bouncePage(context, spec.vm, source, index, slot));
-      add(unbouncePage(context, spec.vm, source.name, index, slot));
+    source.pages.forEach((_, index) => {
+      add(bouncePage(context, spec.vm, source, index, slots));
+      add(unbouncePage(context, spec.vm, source, index, slots));
     });
-    if (spec.deliverTo) {
-      const target = heaps.bufferByName.get(spec.deliverTo)!;
-      add(
-        copyOutOfBounce(
-          context,
-          source,
-          target,
-          slots.map((slot) => slot.bouncePage),
-        ),
-      );
-    }
+    if (spec.deliverTo) add(copyOutOfBounce(context, source, heaps.bufferByName.get(spec.deliverTo)!, slots));
   }
 }

@@ -35,6 +35,11 @@ export type Backend = Component<typeof vhostBackendMachine>;
 export type Export = Component<typeof virtioDmabufExportMachine>;
 export type Import = Component<typeof virtioGpuImportMachine>;
 export type BounceSlot = Component<typeof swiotlbBounceMachine>;
+/** A swiotlb slot and the pool page it bounces through. */
+export interface SwiotlbSlot {
+  readonly component: BounceSlot;
+  readonly bouncePage: number;
+}
 
 type ExportSpec = Topology['virtio']['exports'][number];
 type ImportSpec = Topology['virtio']['imports'][number];
@@ -63,14 +68,14 @@ export interface VirtioFamily {
     readonly spec: ImportSpec;
     readonly guest: string;
   }[];
-  /** Per bounce of the design, one slot per page of the bounced buffer. */
+  /**
+   * Per bounce of the design: the bounced buffer's pages and its pool's slots, one per pool
+   * page (every bounce through one pool shares its slots).
+   */
   readonly bounces: readonly {
     readonly spec: BounceSpec;
-    readonly slots: readonly {
-      readonly component: BounceSlot;
-      readonly origPage: number;
-      readonly bouncePage: number;
-    }[];
+    readonly origPages: readonly number[];
+    readonly slots: readonly SwiotlbSlot[];
   }[];
   readonly boot: readonly BootStep[];
   /** The virtio-gpu export of a buffer, if it is exported that way. */
@@ -229,35 +234,45 @@ function addImports(builder: WorldBuilder, topology: Topology): VirtioFamily['im
   }));
 }
 
-/** One swiotlb slot per page of each bounced buffer, and the copies `swiotlb_bounce()` makes. */
+/**
+ * One swiotlb slot per page of each pool a design bounces through, and the copies
+ * `swiotlb_bounce()` makes between a slot's page and whichever buffer page it holds.
+ */
 function addBounceSlots(
   builder: WorldBuilder,
   topology: Topology,
   layout: Layout,
   content: PageContentFamily,
 ): VirtioFamily['bounces'] {
-  return topology.virtio.bounce.map((spec) => {
-    const source = layout.buffers.find((b) => b.name === spec.buffer)!;
-    const poolPages = layout.regionPages.get(spec.pool)!;
-    const slots = source.pages.map((origPage, i) => {
-      const bouncePage = poolPages[i % poolPages.length]!;
+  const pagesOf = (buffer: string) => layout.buffers.find((b) => b.name === buffer)!.pages;
+  const pools = new Map<string, SwiotlbSlot[]>();
+  for (const pool of new Set(topology.virtio.bounce.map((spec) => spec.pool))) {
+    // Any buffer bounced through the pool may land in any of its slots.
+    const origPages = topology.virtio.bounce
+      .filter((spec) => spec.pool === pool)
+      .flatMap((spec) => pagesOf(spec.buffer));
+    const slots = layout.regionPages.get(pool)!.map((bouncePage, i) => {
       const component = builder.addComponent({
-        id: `swiotlb:${spec.vm}:${i}`,
+        id: `swiotlb:${pool}:${i}`,
         kind: 'swiotlbBounce',
-        label: `swiotlb slot ${i} of ${spec.vm}`,
+        label: `swiotlb slot ${i} of ${pool}`,
         machine: swiotlbBounceMachine,
         input: { bouncePage },
         refusals: swiotlbBounceRefusals,
       });
-      // `swiotlb_bounce()` copies between the guest's page and the bounce page.
       builder.onEmit(
         component,
         'PAGE_CONTENT_COPIED',
-        [content.contents[origPage]!, content.contents[bouncePage]!],
+        [...new Set([...origPages, bouncePage])].map((pfn) => content.contents[pfn]!),
         (event, state) => content.copy([event.to], content.labelOf(state, event.from)),
       );
-      return { component, origPage, bouncePage };
+      return { component, bouncePage };
     });
-    return { spec, slots };
-  });
+    pools.set(pool, slots);
+  }
+  return topology.virtio.bounce.map((spec) => ({
+    spec,
+    origPages: pagesOf(spec.buffer),
+    slots: pools.get(spec.pool)!,
+  }));
 }

@@ -319,7 +319,8 @@ describe('virtio steps', () => {
   });
 
   it('looks a UUID up only from a connected back-end, handing the fd to the VM it serves; access control refuses others', () => {
-    const { world, state, virtio } = virtioWorld(true);
+    const { world, state, virtio, holdings, context } = virtioWorld(true);
+    const frame = context.heaps.bufferByName.get('frame')!;
     const lookup = stepOf(world, 'SHARED_OBJECT_LOOKUP', { buffer: 'frame', backend: 'display-backend' });
     expect(lookup.plan(world.initial)).toBeUndefined();
     const exported = applied(world, state, stepOf(world, 'GEM_PRIME_EXPORT', { buffer: 'frame' }));
@@ -329,6 +330,11 @@ describe('virtio steps', () => {
     ]);
     expect(virtio.handedToVm(exported, 'frame', 'display')).toBe(false);
     const handed = applied(world, exported, lookup);
+    // The guest the back-end serves now holds the buffer as a virtio object.
+    expect([holdings.holds(exported, 'display', frame), holdings.holds(handed, 'display', frame)]).toEqual([
+      false,
+      true,
+    ]);
     expect([
       virtio.handedToVm(handed, 'frame', 'display'),
       virtio.handedToVm(handed, 'frame', 'decrypt'),
