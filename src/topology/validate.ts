@@ -360,15 +360,16 @@ function checkHeaps(
         `region ${quote(region.name)} with knownBy: dynamicLending`,
       );
     }
-    if (
-      heap.kind === 'protectedDynamic' &&
-      topology.hypervisor.kind === 'pkvm' &&
-      topology.secureWorld.spmc !== 'hafnium'
-    ) {
+    if (heap.kind === 'protectedDynamic' && topology.secureWorld.spmc !== 'hafnium') {
+      // optee_ffa_lend_protmem() lends over FF-A; under pKVM there is no other way to the secure
+      // world. The SMC ABI's optee_smc_lend_protmem() (drivers/tee/optee/smc_abi.c) is not
+      // modelled, so without an SPMC the pool could never be lent and no buffer allocated.
       problems.add(
         'requiresFeature',
         [...path, 'kind'],
-        'a protectedDynamic heap under pKVM lends memory through an FF-A SPMC',
+        topology.hypervisor.kind === 'pkvm'
+          ? 'a protectedDynamic heap under pKVM lends memory through an FF-A SPMC'
+          : "a protectedDynamic heap lends memory to the TEE over FF-A (optee_ffa_lend_protmem()); the SMC ABI's lend is not modelled",
         'secureWorld.spmc: hafnium',
         `secureWorld.spmc: ${topology.secureWorld.spmc}`,
       );

@@ -350,6 +350,27 @@ describe('heaps', () => {
       message: 'a protectedDynamic heap under pKVM lends memory through an FF-A SPMC',
     });
   });
+
+  it('a protectedDynamic heap without a hypervisor needs Hafnium too: only the FF-A lend is modelled', () => {
+    const text = edit(
+      edit(
+        CARVEOUT,
+        '  - name: dram\n    pages: 4\n',
+        '  - name: dram\n    pages: 4\n  - name: cma\n    pages: 1\n    knownBy: dynamicLending\n',
+      ),
+      '    exporter: teeHeap\n',
+      '    exporter: teeHeap\n  - name: lent\n    kind: protectedDynamic\n    region: cma\n    exporter: teeHeap\n',
+    );
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'requiresFeature',
+      ...positionOf(text, 'protectedDynamic'),
+      path: 'heaps[2].kind',
+      expected: 'secureWorld.spmc: hafnium',
+      found: 'secureWorld.spmc: none',
+      message:
+        "a protectedDynamic heap lends memory to the TEE over FF-A (optee_ffa_lend_protmem()); the SMC ABI's lend is not modelled",
+    });
+  });
 });
 
 describe('buffers', () => {
