@@ -6,15 +6,13 @@
  * legitimate parties and the environment only, so that the witness is a clean pipeline run
  * and a design that cannot display a frame is reported as vacuous rather than safe.
  */
-import type { ComponentKind, Invariant } from '../../properties/model.ts';
-import { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../../properties/sdp/index.ts';
+import { pipelineReachable, sdpInvariants } from '../../properties/sdp/index.ts';
 import { minimizeTrace } from '../engine/minimizeTrace.ts';
 import { randomSearch } from '../engine/randomSearch.ts';
 import type { LoadedTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
-import { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 import { searchWorld } from './exhaustive.ts';
 import { InvariantChecker } from './invariantChecker.ts';
 import { encodeReplayToken, type ReplayPayload, ReplayTokenError, topologyDigest } from './replayToken.ts';
@@ -27,6 +25,7 @@ import type {
   ViolationReport,
 } from './report.ts';
 import { verdictOf } from './report.ts';
+import { applicableInvariants, selectInvariants } from './selectProperties.ts';
 
 export { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 
@@ -92,51 +91,6 @@ export function assumptionsOf(topology: Topology): string[] {
     topology.flaws.length ? `flaws switched on: ${topology.flaws.join(', ')}` : 'no flaws switched on',
   );
   return out;
-}
-
-/** The selected invariants, and whether the pipeline's reachability is asked for. */
-function selectInvariants(names: readonly string[]): { invariants: Invariant[]; reachability: boolean } {
-  for (const name of names) {
-    if (!PROPERTY_NAMES.includes(name)) {
-      throw new UnknownPropertyError(
-        `unknown property "${name}"; properties are ${PROPERTY_NAMES.join(', ')}`,
-      );
-    }
-  }
-  if (names.length === 0) return { invariants: [...sdpInvariants], reachability: true };
-  return {
-    invariants: sdpInvariants.filter((p) => names.includes(p.name)),
-    reachability: names.includes(pipelineReachable.name),
-  };
-}
-
-/** What a design needs for the machines a component invariant reads to exist. */
-const COMPONENT_NEEDS: Readonly<Partial<Record<ComponentKind, string>>> = {
-  pkvmPage: 'it is about pKVM page ownership and the design has no pKVM (hypervisor.kind: none)',
-};
-
-/**
- * Component invariants about machines the design does not have (pKVM pages without a
- * hypervisor) are left out rather than reported as trivially holding; one the user named is an
- * error, because a run that checks nothing it was asked to check must not pass.
- */
-function applicableInvariants(
-  world: World,
-  selected: readonly Invariant[],
-  named: readonly string[],
-): Invariant[] {
-  const applies = (invariant: Invariant) =>
-    !invariant.component || (world.byKind[invariant.component.kind]?.length ?? 0) > 0;
-  const missing = selected.filter((invariant) => !applies(invariant) && named.includes(invariant.name));
-  if (missing.length > 0) {
-    const [first] = missing;
-    const kind = first!.component!.kind;
-    const why = COMPONENT_NEEDS[kind] ?? `the design has no ${kind} machine for it to read`;
-    throw new PropertyNotApplicableError(
-      `property ${missing.map((m) => m.name).join(', ')} does not apply to this design: ${why}`,
-    );
-  }
-  return selected.filter(applies);
 }
 
 function replayState(world: World, steps: readonly StepDef[]): WorldState {
@@ -287,7 +241,10 @@ export function check(
       steps: steps.map((step) => ({ call: step.call, args: step.args })),
     });
 
-  const counterexamples = new Map<string, { steps: readonly StepDef[]; shrinks?: number }>();
+  const counterexamples = new Map<
+    string,
+    { steps: readonly StepDef[]; shrinks?: number; found?: { states: number; ms: number } }
+  >();
   let witness: readonly StepDef[] | undefined;
   let main: SearchSummary;
   let steps = 0;
@@ -338,7 +295,8 @@ export function check(
           }
         : {}),
     });
-    for (const [name, trace] of result.counterexamples) counterexamples.set(name, { steps: trace });
+    for (const [name, trace] of result.counterexamples)
+      counterexamples.set(name, { steps: trace, found: result.found.get(name)! });
     witness = result.witness;
     steps = result.transitions;
     main = {
@@ -397,6 +355,7 @@ export function check(
           violations: violationReports(checker, end, invariant.name),
           replay: token(invariant.name, found.steps),
           ...(found.shrinks !== undefined ? { shrinks: found.shrinks } : {}),
+          ...(found.found !== undefined ? { found: found.found } : {}),
         },
       };
     }
