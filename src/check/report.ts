@@ -65,6 +65,11 @@ export interface PropertyResult {
     readonly replay: string;
     /** Random mode: how far the counterexample was shrunk. */
     readonly shrinks?: number;
+    /**
+     * Exhaustive mode: when the search found it, as the states stored by then and the
+     * milliseconds since the search started (absent from output without timing).
+     */
+    readonly found?: { readonly states: number; readonly ms?: number };
   };
   /** For a reachability property that holds: the trace that reaches the goal. */
   readonly witness?: { readonly steps: readonly TraceStep[] };
@@ -152,4 +157,26 @@ export function verdictOf(results: readonly PropertyResult[]): Verdict {
   if (results.some((r) => r.status === 'notReproduced')) return 'notReproduced';
   if (results.some((r) => r.status === 'vacuous')) return 'vacuous';
   return 'pass';
+}
+
+/** A report as printed without timing. */
+export type TimelessReport = Omit<CheckReport, 'statistics'> & {
+  readonly statistics: Omit<CheckStatistics, 'durationMs'>;
+};
+
+/** The report without what differs from run to run: its duration, and when each counterexample was found. */
+export function withoutTimes(report: CheckReport): TimelessReport {
+  const { durationMs: _duration, ...statistics } = report.statistics;
+  return {
+    ...report,
+    properties: report.properties.map((property) => {
+      const found = property.counterexample?.found;
+      if (found === undefined) return property;
+      return {
+        ...property,
+        counterexample: { ...property.counterexample!, found: { states: found.states } },
+      };
+    }),
+    statistics,
+  };
 }

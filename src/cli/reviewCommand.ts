@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInParallel, defaultWorkers } from '../check/parallelChecks.ts';
+import { withoutTimes } from '../check/report.ts';
 import { topologyCheckOptions } from '../check/topologyDefaults.ts';
 import { buildReviewEntry, type ReviewEntry, verdictText } from '../render/reviewEntry.ts';
 import { renderReviewHtml } from '../render/reviewHtml.ts';
@@ -97,11 +98,7 @@ export async function runReview(
 
   const reports = entries.map((entry) => entry.report);
   if (options.json) {
-    const printed = reports.map((report) => {
-      if (options.timing) return report;
-      const { durationMs: _omitted, ...statistics } = report.statistics;
-      return { ...report, statistics };
-    });
+    const printed = reports.map((report) => (options.timing ? report : withoutTimes(report)));
     io.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
   } else {
     const width = Math.max(...reports.map((report) => report.topology.length));

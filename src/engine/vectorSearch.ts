@@ -86,6 +86,8 @@ export interface VectorSearchOptions {
 export interface VectorSearchResult {
   /** Shortest counterexample per violated property, as step indices. */
   readonly counterexamples: ReadonlyMap<string, readonly number[]>;
+  /** When each counterexample was found: states stored by then, and milliseconds into the search. */
+  readonly found: ReadonlyMap<string, { readonly states: number; readonly ms: number }>;
   /** Shortest trace (step indices) to a goal state, if one was reached. */
   readonly witness?: readonly number[];
   readonly distinctStates: number;
@@ -100,9 +102,11 @@ export interface VectorSearchResult {
 }
 
 export function searchVectors(model: VectorModel, options: VectorSearchOptions): VectorSearchResult {
+  const started = performance.now();
   const store = new StateStore(model.width, Math.min(options.maxStates, 1 << 16));
   const open = new Set(options.properties);
   const counterexamples = new Map<string, readonly number[]>();
+  const found = new Map<string, { states: number; ms: number }>();
   const goal = options.goal;
   let witness: number[] | undefined;
   const decided = () => open.size === 0 && (goal === undefined || witness !== undefined);
@@ -112,8 +116,10 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
       const names = options.violated(state, open);
       if (names.length > 0) {
         const trace = store.trace(index);
+        const when = { states: store.count, ms: Math.round(performance.now() - started) };
         for (const name of names) {
           counterexamples.set(name, trace);
+          found.set(name, when);
           open.delete(name);
         }
       }
@@ -200,6 +206,7 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
   }
   return {
     counterexamples,
+    found,
     ...(witness !== undefined ? { witness } : {}),
     distinctStates: store.count,
     transitions,

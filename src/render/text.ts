@@ -92,12 +92,17 @@ function hints(report: CheckReport, property: PropertyResult): string[] {
   return found.slice(0, MAX_HINTS).map((hint) => `  hint: ${hint}`);
 }
 
-function violatedBlock(report: CheckReport, property: PropertyResult): string[] {
+function violatedBlock(report: CheckReport, property: PropertyResult, timing: boolean): string[] {
   const counterexample = property.counterexample;
   const steps = counterexample?.steps ?? [];
   const lines = [`✖ ${property.name} violated after ${plural(steps.length, 'step')}  (${report.file})`];
   if (counterexample === undefined) return lines;
   lines.push(...counterexample.violations.map(violationLine));
+  const found = counterexample.found;
+  if (found !== undefined) {
+    const when = timing && found.ms !== undefined ? `, ${formatDuration(found.ms)} into the search` : '';
+    lines.push(`  found among the first ${formatCount(found.states)} states${when}`);
+  }
   lines.push('  replay with:', `    ${replayCommand(report.file, counterexample.replay)}`);
   const shrunk =
     counterexample.shrinks === undefined ? '' : ` (shrunk ${plural(counterexample.shrinks, 'time')})`;
@@ -176,7 +181,7 @@ export function renderReport(report: CheckReport, options: TextRenderOptions = {
     if (property.status === 'notReproduced') blocks.push([`✖ ${property.reason ?? property.name}`]);
   }
   for (const property of report.properties) {
-    if (property.status === 'violated') blocks.push(violatedBlock(report, property));
+    if (property.status === 'violated') blocks.push(violatedBlock(report, property, timing));
   }
   // Properties vacuous for the same reason are listed once, under that reason.
   const byReason = new Map<string, string[]>();
