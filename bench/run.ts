@@ -9,7 +9,9 @@
  * (d) over the world with the compiled driver computing every step afresh,
  * (e) a random walk: the same seeded sequence of step indices applied to each,
  * (f) SPIN, depth-first and breadth-first, on Promela generated from the reducer's step table
- * (`bench/promela.ts`), checked to store exactly the reducer's distinct states.
+ * (`bench/promela.ts`), checked to store exactly the reducer's distinct states;
+ * (g) the catalog: each flawed design's time to its first counterexample, each check's time,
+ * and the wall time of `protmem catalog` (`bench/catalogTimes.ts`).
  *
  * Every search runs twice: checking I1–I9 on every new state (the world through
  * `InvariantChecker`, the reducer through its mirrored checks) and as pure exploration. Each
@@ -19,7 +21,8 @@
  * Without `spin` or `gcc` the SPIN rows are left out, with a line saying how to install them.
  *
  * Flags: `--quick` (small caps, one run, SPIN on the smallest configuration: a smoke test),
- * `--large` (adds the 4.9 M-state Android four-page space), `--runs N` (default 3; runs over
+ * `--large` (adds the 4.9 M-state Android four-page space), `--no-catalog` (leaves out (g), which
+ * `--quick` also skips and `--only catalog` runs alone), `--runs N` (default 3; runs over
  * 30 s are not repeated), `--only <text>` (configurations whose name contains it), `--json`
  * (results as JSON). Runs are interleaved across engines, and the load average is printed: on
  * a shared machine, a run with a load well above 1 has inflated times.
@@ -30,6 +33,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PkvmFamilySpec } from '../src/world/families/pkvmFamily.ts';
+import { type CatalogTime, catalogWallMs, measureCatalog } from './catalogTimes.ts';
 import { benchConfigs } from './configs.ts';
 import type { Engine, Job, Measurement } from './measure.ts';
 import { promelaModel } from './promela.ts';
@@ -306,6 +310,40 @@ function runSpin(configName: string, spec: PkvmFamilySpec, protmem: Result | und
   }
 }
 
+/** The per-design table, then the median and maximum time to the first counterexample of a flaw. */
+function catalogSection(rows: readonly CatalogTime[], wall: { ms: number; matches: boolean }): string[] {
+  const firsts = rows.flatMap((row) => (row.first ? [row.first.ms] : []));
+  const ended = (row: CatalogTime) => (row.ended === 'depthBound' ? 'bound: depth' : row.ended);
+  return [
+    '## Catalog: first counterexample and whole check, per design (exhaustive, manifest bounds, one process)',
+    table(
+      [
+        'design',
+        'verdict',
+        'first counterexample',
+        'found after',
+        'search time',
+        'states',
+        'search',
+        'check',
+      ],
+      rows.map((row) => [
+        row.design,
+        row.verdict,
+        row.first?.property ?? '-',
+        row.first ? fmtInt(row.first.states) : '-',
+        row.first ? fmtMs(row.first.ms) : '-',
+        fmtInt(row.states),
+        ended(row),
+        fmtMs(row.checkMs),
+      ]),
+      3,
+    ),
+    `first counterexample over ${firsts.length} flawed designs: median ${fmtMs(median(firsts))}, max ${fmtMs(Math.max(...firsts))}`,
+    `protmem catalog topologies (npm start), default workers: ${fmtMs(wall.ms)} wall${wall.matches ? '' : ' (MANIFEST MISMATCH)'}`,
+  ];
+}
+
 const results: Result[] = [];
 const spinResults: SpinResult[] = [];
 const spinSkipped = spinMissing();
@@ -357,6 +395,10 @@ for (const plan of plans) {
   if (plan.spin && !spinSkipped)
     spinResults.push(...runSpin(plan.config, config.spec, pureFull(plan.config, 'reducer')));
 }
+const catalogWanted = !quick && !flag('--no-catalog') && (only === undefined || only === 'catalog');
+if (catalogWanted && !json) process.stderr.write('catalog: each design checked under its manifest bound\n');
+const catalog = catalogWanted ? await measureCatalog() : [];
+const catalogWall = catalogWanted ? catalogWallMs() : undefined;
 const loadAfter = loadavg();
 
 const reducerFor = (job: Job) =>
@@ -437,6 +479,7 @@ if (json) {
         })),
         vsSpin,
         ...(spinSkipped ? { spinSkipped } : {}),
+        ...(catalogWanted ? { catalog, catalogWall } : {}),
       },
       null,
       2,
@@ -596,11 +639,16 @@ if (json) {
       "SPIN, pan's total actual memory usage (hash table, DFS stack or BFS queue included) over states stored.",
     );
   }
+  if (catalogWanted) out.push('', ...catalogSection(catalog, catalogWall!));
+  if (results.length > 0) {
+    out.push(
+      '',
+      '* = stopped at the state cap; its ratios compare with the reducer stopped at the same cap.',
+      'Time is the median over the runs, interleaved across engines (runs over 30 s are made once); RSS is the peak of the child process',
+      `(baseline with Node, tsx and modules loaded: about ${fmtInt(median(results.map((r) => r.baselineRssMB)))} MB).`,
+    );
+  }
   out.push(
-    '',
-    '* = stopped at the state cap; its ratios compare with the reducer stopped at the same cap.',
-    'Time is the median over the runs, interleaved across engines (runs over 30 s are made once); RSS is the peak of the child process',
-    `(baseline with Node, tsx and modules loaded: about ${fmtInt(median(results.map((r) => r.baselineRssMB)))} MB).`,
     `Load average (1 min) before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)} on ${cpus().length} CPU(s): ` +
       'anything well above 1 means other work shared the machine and times are inflated.',
   );
