@@ -69,10 +69,9 @@ export class InvariantChecker {
         }
       }
     }
-    for (const invariant of this.worldChecks) {
-      if (open.has(invariant.name) && invariant.world!(state, this.model).length > 0)
-        out.push(invariant.name);
-    }
+    this.worldChecks.forEach((invariant, check) => {
+      if (open.has(invariant.name) && this.worldViolations(state, check).length > 0) out.push(invariant.name);
+    });
     return out;
   }
 

@@ -1,8 +1,11 @@
 /**
- * Exhaustive breadth-first exploration with fingerprint de-duplication. Because states are
- * visited in order of distance from the initial state, the first state found violating a
- * property gives that property's shortest counterexample, and the first state reaching a goal
- * gives the shortest witness.
+ * Exhaustive breadth-first exploration with fingerprint de-duplication, for any model with
+ * `apply` and `fingerprint`. Because states are visited in order of distance from the initial
+ * state, the first state found violating a property gives that property's shortest
+ * counterexample (ties go to the lower step index of the earlier parent), and the first state
+ * reaching a goal gives the shortest witness. The search ends at the state that decides the
+ * last property (and the goal, if any). Composed worlds are searched by `searchVectors`, which
+ * visits states in exactly this order; this one is the simple reference it is tested against.
  *
  * Bounded by depth and by distinct states: reaching a bound ends the search with what was
  * found so far and says so; it never throws.
@@ -106,6 +109,11 @@ export function breadthFirstSearch<State, Step>(
         via.push(s);
         inspect(successor, successorIndex);
         next.push({ state: successor, index: successorIndex });
+        if (done()) {
+          // The state that decided the last open question ends the search, mid-level.
+          ended = 'decided';
+          break search;
+        }
       }
       if (options.onProgress && visited.size % 4096 === 0)
         options.onProgress({ states: visited.size, depth });

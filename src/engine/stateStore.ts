@@ -32,7 +32,10 @@ export class StateStore {
   private vectors: Uint32Array;
   private parents: Int32Array;
   private vias: Int32Array;
-  private hashes: Uint32Array;
+  /**
+   * The open-addressing table, two words per slot: a state's index (or `EMPTY`) and its hash,
+   * side by side so a probe reads one cache line before it compares any vector.
+   */
   private table: Int32Array;
   private mask: number;
   private size = 0;
@@ -43,10 +46,9 @@ export class StateStore {
     this.vectors = new Uint32Array(states * Math.max(1, width));
     this.parents = new Int32Array(states);
     this.vias = new Int32Array(states);
-    this.hashes = new Uint32Array(states);
     let slots = 32;
     while (slots < states * 2) slots *= 2;
-    this.table = new Int32Array(slots).fill(EMPTY);
+    this.table = new Int32Array(slots * 2).fill(EMPTY);
     this.mask = slots - 1;
   }
 
@@ -57,19 +59,13 @@ export class StateStore {
 
   /** Bytes held by the store's arrays (what one more state costs, amortised, is this over `count`). */
   get bytes(): number {
-    return (
-      this.vectors.byteLength +
-      this.parents.byteLength +
-      this.vias.byteLength +
-      this.hashes.byteLength +
-      this.table.byteLength
-    );
+    return this.vectors.byteLength + this.parents.byteLength + this.vias.byteLength + this.table.byteLength;
   }
 
   /** The index of the stored state equal to `source[0..width)`, or -1. */
   find(source: Uint32Array): number {
-    const slot = this.probe(source, hashWords(source, 0, this.width));
-    return this.table[slot]!;
+    const slot = this.probe(source, hashWords(source, 0, this.width) | 0);
+    return this.table[slot << 1]!;
   }
 
   /** The table slot holding the state equal to `source`, or the empty slot where it would go. */
@@ -77,13 +73,12 @@ export class StateStore {
     const width = this.width;
     const vectors = this.vectors;
     const table = this.table;
-    const hashes = this.hashes;
     const mask = this.mask;
     let slot = hash & mask;
     for (;;) {
-      const found = table[slot]!;
+      const found = table[slot << 1]!;
       if (found === EMPTY) return slot;
-      if (hashes[found] === hash) {
+      if (table[(slot << 1) + 1] === hash) {
         const base = found * width;
         let equal = true;
         for (let i = 0; i < width; i++) {
@@ -104,9 +99,10 @@ export class StateStore {
    */
   add(source: Uint32Array, parent: number, via: number): number {
     const width = this.width;
-    const hash = hashWords(source, 0, width);
+    const hash = hashWords(source, 0, width) | 0;
     const slot = this.probe(source, hash);
-    const found = this.table[slot]!;
+    const table = this.table;
+    const found = table[slot << 1]!;
     if (found !== EMPTY) return -1 - found;
     const index = this.size;
     if (index === this.parents.length) this.grow();
@@ -115,10 +111,10 @@ export class StateStore {
     for (let i = 0; i < width; i++) vectors[base + i] = source[i]!;
     this.parents[index] = parent;
     this.vias[index] = via;
-    this.hashes[index] = hash;
-    this.table[slot] = index;
+    table[slot << 1] = index;
+    table[(slot << 1) + 1] = hash;
     this.size++;
-    if (this.size * 2 > this.table.length) this.rehash();
+    if (this.size * 2 > this.mask + 1) this.rehash();
     return index;
   }
 
@@ -163,20 +159,22 @@ export class StateStore {
       next.set(this[name]);
       this[name] = next;
     }
-    const hashes = new Uint32Array(states);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
   }
 
+  /** Doubles the table, moving each entry by the hash it holds. */
   private rehash(): void {
-    const slots = this.table.length * 2;
-    const table = new Int32Array(slots).fill(EMPTY);
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 2).fill(EMPTY);
     const mask = slots - 1;
-    const hashes = this.hashes;
-    for (let index = 0; index < this.size; index++) {
-      let slot = hashes[index]! & mask;
-      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = index;
+    for (let from = 0; from < old.length; from += 2) {
+      const index = old[from]!;
+      if (index === EMPTY) continue;
+      const hash = old[from + 1]!;
+      let slot = hash & mask;
+      while (table[slot << 1] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot << 1] = index;
+      table[(slot << 1) + 1] = hash;
     }
     this.table = table;
     this.mask = mask;
