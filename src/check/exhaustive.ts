@@ -44,7 +44,7 @@ export function searchWorld(world: World, options: WorldSearchOptions): WorldSea
       width: world.components.length,
       initial: world.initial.ids,
       stepCount: world.steps.length,
-      successor: (state, step, out) => world.successor(state, step, out),
+      successor: (state, step, out, hash) => world.successor(state, step, out, hash),
       maskWords: words,
       candidates: allowed
         ? (state, out) => {

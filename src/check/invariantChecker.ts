@@ -15,6 +15,13 @@ export class InvariantChecker {
   private readonly worldChecks: Invariant[];
   /** Per world invariant, its violations remembered by the snapshots it read. */
   private readonly worldMemo: ReadMemo<readonly Violation[]>[];
+  /** Every component some component invariant reads, in order. */
+  private readonly checked: readonly number[];
+  /**
+   * Per component, per snapshot id: 0 when not known yet, else `1 | bits << 1` with bit `i`
+   * set when component check `i` is violated by that snapshot.
+   */
+  private violatedBits: Int32Array[];
 
   constructor(
     private readonly world: World,
@@ -28,6 +35,11 @@ export class InvariantChecker {
       .map((invariant) => ({ invariant, components: world.byKind[invariant.component!.kind] ?? [] }));
     this.worldChecks = invariants.filter((invariant) => invariant.world);
     this.worldMemo = this.worldChecks.map(() => new ReadMemo<readonly Violation[]>());
+    if (this.componentChecks.length > 30) throw new Error('at most 30 component invariants are checked at once');
+    this.checked = [...new Set(this.componentChecks.flatMap((check) => check.components))].sort(
+      (a, b) => a - b,
+    );
+    this.violatedBits = world.components.map(() => new Int32Array(16));
   }
 
   /** A world invariant's violations in `state`, remembered by what it read. */
@@ -60,19 +72,36 @@ export class InvariantChecker {
   /** The names of the invariants among `open` that `state` violates. */
   violatedAmong(state: WorldState, open: ReadonlySet<string>): string[] {
     const out: string[] = [];
-    for (const { invariant, components } of this.componentChecks) {
-      if (!open.has(invariant.name)) continue;
-      for (const index of components) {
-        if (this.componentViolations(state, index).some((v) => v.property === invariant.name)) {
-          out.push(invariant.name);
-          break;
-        }
-      }
-    }
+    let bits = 0;
+    for (const index of this.checked) bits |= this.componentBits(state, index);
+    this.componentChecks.forEach(({ invariant }, check) => {
+      if ((bits & (1 << check)) !== 0 && open.has(invariant.name)) out.push(invariant.name);
+    });
     this.worldChecks.forEach((invariant, check) => {
       if (open.has(invariant.name) && this.worldViolations(state, check).length > 0) out.push(invariant.name);
     });
     return out;
+  }
+
+  /** Which component checks component `index`'s snapshot in `state` violates, as bits. */
+  private componentBits(state: WorldState, index: number): number {
+    const id = state.ids[index]!;
+    let known = this.violatedBits[index]!;
+    if (id < known.length && known[id] !== 0) return known[id]! >>> 1;
+    if (id >= known.length) {
+      let length = known.length;
+      while (length <= id) length *= 2;
+      const grown = new Int32Array(length);
+      grown.set(known);
+      this.violatedBits[index] = known = grown;
+    }
+    const names = new Set(this.componentViolations(state, index).map((violation) => violation.property));
+    let bits = 0;
+    this.componentChecks.forEach(({ invariant }, check) => {
+      if (names.has(invariant.name)) bits |= 1 << check;
+    });
+    known[id] = 1 | (bits << 1);
+    return bits;
   }
 
   /** True iff no invariant is violated (stops at the first violation). */

@@ -11,20 +11,25 @@
 
 const EMPTY = -1;
 
-/** A 32-bit hash of `width` words of `words` from `offset` (MurmurHash3's 32-bit mixing). */
+/**
+ * The hash of one word at one position: MurmurHash3's finalizer over the word mixed with its
+ * position. A vector's hash is the XOR of its words' (`hashWords`), so a successor that
+ * differs in a few words is hashed from its parent's hash in as many steps.
+ */
+export function mixWord(position: number, word: number): number {
+  let h = Math.imul(word ^ Math.imul(position + 1, 0x9e3779b1), 0xcc9e2d51);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The 32-bit hash of `width` words of `words` from `offset`: the XOR of `mixWord` of each. */
 export function hashWords(words: Uint32Array, offset: number, width: number): number {
-  let h = 0x9747b28c;
-  for (let i = 0; i < width; i++) {
-    let k = Math.imul(words[offset + i]!, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= width;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  let h = 0;
+  for (let i = 0; i < width; i++) h ^= mixWord(i, words[offset + i]!);
+  return h >>> 0;
 }
 
 export class StateStore {
@@ -95,11 +100,12 @@ export class StateStore {
 
   /**
    * Adds the state whose words are `source[0..width)` unless it is stored already. Returns its
-   * new index, or `-1 - index` of the equal state already stored.
+   * new index, or `-1 - index` of the equal state already stored. `hash` is its `hashWords`,
+   * when the caller has it.
    */
-  add(source: Uint32Array, parent: number, via: number): number {
+  add(source: Uint32Array, parent: number, via: number, hashed?: number): number {
     const width = this.width;
-    const hash = hashWords(source, 0, width) | 0;
+    const hash = (hashed ?? hashWords(source, 0, width)) | 0;
     const slot = this.probe(source, hash);
     const table = this.table;
     const found = table[slot << 1]!;

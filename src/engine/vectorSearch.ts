@@ -15,15 +15,19 @@
  * space was exhausted after all.
  */
 import type { SearchEnd } from './bfs.ts';
-import { StateStore } from './stateStore.ts';
+import { hashWords, StateStore } from './stateStore.ts';
 
 export interface VectorModel {
   /** Words per state. */
   readonly width: number;
   readonly initial: Uint32Array;
   readonly stepCount: number;
-  /** Writes the successor of `state` by `step` into `out` and returns true, or returns false if the step does not apply. */
-  successor(state: Uint32Array, step: number, out: Uint32Array): boolean;
+  /**
+   * Writes the successor of `state` by `step` into `out` and returns its `hashWords`, given
+   * `hash`, that of `state` (so a model that knows which words changed hashes only those); returns
+   * -1 if the step does not apply.
+   */
+  successor(state: Uint32Array, step: number, out: Uint32Array, hash: number): number;
   /**
    * Optional: writes into `out` (`maskWords` words) a mask of the steps that may apply in
    * `state`; the search then asks only those, in step order.
@@ -159,8 +163,10 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
     const candidates = model.candidates;
     const dirty = model.dirty;
     const stepCount = model.stepCount;
+    const width = model.width;
     for (let index = levelStart; index < levelEnd && ended === undefined; index++) {
       store.read(index, current);
+      const hash = hashWords(current, 0, width);
       if (candidates !== undefined) candidates.call(model, current, mask);
       const base = index * words;
       if (enabled !== undefined) {
@@ -182,7 +188,8 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
           bits ^= low;
           const step = (w << 5) + (31 - Math.clz32(low));
           if (step >= stepCount) break;
-          if (!model.successor(current, step, next)) continue;
+          const nextHash = model.successor(current, step, next, hash);
+          if (nextHash < 0) continue;
           if (enabled !== undefined) enabled[base + w]! |= low;
           transitions++;
           if (store.count >= options.maxStates) {
@@ -191,7 +198,7 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
             ended = 'stateBound';
             break;
           }
-          const added = store.add(next, index, step);
+          const added = store.add(next, index, step, nextHash);
           if (added >= 0 && inspect(added, next)) {
             ended = 'decided';
             break;
@@ -233,7 +240,7 @@ function hasNewSuccessor(
       model,
       current,
       mask,
-      (step) => model.successor(current, step, next) && store.find(next) < 0,
+      (step) => model.successor(current, step, next, 0) >= 0 && store.find(next) < 0,
     );
     if (found) return true;
   }

@@ -12,7 +12,7 @@ import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/r
 import type { ComponentInfo, ComponentKind, WorldModel, WorldSnapshot } from '../../properties/model.ts';
 import type { MachineEvent, MachineSnapshot, Stepper } from '../engine/stepper.ts';
 import { CandidateSteps } from './candidateSteps.ts';
-import { OutcomeArena, REFUSED } from './outcomeMemo.ts';
+import { OutcomeArena, REFUSED } from './outcomes.ts';
 import { MISS, ReadMemo } from './readMemo.ts';
 
 export interface WorldState extends WorldSnapshot {
@@ -256,13 +256,14 @@ export class World implements WorldModel {
 
   /**
    * Writes into `out` the ids of the state after step `step` from the state whose ids are `ids`,
-   * and returns true; returns false if the step is not issued or some machine refuses it.
+   * and returns their `hashWords`, computed from `hash` (that of `ids`) by the ids that changed;
+   * returns -1 if the step is not issued or some machine refuses it.
    *
-   * A step's outcome depends only on the snapshots of the components it touches, and those are
-   * interned, so outcomes are remembered per step and per id tuple of its touched components:
-   * after the first time, applying a step is a lookup. On a miss the step is computed for real.
+   * A step's outcome depends only on the snapshots it reads, and those are interned, so outcomes
+   * are remembered per step by the ids it read (`ReadMemo`): after the first time, applying a
+   * step is a lookup. On a miss the step is computed for real.
    */
-  successor(ids: Uint32Array, step: number, out: Uint32Array): boolean {
+  successor(ids: Uint32Array, step: number, out: Uint32Array, hash = 0): number {
     const def = this.steps[step]!;
     let outcome: number;
     if (this.memoize) {
@@ -279,10 +280,9 @@ export class World implements WorldModel {
       const state = this.stateOf(ids);
       outcome = this.compute({ parts: state.parts.slice(), ids }, def);
     }
-    if (outcome === REFUSED) return false;
+    if (outcome === REFUSED) return -1;
     out.set(ids);
-    this.outcomes.apply(outcome, out);
-    return true;
+    return this.outcomes.applyHashed(outcome, out, hash);
   }
 
   /** Words of the step masks `candidates` writes. */
@@ -323,7 +323,7 @@ export class World implements WorldModel {
   /** The state after `step`, or `undefined` if the step is not issued or some machine refuses it. */
   apply(state: WorldState, step: StepDef): WorldState | undefined {
     const out = new Uint32Array(state.ids.length);
-    return this.successor(state.ids, step.index, out) ? this.stateOf(out) : undefined;
+    return this.successor(state.ids, step.index, out) >= 0 ? this.stateOf(out) : undefined;
   }
 
   /**
