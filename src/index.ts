@@ -18,8 +18,12 @@ export { accessPaths, inAudience, pageLabel } from '../properties/sdp/access.ts'
 export { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../properties/sdp/index.ts';
 export type { SdpModel } from '../properties/sdp/sdpModel.ts';
 export { check } from './check/check.ts';
+export { searchWorld } from './check/exhaustive.ts';
 export { InvariantChecker } from './check/invariantChecker.ts';
+export { MergeError, mergeShardReports, type ShardReport } from './check/mergeReports.ts';
 export type { CheckOptions, CheckReport, PropertyResult, TraceStep } from './check/report.ts';
+export { parseReport } from './check/reportFile.ts';
+export { parseShard, type Shard } from './check/shard.ts';
 export { breadthFirstSearch } from './engine/bfs.ts';
 export { minimizeTrace } from './engine/minimizeTrace.ts';
 export { type LoadedTopology, loadTopologyFile, parseTopology, TopologyError } from './topology/load.ts';

@@ -26,6 +26,7 @@ import type {
 } from './report.ts';
 import { verdictOf } from './report.ts';
 import { applicableInvariants, selectInvariants } from './selectProperties.ts';
+import { shardRuns, shardSeed } from './shard.ts';
 
 export { PropertyNotApplicableError, UnknownPropertyError } from './errors.ts';
 
@@ -144,18 +145,13 @@ function searchPipeline(
 /** The report of a design that does not boot: no property is checked. */
 function unbootableReport(
   loaded: LoadedTopology,
-  options: CheckOptions,
-  mode: CheckReport['mode'],
+  head: ReportHead,
   sdp: SdpWorld,
   started: number,
 ): CheckReport {
   const failure = sdp.unbootable!;
   return {
-    topology: loaded.topology.name,
-    file: loaded.file,
-    mode,
-    seed: options.seed,
-    bound: boundOf(options),
+    ...head,
     verdict: 'unbootable',
     unbootable: {
       message: failure.message,
@@ -184,11 +180,39 @@ function unbootableReport(
   };
 }
 
-function boundOf(options: CheckOptions): CheckReport['bound'] {
+/** What every report of a check starts with: the design, the mode, and the bound asked for. */
+type ReportHead = Pick<CheckReport, 'topology' | 'file' | 'digest' | 'mode' | 'seed' | 'bound' | 'shard'>;
+
+function reportHead(
+  loaded: LoadedTopology,
+  options: CheckOptions & { replay?: ReplayPayload },
+  shard: CheckReport['shard'],
+): ReportHead {
+  const { replay } = options;
   return {
-    maxDepth: options.maxDepth,
-    ...(options.mode === 'exhaustive' ? { maxStates: options.maxStates } : { runs: options.runs }),
+    topology: loaded.topology.name,
+    file: loaded.file,
+    digest: topologyDigest(loaded.topology),
+    mode: replay ? 'replay' : options.mode,
+    seed: options.seed,
+    bound: replay
+      ? { maxDepth: replay.steps.length }
+      : {
+          maxDepth: options.maxDepth,
+          ...(options.mode === 'exhaustive' ? { maxStates: options.maxStates } : { runs: options.runs }),
+        },
+    ...(shard ? { shard } : {}),
   };
+}
+
+/** This check's shard of the random runs, with its runs and seed; none for an unsharded check. */
+function shardOf(options: CheckOptions & { replay?: ReplayPayload }): CheckReport['shard'] {
+  const { shard } = options;
+  if (shard === undefined) return undefined;
+  if (options.mode !== 'random' || options.replay) {
+    throw new RangeError('options.shard splits the walks of a random-mode check; nothing else is sharded');
+  }
+  return { ...shard, runs: shardRuns(options.runs, shard), seed: shardSeed(options.seed, shard) };
 }
 
 /** The replayed steps of a token, in this world; a step the world does not have is a bad token. */
@@ -224,15 +248,16 @@ export function check(
     selected.invariants,
     replay ? [replay.property] : options.properties,
   );
-  const mode: CheckReport['mode'] = replay ? 'replay' : options.mode;
-  if (sdp.unbootable) return unbootableReport(loaded, options, mode, sdp, started);
+  const shard = shardOf(options);
+  const head = reportHead(loaded, options, shard);
+  if (sdp.unbootable) return unbootableReport(loaded, head, sdp, started);
   const checker = new InvariantChecker(world, invariants, sdp.model);
   const names = invariants.map((p) => p.name);
   const violated = (state: WorldState) => {
     if (checker.holds(state)) return [];
     return [...new Set(checker.violations(state).map((v) => v.property))];
   };
-  const digest = topologyDigest(topology);
+  const { digest } = head;
   const token = (property: string, steps: readonly StepDef[]) =>
     encodeReplayToken({
       topology: topology.name,
@@ -308,9 +333,9 @@ export function check(
     };
   } else {
     const result = randomSearch(world, {
-      runs: options.runs,
+      runs: shard?.runs ?? options.runs,
       maxDepth: options.maxDepth,
-      seed: options.seed,
+      seed: shard?.seed ?? options.seed,
       properties: names,
       violated,
       goal: sdp.displayed,
@@ -325,7 +350,7 @@ export function check(
     steps = result.steps;
     main = {
       kind: 'random',
-      bound: { maxDepth: options.maxDepth, runs: options.runs },
+      bound: { maxDepth: options.maxDepth, runs: shard?.runs ?? options.runs },
       distinctStates: result.distinctStates,
       depth: result.depth,
       ended: result.ended,
@@ -383,11 +408,7 @@ export function check(
     });
   }
   return {
-    topology: topology.name,
-    file: loaded.file,
-    mode,
-    seed: options.seed,
-    bound: replay ? { maxDepth: replay.steps.length } : boundOf(options),
+    ...head,
     verdict: verdictOf(results),
     properties: results,
     statistics: {

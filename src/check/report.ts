@@ -3,6 +3,8 @@
  * the library's `check()` returns. Formatting for people lives in `src/render/`.
  */
 
+import type { Shard } from './shard.ts';
+
 export type Mode = 'random' | 'exhaustive';
 
 export interface CheckOptions {
@@ -16,6 +18,8 @@ export interface CheckOptions {
   readonly seed: number;
   /** Check only these properties (all when empty). */
   readonly properties: readonly string[];
+  /** Random mode: take only this shard's share of the runs, with its own seed (see `shard.ts`). */
+  readonly shard?: Shard;
 }
 
 /**
@@ -139,9 +143,15 @@ export interface BootReport {
 export interface CheckReport {
   readonly topology: string;
   readonly file: string;
+  /** The digest of the design checked (as replay tokens carry it): reports to merge must share it. */
+  readonly digest: string;
   readonly mode: ReportMode;
   readonly seed: number;
   readonly bound: { readonly maxDepth: number; readonly maxStates?: number; readonly runs?: number };
+  /** A sharded random check: which shard, and the runs and seed it took of the check's. */
+  readonly shard?: Shard & { readonly runs: number; readonly seed: number };
+  /** A report merged from shard reports (`protmem merge`): how many, and their files. */
+  readonly merged?: { readonly shards: number; readonly files: readonly string[] };
   readonly verdict: Verdict;
   /** Present when the verdict is `unbootable`. */
   readonly unbootable?: BootReport;

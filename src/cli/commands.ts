@@ -77,6 +77,12 @@ export const checkOptions = {
     valueName: 'TOKEN',
     description: 'Re-run exactly the counterexample whose replay token a report printed.',
   },
+  shard: {
+    type: 'string',
+    valueName: 'K/N',
+    description:
+      "Random mode: take shard K of N of the walks (its share of --runs, with a seed of its own), so N jobs split one check; 'protmem merge' combines their --json reports.",
+  },
   json: { type: 'boolean', default: false, description: 'Print the report as JSON instead of text.' },
   timing: {
     type: 'boolean',
@@ -170,6 +176,26 @@ export const commands = {
         type: 'boolean',
         default: true,
         description: 'Leave the times out of the table, so the output is the same on every run.',
+      },
+      ...help,
+    },
+  },
+  merge: {
+    name: 'merge',
+    summary: 'Combine the JSON reports of a sharded random check into one verdict',
+    description:
+      'Reads the reports that protmem check --mode random --shard K/N --json wrote, one per shard of the same design, seed and bound, and prints one report: a property is violated when any shard violated it (with the shortest counterexample), and the exit code is that of one check.',
+    arguments: [{ name: 'reports', variadic: true, description: 'The JSON reports, one per shard.' }],
+    options: {
+      json: {
+        type: 'boolean',
+        default: false,
+        description: 'Print the merged report as JSON instead of text.',
+      },
+      timing: {
+        type: 'boolean',
+        default: true,
+        description: 'Leave the duration out of the report, so the output is the same on every run.',
       },
       ...help,
     },

@@ -12,6 +12,7 @@ import { check } from '../check/check.ts';
 import { PropertyNotApplicableError, UnknownPropertyError } from '../check/errors.ts';
 import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../check/replayToken.ts';
 import type { CheckOptions, CheckReport } from '../check/report.ts';
+import { parseShard, type Shard } from '../check/shard.ts';
 import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
 import { renderReportJson } from '../render/json.ts';
 import { wrapWords } from '../render/markup.ts';
@@ -31,6 +32,7 @@ import {
 } from './commands.ts';
 import { runDiagram } from './diagramCommand.ts';
 import { EXIT_CODES } from './exitCodes.ts';
+import { runMerge } from './mergeCommand.ts';
 import { formatOptionHelp, type OptionTable, parseArguments, UsageError } from './options.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
 import { runReview } from './reviewCommand.ts';
@@ -142,6 +144,11 @@ async function runCommand(name: CommandName, args: readonly string[], io: CliIo)
       return runCheck(args, io);
     case 'validate':
       return runValidate(args, io);
+    case 'merge': {
+      const { options, positionals, help } = parseCommand(commands.merge, args);
+      if (help) return printHelp(io, 'merge');
+      return runMerge(positionals, options, io);
+    }
     case 'catalog':
       return runCatalogCommand(args, io);
     case 'diagram': {
@@ -233,14 +240,17 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
     );
   }
   const defaults = loaded.topology.check;
+  const mode = (options.mode as CheckOptions['mode'] | undefined) ?? defaults.mode;
+  const shard = options.shard === undefined ? undefined : shardFor(options.shard, mode, replay);
   const resolved: CheckOptions & { replay?: ReplayPayload } = {
-    mode: (options.mode as CheckOptions['mode'] | undefined) ?? defaults.mode,
+    mode,
     runs: options.runs ?? defaults.runs,
     maxDepth: options.maxDepth ?? defaults.maxDepth,
     maxStates: options.maxStates ?? defaults.maxStates,
     seed: options.seed,
     properties: options.property,
     ...(replay === undefined ? {} : { replay }),
+    ...(shard === undefined ? {} : { shard }),
   };
   const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
   let report: CheckReport;
@@ -252,6 +262,18 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   const render = options.json ? renderReportJson : renderReport;
   io.stdout.write(render(report, { timing: options.timing }));
   return report.verdict === 'pass' ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
+}
+
+function shardFor(text: string, mode: CheckOptions['mode'], replay: ReplayPayload | undefined): Shard {
+  const shard = parseShard(text);
+  if (typeof shard === 'string') throw new UsageError(`option --shard: ${shard}`);
+  if (replay) throw new UsageError('option --shard: a replay runs one trace; there is nothing to split');
+  if (mode !== 'random') {
+    throw new UsageError(
+      'option --shard: shards split the walks of --mode random; an exhaustive search is not split (catalog and review spread designs over --workers)',
+    );
+  }
+  return shard;
 }
 
 function decodeReplayFor(token: string, loaded: LoadedTopology): ReplayPayload {

@@ -172,6 +172,22 @@ function unbootableBlock(report: CheckReport, boot: BootReport): string[] {
   ];
 }
 
+/** Which shard of a random check this is, or which shard reports it merges. */
+function shardLines(report: CheckReport): string[] {
+  const { shard, merged } = report;
+  if (shard) {
+    return [
+      `shard ${shard.index} of ${shard.count}: ${formatCount(shard.runs)} of the ${formatCount(report.bound.runs ?? 0)} walks, seed ${shard.seed}`,
+    ];
+  }
+  if (merged) {
+    return [
+      `merged from ${merged.shards} shard reports (states and steps add up over them): ${merged.files.join(', ')}`,
+    ];
+  }
+  return [];
+}
+
 /** The report as text, ending in a newline. */
 export function renderReport(report: CheckReport, options: TextRenderOptions = {}): string {
   const timing = options.timing ?? true;
@@ -204,6 +220,6 @@ export function renderReport(report: CheckReport, options: TextRenderOptions = {
         : `✔ ${property.name}  (reached after ${plural(property.witness.steps.length, 'step')})`,
     );
   if (holding.length > 0) blocks.push(holding);
-  blocks.push([statisticsLine(report.statistics, timing)]);
+  blocks.push([...shardLines(report), statisticsLine(report.statistics, timing)]);
   return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

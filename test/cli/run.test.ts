@@ -19,6 +19,7 @@ function reportWith(properties: readonly PropertyResult[]): CheckReport {
   return {
     topology: 'tzasc-carveout',
     file: FIXTURE,
+    digest: '0123456789ab',
     mode: 'exhaustive',
     seed: 0,
     bound: { maxDepth: 8, maxStates: 200_000 },

@@ -136,6 +136,58 @@ describe.concurrent('protmem', () => {
     );
   });
 
+  it('check --shard refuses a malformed shard and a non-random mode with exit 2', async () => {
+    expectUsageError(
+      await protmem('check', FIXTURE, '--mode', 'random', '--shard', '3/2'),
+      "protmem check: option --shard: K must be 1 to N (2), found 3; see 'protmem check --help'",
+    );
+    expectUsageError(
+      await protmem('check', FIXTURE, '--mode', 'exhaustive', '--shard', '1/2'),
+      "protmem check: option --shard: shards split the walks of --mode random; an exhaustive search is not split (catalog and review spread designs over --workers); see 'protmem check --help'",
+    );
+  });
+
+  it('merge combines the shard reports of one random check, and refuses a broken one at its line', async () => {
+    const design = 'topologies/pkvm-teardown-without-poison.yaml';
+    const files = await Promise.all(
+      [1, 2].map(async (k) => {
+        const run = await protmem(
+          'check',
+          design,
+          '--mode',
+          'random',
+          '--runs',
+          '200',
+          '--shard',
+          `${k}/2`,
+          '--json',
+        );
+        expect(run.code).toBe(1);
+        const file = join(dir, `shard-${k}.json`);
+        await writeFile(file, run.stdout);
+        return file;
+      }),
+    );
+    const merged = await protmem('merge', ...files, '--no-timing');
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toContain(
+      `merged from 2 shard reports (states and steps add up over them): ${files.join(', ')}`,
+    );
+    expect(merged.stdout).toContain('✖ plaintextNeverReachesUntrusted violated');
+    const missing = await protmem('merge', files[0]!);
+    expect(missing).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `protmem merge: ${files[0]}: shard 2/2 of this check is missing\n`,
+    });
+    const broken = join(dir, 'broken-shard.json');
+    await writeFile(broken, '{\n  "verdict": "pass",\n  "properties": 7\n}\n');
+    const run = await protmem('merge', broken);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${broken}:3:17  properties  wrong type (expected a list, found 7)`);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('schema prints a JSON Schema that parses', async () => {
     const run = await protmem('schema');
     expect(run.code).toBe(0);

@@ -11,6 +11,7 @@ import { renderReport, replayCommand, shellQuote } from '../../src/render/text.t
 const RANDOM_REPORT: CheckReport = {
   topology: 'pkvm-lend',
   file: 'topologies/pkvm-lend.yaml',
+  digest: '0123456789ab',
   mode: 'random',
   seed: 7,
   bound: { maxDepth: 10, runs: 500 },

@@ -12,6 +12,7 @@ import { loadTopologyFile } from '../../src/topology/load.ts';
 export const PASSING_REPORT: CheckReport = {
   topology: 'carveout-sound',
   file: 'designs/carveout-sound.yaml',
+  digest: '0123456789ab',
   mode: 'exhaustive',
   seed: 0,
   bound: { maxDepth: 8, maxStates: 200_000 },
