@@ -35,7 +35,8 @@ export class InvariantChecker {
       .map((invariant) => ({ invariant, components: world.byKind[invariant.component!.kind] ?? [] }));
     this.worldChecks = invariants.filter((invariant) => invariant.world);
     this.worldMemo = this.worldChecks.map(() => new ReadMemo<readonly Violation[]>());
-    if (this.componentChecks.length > 30) throw new Error('at most 30 component invariants are checked at once');
+    if (this.componentChecks.length > 30)
+      throw new Error('at most 30 component invariants are checked at once');
     this.checked = [...new Set(this.componentChecks.flatMap((check) => check.components))].sort(
       (a, b) => a - b,
     );

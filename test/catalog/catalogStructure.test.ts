@@ -1,8 +1,10 @@
 /**
  * The catalog as a whole: every topology has a manifest entry and every entry a topology; every
  * named flaw is switched on somewhere; every flawed design is expected to violate something;
- * every design expected to pass displays a frame; every topology is documented.
+ * every design expected to pass displays a frame; every topology is documented; the README's
+ * table of how far each design is explored is the manifest's.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
@@ -10,6 +12,7 @@ import { FLAW_NAMES } from '../../src/topology/flaws.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
 import { FLAW_SWITCHES } from '../../src/world/flawSwitches.ts';
 import { CATALOG, catalog } from '../support/catalog.ts';
+import { catalogSearchTable, TABLE_END, TABLE_START } from '../support/catalogSearchTable.ts';
 
 describe('reference catalog', async () => {
   const { manifest, files } = await catalog();
@@ -19,6 +22,23 @@ describe('reference catalog', async () => {
 
   it('lists exactly the topology files in its manifest', () => {
     expect(Object.keys(manifest.topologies).sort()).toEqual(files);
+  });
+
+  it('shows in the README how far each design is explored, as the manifest says', async () => {
+    const readme = await readFile(join(CATALOG, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf(TABLE_START), readme.indexOf(TABLE_END));
+    const cells = (table: string) =>
+      table
+        .split('\n')
+        .filter((line) => line.startsWith('|') && !/^\|[\s:-]+\|/.test(line))
+        .map((line) =>
+          line
+            .split('|')
+            .slice(1, -1)
+            .map((cell) => cell.trim()),
+        );
+    expect(section.length).toBeGreaterThan(TABLE_START.length);
+    expect(cells(section)).toEqual(cells(catalogSearchTable(manifest)));
   });
 
   it('switches every named flaw on in a design that is expected to be violated', () => {

@@ -1,7 +1,8 @@
 /**
  * `npm run catalog:record`: checks every catalog design under its manifest bound and writes the
  * distinct-state count and the length of each counterexample into `topologies/manifest.yaml`
- * (the statuses stay as written by hand). Run it only when a change to the model or the engine
+ * (the statuses stay as written by hand), and the README's table of how far each design is
+ * explored. Run it only when a change to the model or the engine
  * is meant to change what is explored, and say why in the commit.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { loadManifest } from '../../src/catalog/manifest.ts';
 import { check } from '../../src/check/check.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
+import { catalogSearchTable, withCatalogSearchTable } from './catalogSearchTable.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'topologies');
 const FILE = join(DIR, 'manifest.yaml');
@@ -41,7 +43,10 @@ for (const [file, entry] of Object.entries(manifest.topologies)) {
   process.stdout.write(`${before === after ? 'same   ' : 'changed'} ${file}: ${after}\n`);
 }
 await writeFile(FILE, document.toString({ lineWidth: 110 }));
-// The house formatter has the last word on layout, so a recorded manifest passes `npm run lint`.
-execFileSync(join(DIR, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', FILE], {
+const README = join(DIR, '..', 'README.md');
+const table = catalogSearchTable(await loadManifest(FILE));
+await writeFile(README, withCatalogSearchTable(await readFile(README, 'utf8'), table));
+// The house formatter has the last word on layout, so what is recorded passes `npm run lint`.
+execFileSync(join(DIR, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', FILE, README], {
   stdio: 'inherit',
 });

@@ -1,0 +1,40 @@
+/**
+ * The README's table of how far each catalog design is explored, from the manifest: exhausted
+ * (the whole reachable space, or every property decided) or the depth bound and why. The
+ * catalog test checks the README holds exactly this table; `npm run catalog:record` writes it.
+ */
+import type { Manifest } from '../../src/catalog/manifest.ts';
+
+export const TABLE_START = '<!-- catalog search table: written by npm run catalog:record -->';
+export const TABLE_END = '<!-- end of catalog search table -->';
+
+/** The table as Markdown, one row per design in file order. */
+export function catalogSearchTable(manifest: Manifest): string {
+  const rows = Object.entries(manifest.topologies)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([file, entry]) => {
+      const design = file.replace(/\.ya?ml$/, '');
+      const states = entry.states === undefined ? '' : entry.states.toLocaleString('en-US');
+      const search =
+        entry.bound === undefined
+          ? 'exhausted'
+          : `depth ${entry.maxDepth}: ${entry.bound.split(':')[0]!.trim()}`;
+      return `| \`${design}\` | ${entry.verdict ?? verdictOf(entry.expect)} | ${search} | ${states} |`;
+    });
+  return ['| design | verdict | search | states |', '| --- | --- | --- | ---: |', ...rows].join('\n');
+}
+
+function verdictOf(expect: Readonly<Record<string, string>>): string {
+  const statuses = Object.values(expect);
+  if (statuses.includes('violated')) return 'violation';
+  if (statuses.includes('vacuous')) return 'vacuous';
+  return 'pass';
+}
+
+/** The README with its table section replaced by `table`; throws when the markers are missing. */
+export function withCatalogSearchTable(readme: string, table: string): string {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error('README.md lacks the catalog search table markers');
+  return `${readme.slice(0, start + TABLE_START.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
