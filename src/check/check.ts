@@ -313,6 +313,7 @@ export function check(
       properties: names,
       checker,
       goal: sdp.displayed,
+      ...(options.store ? { store: options.store } : {}),
       ...(hooks.onProgress
         ? {
             onProgress: (p) =>
@@ -330,6 +331,9 @@ export function check(
       distinctStates: result.distinctStates,
       depth: result.depth,
       ended: result.ended,
+      ...(result.omissionProbability !== undefined
+        ? { omissionProbability: result.omissionProbability }
+        : {}),
     };
   } else {
     const result = randomSearch(world, {

@@ -18,6 +18,8 @@ export interface WorldSearchOptions {
   /** The steps to explore (default: every step of the world). */
   readonly steps?: readonly StepDef[];
   readonly onProgress?: (progress: { states: number; depth: number }) => void;
+  /** The visited set: every state (`full`, the default) or 64-bit fingerprints (`compact`). */
+  readonly store?: 'full' | 'compact';
 }
 
 export interface WorldSearchResult extends Omit<VectorSearchResult, 'counterexamples' | 'witness'> {
@@ -61,6 +63,7 @@ export function searchWorld(world: World, options: WorldSearchOptions): WorldSea
       violated: checker ? (ids, open) => checker.violatedAmong(view(ids), open) : () => [],
       ...(goal ? { goal: (ids: Uint32Array) => goal(view(ids)) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.store ? { store: options.store } : {}),
     },
   );
   const toSteps = (trace: readonly number[]) => trace.map((i) => world.steps[i]!);

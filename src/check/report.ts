@@ -20,6 +20,11 @@ export interface CheckOptions {
   readonly properties: readonly string[];
   /** Random mode: take only this shard's share of the runs, with its own seed (see `shard.ts`). */
   readonly shard?: Shard;
+  /**
+   * Exhaustive mode: keep every state (`full`, the default) or a 64-bit fingerprint of each
+   * (`compact`: far less memory, with a stated chance of missing a state).
+   */
+  readonly store?: 'full' | 'compact';
 }
 
 /**
@@ -108,6 +113,11 @@ export interface SearchSummary {
   readonly distinctStates: number;
   readonly depth: number;
   readonly ended: SearchEnd;
+  /**
+   * With hash compaction: the chance that a state was missed because it shared another's
+   * 64-bit fingerprint (at most n(n-1)/2 / 2^64 for n states).
+   */
+  readonly omissionProbability?: number;
 }
 
 export interface CheckStatistics {

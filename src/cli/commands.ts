@@ -59,6 +59,14 @@ export const checkOptions = {
     defaultText: "the topology's check.maxStates, else 200000",
     description: 'Exhaustive mode: stop after this many distinct states.',
   },
+  store: {
+    type: 'string',
+    valueName: 'KIND',
+    choices: ['full', 'compact'],
+    default: 'full',
+    description:
+      'Exhaustive mode: keep every state, or only a 64-bit fingerprint of each (hash compaction: a fraction of the memory; the report states the chance that a state was missed).',
+  },
   seed: {
     type: 'integer',
     valueName: 'N',

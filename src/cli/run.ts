@@ -242,6 +242,9 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   const defaults = loaded.topology.check;
   const mode = (options.mode as CheckOptions['mode'] | undefined) ?? defaults.mode;
   const shard = options.shard === undefined ? undefined : shardFor(options.shard, mode, replay);
+  if (options.store === 'compact' && (mode !== 'exhaustive' || replay)) {
+    throw new UsageError('option --store: hash compaction is for the visited states of --mode exhaustive');
+  }
   const resolved: CheckOptions & { replay?: ReplayPayload } = {
     mode,
     runs: options.runs ?? defaults.runs,
@@ -251,6 +254,7 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
     properties: options.property,
     ...(replay === undefined ? {} : { replay }),
     ...(shard === undefined ? {} : { shard }),
+    ...(options.store === 'compact' ? { store: 'compact' as const } : {}),
   };
   const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
   let report: CheckReport;

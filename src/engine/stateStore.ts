@@ -32,7 +32,28 @@ export function hashWords(words: Uint32Array, offset: number, width: number): nu
   return h >>> 0;
 }
 
-export class StateStore {
+/** What a breadth-first search needs of its visited set (`StateStore`, `CompactStateStore`). */
+export interface VisitedStates {
+  readonly width: number;
+  /** Number of states stored. */
+  readonly count: number;
+  /** Bytes held by the store's arrays. */
+  readonly bytes: number;
+  /** The index of the stored state equal to `source`, or -1. */
+  find(source: Uint32Array): number;
+  /** Adds `source` unless stored: its new index, or `-1 - index` of the equal one (`hash`: its `hashWords`). */
+  add(source: Uint32Array, parent: number, via: number, hash?: number): number;
+  /** Copies the words of state `index` into `out` (a state not released yet). */
+  read(index: number, out: Uint32Array): void;
+  /** The words of the states before `before` will not be read again. */
+  release(before: number): void;
+  /** The index of the state state `index` was reached from; -1 for the first state. */
+  parent(index: number): number;
+  /** The steps from the first state to state `index`. */
+  trace(index: number): number[];
+}
+
+export class StateStore implements VisitedStates {
   readonly width: number;
   private vectors: Uint32Array;
   private parents: Int32Array;
@@ -123,6 +144,9 @@ export class StateStore {
     if (this.size * 2 > this.mask + 1) this.rehash();
     return index;
   }
+
+  /** Every state's words are kept: they are compared on every lookup. */
+  release(_before: number): void {}
 
   /** Copies the words of state `index` into `out`. */
   read(index: number, out: Uint32Array): void {

@@ -15,7 +15,9 @@
  * space was exhausted after all.
  */
 import type { SearchEnd } from './bfs.ts';
-import { hashWords, StateStore } from './stateStore.ts';
+import { CompactStateStore } from './compactStore.ts';
+import { RowWindow } from './rowWindow.ts';
+import { hashWords, StateStore, type VisitedStates } from './stateStore.ts';
 
 export interface VectorModel {
   /** Words per state. */
@@ -40,15 +42,6 @@ export interface VectorModel {
    * search asks, in a state, only the steps that applied in its parent and the dirty ones.
    */
   dirty?(before: Uint32Array, after: Uint32Array, out: Uint32Array): void;
-}
-
-/** A copy of `array` with room for at least `length` words. */
-function grown(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
-  let size = array.length * 2;
-  while (size < length) size *= 2;
-  const next = new Uint32Array(size);
-  next.set(array);
-  return next;
 }
 
 /** Calls `visit` for each step that may apply in `state`, in step order. */
@@ -85,6 +78,11 @@ export interface VectorSearchOptions {
   /** A goal, such as a frame being displayed; its shortest witness is reported. */
   readonly goal?: (state: Uint32Array) => boolean;
   readonly onProgress?: (progress: { states: number; depth: number }) => void;
+  /**
+   * `full` (the default) keeps every state; `compact` keeps a 64-bit fingerprint of each, and
+   * the vectors of the last two levels only (`CompactStateStore`).
+   */
+  readonly store?: 'full' | 'compact';
 }
 
 export interface VectorSearchResult {
@@ -103,11 +101,15 @@ export interface VectorSearchResult {
   readonly ended: SearchEnd;
   /** Bytes the store holds per stored state. */
   readonly bytesPerState: number;
+  /** With a compact store: the chance that some state was missed for sharing another's fingerprint. */
+  readonly omissionProbability?: number;
 }
 
 export function searchVectors(model: VectorModel, options: VectorSearchOptions): VectorSearchResult {
   const started = performance.now();
-  const store = new StateStore(model.width, Math.min(options.maxStates, 1 << 16));
+  const capacity = Math.min(options.maxStates, 1 << 16);
+  const compact = options.store === 'compact' ? new CompactStateStore(model.width, capacity) : undefined;
+  const store: VisitedStates = compact ?? new StateStore(model.width, capacity);
   const open = new Set(options.properties);
   const counterexamples = new Map<string, readonly number[]>();
   const found = new Map<string, { states: number; ms: number }>();
@@ -137,9 +139,10 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
   const next = new Uint32Array(model.width);
   const words = model.candidates === undefined ? Math.ceil(model.stepCount / 32) : (model.maskWords ?? 0);
   const mask = new Uint32Array(words);
-  // Per expanded state, the mask of the steps that applied in it (with a `dirty` model).
-  let enabled: Uint32Array<ArrayBuffer> | undefined =
-    model.dirty !== undefined && model.candidates !== undefined ? new Uint32Array(words * 1024) : undefined;
+  // Per expanded state of this level and the last, the mask of the steps that applied in it
+  // (with a `dirty` model).
+  const enabled =
+    model.dirty !== undefined && model.candidates !== undefined ? new RowWindow(words) : undefined;
   const before = new Uint32Array(model.width);
   const dirtyMask = new Uint32Array(words);
   let transitions = 0;
@@ -148,7 +151,11 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
   if (inspect(0, model.initial)) ended = 'decided';
   let levelStart = 0;
   let levelEnd = 1;
+  // The first state of the level before this one: the parents of this level's states.
+  let parentsStart = 0;
   while (ended === undefined) {
+    store.release(parentsStart);
+    enabled?.dropBefore(parentsStart);
     if (levelStart === levelEnd) {
       ended = 'exhausted';
       break;
@@ -168,16 +175,16 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
       store.read(index, current);
       const hash = hashWords(current, 0, width);
       if (candidates !== undefined) candidates.call(model, current, mask);
-      const base = index * words;
-      if (enabled !== undefined) {
-        if (enabled.length < base + words) enabled = grown(enabled, base + words);
+      const base = enabled === undefined ? 0 : enabled.offset(index);
+      const masks = enabled?.data;
+      if (masks !== undefined) {
         const parent = store.parent(index);
         if (parent >= 0) {
           // Only the steps that applied in the parent, and those a changed component may affect.
           store.read(parent, before);
           dirty!.call(model, before, current, dirtyMask);
-          const from = parent * words;
-          for (let w = 0; w < words; w++) mask[w] = (enabled[from + w]! | dirtyMask[w]!) & mask[w]!;
+          const from = enabled!.offset(parent);
+          for (let w = 0; w < words; w++) mask[w] = (masks[from + w]! | dirtyMask[w]!) & mask[w]!;
         }
       }
       // Each step, or each candidate step in order: word by word, lowest bit first.
@@ -190,7 +197,7 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
           if (step >= stepCount) break;
           const nextHash = model.successor(current, step, next, hash);
           if (nextHash < 0) continue;
-          if (enabled !== undefined) enabled[base + w]! |= low;
+          if (masks !== undefined) masks[base + w]! |= low;
           transitions++;
           if (store.count >= options.maxStates) {
             // A full store may still know this successor; only a new one is past the bound.
@@ -208,6 +215,7 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
       if (options.onProgress && (index & 4095) === 0) options.onProgress({ states: store.count, depth });
     }
     if (ended !== undefined) break;
+    parentsStart = levelStart;
     levelStart = levelEnd;
     levelEnd = store.count;
   }
@@ -220,14 +228,15 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
     depth,
     boundReached: ended === 'depthBound' || ended === 'stateBound',
     ended,
-    bytesPerState: store.bytes / store.count,
+    bytesPerState: (store.bytes + (enabled?.bytes ?? 0)) / store.count,
+    ...(compact ? { omissionProbability: compact.omissionProbability } : {}),
   };
 }
 
 /** True iff some successor of a state in `[start, end)` is not stored. */
 function hasNewSuccessor(
   model: VectorModel,
-  store: StateStore,
+  store: VisitedStates,
   start: number,
   end: number,
   current: Uint32Array,

@@ -147,7 +147,11 @@ export function searchLines(statistics: CheckStatistics): string[] {
     if (search.kind === 'pipeline') {
       return `pipeline search (the legitimate parties' steps only): explored ${explored}, ${rest}`;
     }
-    return `explored ${explored}, ${rest}`;
+    const compacted =
+      search.omissionProbability === undefined
+        ? ''
+        : ` (hash compaction: a state missed with probability at most ${search.omissionProbability.toExponential(1)})`;
+    return `explored ${explored}, ${rest}${compacted}`;
   });
 }
 

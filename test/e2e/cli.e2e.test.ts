@@ -147,6 +147,15 @@ describe.concurrent('protmem', () => {
     );
   });
 
+  it('check --store compact states the chance of a missed state, and is refused outside exhaustive mode', async () => {
+    const run = await protmem('check', FIXTURE, '--store', 'compact', '--no-timing');
+    expect(run.stdout).toMatch(/hash compaction: a state missed with probability at most \d\.\de-\d+\)/);
+    expectUsageError(
+      await protmem('check', FIXTURE, '--mode', 'random', '--store', 'compact'),
+      "protmem check: option --store: hash compaction is for the visited states of --mode exhaustive; see 'protmem check --help'",
+    );
+  });
+
   it('merge combines the shard reports of one random check, and refuses a broken one at its line', async () => {
     const design = 'topologies/pkvm-teardown-without-poison.yaml';
     const files = await Promise.all(

@@ -1,7 +1,8 @@
 /**
  * The vector search visits states in the reference breadth-first order (`breadthFirstSearch`):
  * the same states, transitions, depth, ending and traces, on random guarded-assignment models,
- * whether it asks every step or only the candidates and dirty steps a model names. Bounds end
+ * whether it asks every step or only the candidates and dirty steps a model names, and with
+ * hash compaction (which keeps only the last levels' vectors). Bounds end
  * the search as data, and it stops at the state that decides the last question.
  */
 import fc from 'fast-check';
@@ -148,6 +149,8 @@ describe('searchVectors', () => {
         const expected = reference(rules, initial, { ...options, ...questions });
         expect(vectors(vectorModel(width, rules, initial, false), options, questions)).toEqual(expected);
         expect(vectors(vectorModel(width, rules, initial, true), options, questions)).toEqual(expected);
+        const compact = { ...options, store: 'compact' as const };
+        expect(vectors(vectorModel(width, rules, initial, true), compact, questions)).toEqual(expected);
       }),
       { seed: 20261202, numRuns: 400 },
     );
@@ -183,6 +186,25 @@ describe('searchVectors', () => {
     expect(searchVectors(counter, { ...options, maxDepth: 6 }).ended).toBe('exhausted');
     const cut = searchVectors(counter, { ...options, maxDepth: 5 });
     expect([cut.ended, cut.boundReached, cut.distinctStates]).toEqual(['depthBound', true, 15]);
+  });
+
+  it('with hash compaction, states what it may have missed and keeps only the last levels', () => {
+    const full = searchVectors(counter, {
+      maxDepth: 10,
+      maxStates: 100,
+      properties: ['never'],
+      violated: () => [],
+    });
+    const compact = searchVectors(counter, {
+      maxDepth: 10,
+      maxStates: 100,
+      properties: ['never'],
+      violated: () => [],
+      store: 'compact',
+    });
+    expect(compact.distinctStates).toBe(full.distinctStates);
+    expect(compact.omissionProbability).toBeCloseTo((16 * 15) / 2 / 2 ** 64, 30);
+    expect(full.omissionProbability).toBeUndefined();
   });
 
   it('stops at the state bound, counting only new states against it', () => {

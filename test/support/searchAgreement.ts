@@ -1,7 +1,8 @@
 /**
  * The model checker's search (`searchWorld`: typed-array store, remembered outcomes, candidate
  * and dirty step masks, XOR hashes) against the reference breadth-first search over
- * `world.apply` with string fingerprints and a checker that remembers nothing: both must find
+ * `world.apply` with string fingerprints and a checker that remembers nothing, with the full
+ * store and with hash compaction: each must find
  * the same distinct states and transitions, reach the same depth, end the same way, and give the
  * same counterexample and witness traces, step for step. Returns every difference, as data.
  */
@@ -47,12 +48,16 @@ export function searchDifferences(subject: SearchSubject, bound: SearchBound): s
   const { world, invariants, goal } = subject;
   const model = subject.model ?? world;
   const properties = invariants.map((invariant) => invariant.name);
-  const fast = searchWorld(world, {
-    ...bound,
-    properties,
-    checker: new InvariantChecker(world, invariants, model),
-    ...(goal ? { goal } : {}),
-  });
+  const search = (store: 'full' | 'compact') =>
+    searchWorld(world, {
+      ...bound,
+      properties,
+      checker: new InvariantChecker(world, invariants, model),
+      ...(goal ? { goal } : {}),
+      store,
+    });
+  const fast = search('full');
+  const compact = search('compact');
   const slow = breadthFirstSearch(world, {
     ...bound,
     properties,
@@ -70,11 +75,15 @@ export function searchDifferences(subject: SearchSubject, bound: SearchBound): s
       [...result.counterexamples].map(([name, steps]) => [name, indices(steps)] as const).sort(),
     ),
   });
-  const a = summary(fast);
   const b = summary(slow);
-  return Object.keys(a).flatMap((key) => {
-    const mine = JSON.stringify(a[key as keyof typeof a]);
-    const theirs = JSON.stringify(b[key as keyof typeof b]);
-    return mine === theirs ? [] : [`${key}: searchWorld ${mine}, reference ${theirs}`];
-  });
+  return [
+    ['searchWorld', summary(fast)],
+    ['searchWorld with hash compaction', summary(compact)],
+  ].flatMap(([name, a]) =>
+    Object.keys(b).flatMap((key) => {
+      const mine = JSON.stringify((a as typeof b)[key as keyof typeof b]);
+      const theirs = JSON.stringify(b[key as keyof typeof b]);
+      return mine === theirs ? [] : [`${key}: ${name} ${mine}, reference ${theirs}`];
+    }),
+  );
 }
