@@ -36,6 +36,8 @@ describe('parseArguments', () => {
       seed: 0,
       property: [],
       replay: undefined,
+      shard: undefined,
+      store: 'full',
       json: false,
       timing: true,
       help: false,
