@@ -45,6 +45,11 @@ export interface Steppable<State, Step> {
   readonly steps: readonly Step[];
   apply(state: State, step: Step): State | undefined;
   /**
+   * The steps `apply` accepts in `state`, in the order of `steps`: a model that can tell them
+   * without building every successor gives this, and only the picked step is applied.
+   */
+  enabled?(state: State): readonly Step[];
+  /**
    * How often an enabled step should be picked relative to the others (a small integer, 1 by
    * default): the legitimate pipeline's steps get more weight so runs get deep enough for the
    * adversary to act on decrypted frames.
@@ -60,16 +65,12 @@ export interface ResolvedStep<State, Step> {
 }
 
 /** The `pick`-th element when each element appears `weight` times. */
-function weightedPick<T extends { step: S }, S>(
-  items: readonly T[],
-  pick: number,
-  weight: (step: S) => number,
-): T {
+function weightedPick<T>(items: readonly T[], pick: number, weight: (item: T) => number): T {
   let total = 0;
-  for (const item of items) total += weight(item.step);
+  for (const item of items) total += weight(item);
   let target = pick % total;
   for (const item of items) {
-    target -= weight(item.step);
+    target -= weight(item);
     if (target < 0) return item;
   }
   return items[items.length - 1]!;
@@ -81,17 +82,26 @@ export function resolveChoices<State, Step>(
   choices: readonly StepChoice[],
 ): ResolvedStep<State, Step>[] {
   const out: ResolvedStep<State, Step>[] = [];
+  const weight = model.weight?.bind(model);
   let state = model.initial;
   for (const choice of choices) {
-    if (choice.enabledOnly) {
+    if (choice.enabledOnly && model.enabled) {
+      const enabled = model.enabled(state);
+      if (enabled.length === 0) break;
+      const step = weight
+        ? weightedPick(enabled, choice.pick, weight)
+        : enabled[choice.pick % enabled.length]!;
+      state = model.apply(state, step)!;
+      out.push({ step, state, accepted: true });
+    } else if (choice.enabledOnly) {
       const enabled: { step: Step; next: State }[] = [];
       for (const step of model.steps) {
         const next = model.apply(state, step);
         if (next !== undefined) enabled.push({ step, next });
       }
       if (enabled.length === 0) break;
-      const picked = model.weight
-        ? weightedPick(enabled, choice.pick, model.weight)
+      const picked = weight
+        ? weightedPick(enabled, choice.pick, (item) => weight(item.step))
         : enabled[choice.pick % enabled.length]!;
       state = picked.next;
       out.push({ step: picked.step, state, accepted: true });

@@ -15,6 +15,8 @@ export interface ExplorableModel<State, Step> {
   readonly initial: State;
   readonly steps: readonly Step[];
   apply(state: State, step: Step): State | undefined;
+  /** The steps `apply` accepts in `state`, in the order of `steps`, when the model can tell them cheaply. */
+  enabled?(state: State): readonly Step[];
   fingerprint(state: State): string;
 }
 

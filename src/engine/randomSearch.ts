@@ -62,9 +62,13 @@ export function randomSearch<State, Step>(
     enabledBias: options.enabledBias ?? 0.85,
   });
   const openViolations = (state: State) => options.violated(state).filter((name) => open.has(name));
-  const steppable = options.weight
-    ? { ...model, apply: model.apply.bind(model), weight: options.weight }
-    : model;
+  const steppable = {
+    initial: model.initial,
+    steps: model.steps,
+    apply: model.apply.bind(model),
+    ...(model.enabled ? { enabled: model.enabled.bind(model) } : {}),
+    ...(options.weight ? { weight: options.weight } : {}),
+  };
 
   while (open.size > 0) {
     const property = fc.property(arbitrary, (choices) => {

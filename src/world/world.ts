@@ -138,6 +138,9 @@ export class World implements WorldModel {
   private readonly readers: Uint32Array[];
   private readonly outcomes = new OutcomeArena();
   private readonly memoize: boolean;
+  /** Scratch for `enabled`. */
+  private enabledMask: Uint32Array | undefined;
+  private enabledScratch: Uint32Array | undefined;
   private readonly checkDeclarations: boolean;
 
   constructor(
@@ -417,6 +420,28 @@ export class World implements WorldModel {
       };
     }
     return { kind: 'notIssued' };
+  }
+
+  /**
+   * The steps that apply in `state`, in step order, without building their successor states:
+   * only the candidates `candidates` leaves are tried, each into one scratch vector.
+   */
+  enabled(state: WorldState): StepDef[] {
+    const mask = (this.enabledMask ??= new Uint32Array(this.stepMaskWords));
+    const scratch = (this.enabledScratch ??= new Uint32Array(state.ids.length));
+    this.candidates(state.ids, mask);
+    const out: StepDef[] = [];
+    for (let w = 0; w < mask.length; w++) {
+      let bits = mask[w]!;
+      while (bits !== 0) {
+        const bit = 31 - Math.clz32(bits & -bits);
+        bits &= bits - 1;
+        const step = (w << 5) | bit;
+        if (step < this.steps.length && this.successor(state.ids, step, scratch) >= 0)
+          out.push(this.steps[step]!);
+      }
+    }
+    return out;
   }
 
   /** The steps that apply in `state`, with their successor states. */

@@ -4,9 +4,14 @@
  * side by side, mostly through enabled steps (so runs go deep) and sometimes through refused
  * ones, and compares each machine's state and context at every step.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveChoices, stepChoices } from '../../properties/arbitraries/stepChoices.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { composeWorld } from '../../src/world/compose.ts';
+import type { StepDef } from '../../src/world/world.ts';
 import { ownershipWorld } from '../support/pkvmWorlds.ts';
 
 describe('compiled and interpreted drivers agree', () => {
@@ -67,5 +72,43 @@ describe('remembered step outcomes', () => {
     expect(memoized.distinct).toBe(fresh.distinct);
     expect(memoized.transitions).toBe(fresh.transitions);
     expect(memoized.seen).toEqual(fresh.seen);
+  });
+});
+
+describe('the enabled steps a world lists', () => {
+  const worlds = () => {
+    const path = join(import.meta.dirname, '..', '..', 'topologies', 'split-vms-virtio-dmabuf-uuid.yaml');
+    const design = composeWorld(parseTopology(readFileSync(path, 'utf8'), path).topology).world;
+    return [
+      ownershipWorld('android', 'compiled'),
+      ownershipWorld('upstream', 'compiled', undefined, false),
+      design,
+    ];
+  };
+
+  it('are the steps apply accepts, in step order, and a walk picks the same with or without them', () => {
+    for (const world of worlds()) {
+      const all = { initial: world.initial, steps: world.steps, apply: world.apply.bind(world) };
+      const listed = {
+        ...all,
+        enabled: world.enabled.bind(world),
+        weight: (s: StepDef) => 1 + (s.index % 3),
+      };
+      let compared = 0;
+      fc.assert(
+        fc.property(stepChoices({ minLength: 20, maxLength: 40, enabledBias: 0.85 }), (choices) => {
+          const walk = resolveChoices(listed, choices);
+          expect(walk.map((r) => [r.step.index, r.accepted])).toEqual(
+            resolveChoices({ ...all, weight: listed.weight }, choices).map((r) => [r.step.index, r.accepted]),
+          );
+          for (const { state } of walk.slice(0, 8)) {
+            expect(world.enabled(state)).toEqual(world.steps.filter((step) => world.apply(state, step)));
+            compared++;
+          }
+        }),
+        { seed: 20261202, numRuns: 25 },
+      );
+      expect(compared).toBeGreaterThan(100);
+    }
   });
 });
