@@ -90,17 +90,6 @@ export interface DeliveryRefusal {
 /** The result of delivering events outside a step: the state reached, or the first refusal. */
 export type DeliveryOutcome = { readonly state: WorldState } | { readonly refused: DeliveryRefusal };
 
-/** Why a step does not apply in a state. */
-export type StepRefusal =
-  | { readonly kind: 'notIssued' }
-  | {
-      readonly kind: 'refused';
-      readonly component: WorldComponent;
-      readonly event: MachineEvent;
-      readonly code: ErrorCode;
-      readonly failedGuard?: string;
-    };
-
 export interface WorldFacts {
   readonly guestNames: readonly string[];
   readonly guestProtected: readonly boolean[];
@@ -387,39 +376,6 @@ export class World implements WorldModel {
         },
       });
     return { parts: check(state.parts), ids: check(state.ids) };
-  }
-
-  /** Why `step` does not apply in `state`; `undefined` if it does. */
-  explain(state: WorldState, step: StepDef): StepRefusal | undefined {
-    if (this.apply(state, step)) return undefined;
-    const deliveries = step.plan(state);
-    if (!deliveries) return { kind: 'notIssued' };
-    const parts = state.parts.slice();
-    for (const delivery of deliveries) {
-      const component = this.components[delivery.component]!;
-      const snap = parts[delivery.component]!;
-      const next = component.stepper.step(snap, delivery.event, []);
-      if (next) {
-        parts[delivery.component] = next;
-        continue;
-      }
-      if (delivery.optional) continue;
-      const refusal = component.stepper.explain(snap, delivery.event) ?? {
-        reason: 'guard' as const,
-        state: snap.value,
-      };
-      const code: ErrorCode = component.refusals
-        ? refusalCode(component.refusals, refusal, snap.context, delivery.event)
-        : 'EINVAL';
-      return {
-        kind: 'refused',
-        component,
-        event: delivery.event,
-        code,
-        ...(refusal.failedGuard ? { failedGuard: refusal.failedGuard } : {}),
-      };
-    }
-    return { kind: 'notIssued' };
   }
 
   /**
