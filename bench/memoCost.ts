@@ -1,10 +1,9 @@
 /**
- * What the world's remembered step outcomes hold after an exhaustive search, and what they
- * cost: `node --expose-gc --import tsx bench/memoCost.ts [configuration]`.
+ * What the world's remembered step outcomes hold after an exhaustive search, and what the
+ * world costs: `node --expose-gc --import tsx bench/memoCost.ts [configuration]`.
  *
- * The tables are private to `World`; this script reads them through a structural cast, for
- * reporting only. Their memory is the drop in `heapUsed` (after full collections) when they
- * are cleared.
+ * The memory is the drop in `heapUsed` (after full collections) when the world (its interned
+ * snapshots and remembered outcomes) is released; the search's own store is released first.
  */
 import { breadthFirstSearch } from '../src/engine/bfs.ts';
 import { buildPkvmWorld } from '../src/world/families/pkvmFamily.ts';
@@ -20,33 +19,25 @@ const heapAfterGc = () => {
 
 for (const config of benchConfigs) {
   if (process.argv[2] && config.name !== process.argv[2]) continue;
-  const { world } = buildPkvmWorld(config.spec);
+  const before = heapAfterGc();
+  let world: ReturnType<typeof buildPkvmWorld>['world'] | undefined = buildPkvmWorld(config.spec).world;
   const result = breadthFirstSearch(world, {
     maxDepth: 1000,
     maxStates: 100_000_000,
     properties: ['never'],
     violated: () => [],
   });
-  const memo = (world as unknown as { memo: Map<unknown, unknown>[] }).memo;
-  let entries = 0;
-  let refusals = 0;
-  let multiKey = 0;
-  for (const table of memo) {
-    for (const [key, outcome] of table) {
-      entries++;
-      if (outcome === null) refusals++;
-      if (typeof key === 'string') multiKey++;
-    }
-  }
-  const before = heapAfterGc();
-  for (const table of memo) table.clear();
+  const withWorld = heapAfterGc();
+  const entries = world.memoEntries();
+  const snapshots = world.components.map((component) => world!.distinctSnapshots(component.index));
+  const steps = world.steps.length;
+  world = undefined;
   const after = heapAfterGc();
-  const snapshots = world.components.map((component) => world.distinctSnapshots(component.index));
   console.log(
     `${config.name}: ${result.distinctStates.toLocaleString('en-US')} states, ` +
-      `${result.transitions.toLocaleString('en-US')} transitions, ${world.steps.length} steps; ` +
-      `${entries.toLocaleString('en-US')} remembered outcomes (${refusals.toLocaleString('en-US')} refusals, ` +
-      `${multiKey.toLocaleString('en-US')} keyed by 3+ components), ${(before - after).toFixed(1)} MB; ` +
+      `${result.transitions.toLocaleString('en-US')} transitions, ${steps} steps; ` +
+      `${entries.toLocaleString('en-US')} remembered outcomes; the world holds ${(withWorld - after).toFixed(1)} MB ` +
+      `(${(withWorld - before).toFixed(1)} MB over the heap before it was built); ` +
       `distinct snapshots per component ${snapshots.join(' ')}`,
   );
 }
