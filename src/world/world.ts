@@ -127,9 +127,9 @@ export class World implements WorldModel {
   private readonly readers: Uint32Array[];
   private readonly outcomes = new OutcomeArena();
   private readonly memoize: boolean;
-  /** Scratch for `enabled`. */
-  private enabledMask: Uint32Array | undefined;
-  private enabledScratch: Uint32Array | undefined;
+  /** Scratch for `enabled`: a step mask and one state vector. */
+  private readonly enabledMask: Uint32Array;
+  private readonly enabledScratch: Uint32Array;
   private readonly checkDeclarations: boolean;
 
   constructor(
@@ -155,6 +155,8 @@ export class World implements WorldModel {
     this.memo = steps.map(() => new ReadMemo<number>());
     this.candidateIndex = new CandidateSteps(this.memo, components.length);
     this.readers = components.map(() => new Uint32Array(this.candidateIndex.words));
+    this.enabledMask = new Uint32Array(this.candidateIndex.words);
+    this.enabledScratch = new Uint32Array(components.length);
     this.memoize = facts.memoize ?? true;
     this.checkDeclarations = facts.checkDeclarations ?? checkDeclarationsByDefault();
     this.snapsById = components.map(() => []);
@@ -383,8 +385,8 @@ export class World implements WorldModel {
    * only the candidates `candidates` leaves are tried, each into one scratch vector.
    */
   enabled(state: WorldState): StepDef[] {
-    const mask = (this.enabledMask ??= new Uint32Array(this.stepMaskWords));
-    const scratch = (this.enabledScratch ??= new Uint32Array(state.ids.length));
+    const mask = this.enabledMask;
+    const scratch = this.enabledScratch;
     this.candidates(state.ids, mask);
     const out: StepDef[] = [];
     for (let w = 0; w < mask.length; w++) {
