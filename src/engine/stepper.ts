@@ -13,7 +13,13 @@
  * The exported per-call `transition()` of xstate is never used here: it builds a new actor
  * on every call (it measured 480 times slower than a reused scope).
  */
-import { type AnyStateMachine, type AnyStateNode, createActor, type StateValue } from 'xstate';
+import {
+  type AnyActorScope,
+  type AnyStateMachine,
+  type AnyStateNode,
+  createActor,
+  type StateValue,
+} from 'xstate';
 import type { MachineSnapshot } from '../../machines/snapshot.ts';
 
 export type { MachineSnapshot };
@@ -71,7 +77,7 @@ function pathToStateValue(path: string): StateValue {
 }
 
 /** An actor scope that executes nothing, reused for every step of one machine. */
-export function createReusableScope(machine: AnyStateMachine) {
+export function createReusableScope(machine: AnyStateMachine): AnyActorScope {
   const self = createActor(machine);
   return {
     self,
@@ -83,7 +89,7 @@ export function createReusableScope(machine: AnyStateMachine) {
     system: self.system,
     emit: () => {},
     actionExecutor: () => {},
-  } as unknown as Parameters<AnyStateMachine['transition']>[2];
+  };
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -105,12 +111,10 @@ export function interpretedStepper<C>(machine: AnyStateMachine): Stepper<C> {
     machine.resolveState({ value: pathToStateValue(snap.value), context: snap.context as never });
   const compiled = compileMachine<C>(machine);
   let sink: MachineEvent[] | undefined;
-  (
-    scope as unknown as {
-      actionExecutor: (action: { type: string; params?: { event?: MachineEvent } }) => void;
-    }
-  ).actionExecutor = (action) => {
-    if (action.type === 'xstate.emit' && sink && action.params?.event) sink.push(action.params.event);
+  scope.actionExecutor = (action) => {
+    // An emit action's params are `{ event }` (xstate's `emit()`).
+    const event = (action.params as { event?: MachineEvent } | undefined)?.event;
+    if (action.type === 'xstate.emit' && sink && event) sink.push(event);
   };
   return {
     machine,
@@ -294,7 +298,7 @@ function allNodes(root: AnyStateNode): AnyStateNode[] {
  * throws `MachineCompileError` so that a machine never silently steps differently.
  */
 export function compileMachine<C>(machine: AnyStateMachine): Stepper<C> {
-  const impls = machine.implementations as unknown as Implementations;
+  const impls: Implementations = machine.implementations;
   const nodes = allNodes(machine.root);
   for (const node of nodes) {
     const where = `${machine.id}.${nodePath(node) || '(root)'}`;

@@ -23,7 +23,7 @@ interface SchemaDef {
   readonly discriminator?: string;
 }
 
-const defOf = (schema: z.ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
+const defOf = (schema: z.ZodType): SchemaDef => schema._zod.def as SchemaDef;
 const WRAPPERS = new Set(['default', 'optional', 'nullable', 'readonly', 'prefault', 'catch', 'nonoptional']);
 
 function unwrap(schema: z.ZodType): z.ZodType {
