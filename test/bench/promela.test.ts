@@ -177,26 +177,22 @@ describe('the Promela generated from the reducer', () => {
 });
 
 describe('SPIN on the generated Promela', () => {
-  it(
-    "stores exactly the reducer's 56,007 ownership-upstream states",
-    () => {
-      // Like the browser test, this one fails rather than skips without its tool: .ci/run installs it.
-      const missing = spinMissing();
-      if (missing !== undefined) throw new Error(`the SPIN comparison cannot run: ${missing}`);
-      const dir = mkdtempSync(join(tmpdir(), 'protmem-spin-test-'));
-      try {
-        const [dfs] = compilePan(dir, promelaModel(ownershipSpec('upstream')).text, ['dfs']);
-        const run = runPan(dfs!, 56_007);
-        expect({ stored: run.statesStored, transitions: run.transitions, errors: run.errors }).toEqual({
-          stored: 56_007,
-          // The reducer's 350,337 plus one: SPIN counts stored + matched states, the initial one included.
-          transitions: 350_338,
-          errors: 0,
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-    120_000,
-  );
+  it("stores exactly the reducer's 56,007 ownership-upstream states", () => {
+    // Like the browser test, this one fails rather than skips without its tool: .ci/run installs it.
+    const missing = spinMissing();
+    if (missing !== undefined) throw new Error(`the SPIN comparison cannot run: ${missing}`);
+    const dir = mkdtempSync(join(tmpdir(), 'protmem-spin-test-'));
+    try {
+      const [dfs] = compilePan(dir, promelaModel(ownershipSpec('upstream')).text, ['dfs']);
+      const run = runPan(dfs!, 56_007);
+      expect({ stored: run.statesStored, transitions: run.transitions, errors: run.errors }).toEqual({
+        stored: 56_007,
+        // The reducer's 350,337 plus one: SPIN counts stored + matched states, the initial one included.
+        transitions: 350_338,
+        errors: 0,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
