@@ -16,9 +16,11 @@ export function catalogSearchTable(manifest: Manifest): string {
       const design = file.replace(/\.ya?ml$/, '');
       const states = entry.states === undefined ? '' : entry.states.toLocaleString('en-US');
       const search =
-        entry.bound === undefined
-          ? 'exhausted'
-          : `depth ${entry.maxDepth}: ${entry.bound.split(':')[0]!.trim()}`;
+        entry.verdict === 'unbootable'
+          ? 'not booted: nothing to search'
+          : entry.bound === undefined
+            ? 'exhausted'
+            : `depth ${entry.maxDepth}: ${entry.bound.split(':')[0]!.trim()}`;
       return `| \`${design}\` | ${entry.verdict ?? verdictOf(entry.expect)} | ${search} | ${states} |`;
     });
   return ['| design | verdict | search | states |', '| --- | --- | --- | ---: |', ...rows].join('\n');
