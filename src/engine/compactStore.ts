@@ -9,6 +9,7 @@
  * values, the chance that any pair collides is at most n(n-1)/2 / 2^64 (`omissionProbability`),
  * about 3e-8 for a million states.
  */
+import { ParentLinks } from './parentLinks.ts';
 import { RowWindow } from './rowWindow.ts';
 import { hashWords, mixWord, type VisitedStates } from './stateStore.ts';
 
@@ -24,8 +25,7 @@ export function secondHash(words: Uint32Array, offset: number, width: number): n
 export class CompactStateStore implements VisitedStates {
   readonly width: number;
   private readonly vectors: RowWindow;
-  private parents: Int32Array;
-  private vias: Int32Array;
+  private readonly links: ParentLinks;
   /** Three words per slot: the state's index (or `EMPTY`) and its two 32-bit hashes. */
   private table: Int32Array;
   private mask: number;
@@ -35,8 +35,7 @@ export class CompactStateStore implements VisitedStates {
     this.width = width;
     const states = Math.max(16, capacity);
     this.vectors = new RowWindow(width, Math.min(states, 1 << 16));
-    this.parents = new Int32Array(states);
-    this.vias = new Int32Array(states);
+    this.links = new ParentLinks(states);
     let slots = 32;
     while (slots < states * 2) slots *= 2;
     this.table = new Int32Array(slots * 3).fill(EMPTY);
@@ -48,7 +47,7 @@ export class CompactStateStore implements VisitedStates {
   }
 
   get bytes(): number {
-    return this.vectors.bytes + this.parents.byteLength + this.vias.byteLength + this.table.byteLength;
+    return this.vectors.bytes + this.links.bytes + this.table.byteLength;
   }
 
   /** The chance that some state was taken for another and missed (see the module comment). */
@@ -82,11 +81,9 @@ export class CompactStateStore implements VisitedStates {
     const found = table[slot * 3]!;
     if (found !== EMPTY) return -1 - found;
     const index = this.size;
-    if (index === this.parents.length) this.grow();
     const base = this.vectors.offset(index);
     this.vectors.data.set(source.subarray(0, width), base);
-    this.parents[index] = parent;
-    this.vias[index] = via;
+    this.links.set(index, parent, via);
     table[slot * 3] = index;
     table[slot * 3 + 1] = h1;
     table[slot * 3 + 2] = h2;
@@ -106,22 +103,11 @@ export class CompactStateStore implements VisitedStates {
   }
 
   parent(index: number): number {
-    return this.parents[index]!;
+    return this.links.parent(index);
   }
 
   trace(index: number): number[] {
-    const steps: number[] = [];
-    for (let i = index; this.parents[i]! >= 0; i = this.parents[i]!) steps.push(this.vias[i]!);
-    return steps.reverse();
-  }
-
-  private grow(): void {
-    const states = this.parents.length * 2;
-    for (const name of ['parents', 'vias'] as const) {
-      const next = new Int32Array(states);
-      next.set(this[name]);
-      this[name] = next;
-    }
+    return this.links.trace(index);
   }
 
   private rehash(): void {

@@ -8,6 +8,7 @@
  * Because states are numbered in breadth-first order, a level of the search is a range of
  * indices, and the trace to a state is its chain of parents.
  */
+import { ParentLinks } from './parentLinks.ts';
 
 const EMPTY = -1;
 
@@ -56,8 +57,7 @@ export interface VisitedStates {
 export class StateStore implements VisitedStates {
   readonly width: number;
   private vectors: Uint32Array;
-  private parents: Int32Array;
-  private vias: Int32Array;
+  private readonly links: ParentLinks;
   /**
    * The open-addressing table, two words per slot: a state's index (or `EMPTY`) and its hash,
    * side by side so a probe reads one cache line before it compares any vector.
@@ -70,8 +70,7 @@ export class StateStore implements VisitedStates {
     this.width = width;
     const states = Math.max(16, capacity);
     this.vectors = new Uint32Array(states * Math.max(1, width));
-    this.parents = new Int32Array(states);
-    this.vias = new Int32Array(states);
+    this.links = new ParentLinks(states);
     let slots = 32;
     while (slots < states * 2) slots *= 2;
     this.table = new Int32Array(slots * 2).fill(EMPTY);
@@ -85,7 +84,7 @@ export class StateStore implements VisitedStates {
 
   /** Bytes held by the store's arrays (what one more state costs, amortised, is this over `count`). */
   get bytes(): number {
-    return this.vectors.byteLength + this.parents.byteLength + this.vias.byteLength + this.table.byteLength;
+    return this.vectors.byteLength + this.links.bytes + this.table.byteLength;
   }
 
   /** The index of the stored state equal to `source[0..width)`, or -1. */
@@ -132,12 +131,11 @@ export class StateStore implements VisitedStates {
     const found = table[slot << 1]!;
     if (found !== EMPTY) return -1 - found;
     const index = this.size;
-    if (index === this.parents.length) this.grow();
+    if ((index + 1) * width > this.vectors.length) this.growVectors();
     const vectors = this.vectors;
     const base = index * width;
     for (let i = 0; i < width; i++) vectors[base + i] = source[i]!;
-    this.parents[index] = parent;
-    this.vias[index] = via;
+    this.links.set(index, parent, via);
     table[slot << 1] = index;
     table[(slot << 1) + 1] = hash;
     this.size++;
@@ -164,31 +162,23 @@ export class StateStore implements VisitedStates {
 
   /** The index of the state state `index` was reached from; -1 for the first state. */
   parent(index: number): number {
-    return this.parents[index]!;
+    return this.links.parent(index);
   }
 
   /** The step that led to state `index`; -1 for the first state. */
   via(index: number): number {
-    return this.vias[index]!;
+    return this.links.via(index);
   }
 
   /** The steps from the first state to state `index`. */
   trace(index: number): number[] {
-    const steps: number[] = [];
-    for (let i = index; this.parents[i]! >= 0; i = this.parents[i]!) steps.push(this.vias[i]!);
-    return steps.reverse();
+    return this.links.trace(index);
   }
 
-  private grow(): void {
-    const states = this.parents.length * 2;
-    const vectors = new Uint32Array(states * Math.max(1, this.width));
+  private growVectors(): void {
+    const vectors = new Uint32Array(this.vectors.length * 2);
     vectors.set(this.vectors);
     this.vectors = vectors;
-    for (const name of ['parents', 'vias'] as const) {
-      const next = new Int32Array(states);
-      next.set(this[name]);
-      this[name] = next;
-    }
   }
 
   /** Doubles the table, moving each entry by the hash it holds. */
