@@ -6,10 +6,14 @@
  * the same distinct states and transitions, reach the same depth, end the same way, and give the
  * same counterexample and witness traces, step for step. Returns every difference, as data.
  */
+import { readFileSync } from 'node:fs';
 import type { Invariant, WorldModel } from '../../properties/model.ts';
+import { sdpInvariants } from '../../properties/sdp/index.ts';
 import { searchWorld } from '../../src/check/exhaustive.ts';
 import { InvariantChecker } from '../../src/check/invariantChecker.ts';
 import { breadthFirstSearch } from '../../src/engine/bfs.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { composeWorld } from '../../src/world/compose.ts';
 import type { World, WorldState } from '../../src/world/world.ts';
 
 export interface SearchBound {
@@ -86,4 +90,17 @@ export function searchDifferences(subject: SearchSubject, bound: SearchBound): s
       return mine === theirs ? [] : [`${key}: ${name} ${mine}, reference ${theirs}`];
     }),
   );
+}
+
+/**
+ * `searchDifferences` on one catalog design, with the invariants that apply to it; none for a
+ * design that does not boot (it has no states to search).
+ */
+export function catalogSearchDifferences(path: string, bound: SearchBound): string[] {
+  const sdp = composeWorld(parseTopology(readFileSync(path, 'utf8'), path).topology);
+  if (sdp.unbootable) return [];
+  const invariants = sdpInvariants.filter(
+    (invariant) => !invariant.component || (sdp.world.byKind[invariant.component.kind]?.length ?? 0) > 0,
+  );
+  return searchDifferences({ world: sdp.world, invariants, model: sdp.model, goal: sdp.displayed }, bound);
 }
