@@ -85,26 +85,17 @@ export function resolveChoices<State, Step>(
   const weight = model.weight?.bind(model);
   let state = model.initial;
   for (const choice of choices) {
-    if (choice.enabledOnly && model.enabled) {
-      const enabled = model.enabled(state);
+    if (choice.enabledOnly) {
+      const from = state;
+      const enabled = model.enabled
+        ? model.enabled(state)
+        : model.steps.filter((step) => model.apply(from, step) !== undefined);
       if (enabled.length === 0) break;
       const step = weight
         ? weightedPick(enabled, choice.pick, weight)
         : enabled[choice.pick % enabled.length]!;
       state = model.apply(state, step)!;
       out.push({ step, state, accepted: true });
-    } else if (choice.enabledOnly) {
-      const enabled: { step: Step; next: State }[] = [];
-      for (const step of model.steps) {
-        const next = model.apply(state, step);
-        if (next !== undefined) enabled.push({ step, next });
-      }
-      if (enabled.length === 0) break;
-      const picked = weight
-        ? weightedPick(enabled, choice.pick, (item) => weight(item.step))
-        : enabled[choice.pick % enabled.length]!;
-      state = picked.next;
-      out.push({ step: picked.step, state, accepted: true });
     } else {
       const step = model.steps[choice.pick % model.steps.length]!;
       const next = model.apply(state, step);
