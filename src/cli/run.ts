@@ -5,7 +5,7 @@
  * reproduces), 2 bad usage or bad input, 3 an internal error
  * (printed with its stack trace and a request to report it).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
 import { type CatalogResult, runCatalog } from '../catalog/runCatalog.ts';
 import { check } from '../check/check.ts';
@@ -49,11 +49,15 @@ export { EXIT_CODES };
 
 const WIDTH = 100;
 
+/** The version in protmem's package.json: two folders up from the sources, three from `dist/`. */
 export function protmemVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
+  for (const up of ['../../package.json', '../../../package.json']) {
+    const file = new URL(up, import.meta.url);
+    if (!existsSync(file)) continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+    if (manifest.name === 'protmem') return manifest.version;
+  }
+  throw new Error("protmem's package.json was not found beside its sources");
 }
 
 /** Runs `protmem` with `argv` (the arguments after the program name); resolves to the exit code. */
