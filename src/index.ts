@@ -17,6 +17,7 @@ export { formatViolation } from '../properties/model.ts';
 export { accessPaths, inAudience, pageLabel } from '../properties/sdp/access.ts';
 export { PROPERTY_NAMES, pipelineReachable, sdpInvariants } from '../properties/sdp/index.ts';
 export type { SdpModel } from '../properties/sdp/sdpModel.ts';
+export { catalogPath } from './catalog/catalogPath.ts';
 export { check } from './check/check.ts';
 export { searchWorld } from './check/exhaustive.ts';
 export { InvariantChecker } from './check/invariantChecker.ts';
@@ -42,7 +43,12 @@ export function runsOf(
   world: World,
   options: { minLength?: number; maxLength?: number } = {},
 ): fc.Arbitrary<Run> {
-  const model = { initial: world.initial, steps: world.steps, apply: world.apply.bind(world) };
+  const model = {
+    initial: world.initial,
+    steps: world.steps,
+    apply: world.apply.bind(world),
+    enabled: world.enabled.bind(world),
+  };
   return stepChoices({
     minLength: options.minLength ?? 1,
     maxLength: options.maxLength ?? 12,

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   accessPaths,
+  catalogPath,
   check,
   composeWorld,
   InvariantChecker,
@@ -16,7 +17,7 @@ import {
 
 describe('protmem as a library', () => {
   it('lets a user state their own property over random runs of a design', async () => {
-    const { topology } = await loadTopologyFile('topologies/split-vms-ffa-secure-display.yaml');
+    const { topology } = await loadTopologyFile(catalogPath('split-vms-ffa-secure-display.yaml'));
     const { world, model } = composeWorld(topology);
     const checker = new InvariantChecker(world, sdpInvariants, model);
 
@@ -37,7 +38,7 @@ describe('protmem as a library', () => {
   });
 
   it('checks a whole design and returns the --json report', async () => {
-    const report = check(await loadTopologyFile('topologies/pkvm-teardown-without-poison.yaml'), {
+    const report = check(await loadTopologyFile(catalogPath('pkvm-teardown-without-poison.yaml')), {
       mode: 'exhaustive',
       maxDepth: 8,
       maxStates: 100_000,
