@@ -5,7 +5,8 @@
  * reproduces), 2 bad usage or bad input, 3 an internal error
  * (printed with its stack trace and a request to report it).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
 import { type CatalogResult, runCatalog } from '../catalog/runCatalog.ts';
 import { check } from '../check/check.ts';
@@ -13,6 +14,7 @@ import { PropertyNotApplicableError, UnknownPropertyError } from '../check/error
 import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../check/replayToken.ts';
 import type { CheckOptions, CheckReport } from '../check/report.ts';
 import { parseShard, type Shard } from '../check/shard.ts';
+import { packageRoot } from '../packageRoot.ts';
 import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
 import { renderReportJson } from '../render/json.ts';
 import { wrapWords } from '../render/markup.ts';
@@ -49,15 +51,10 @@ export { EXIT_CODES };
 
 const WIDTH = 100;
 
-/** The version in protmem's package.json: two folders up from the sources, three from `dist/`. */
+/** The version in protmem's package.json. */
 export function protmemVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    const file = new URL(up, import.meta.url);
-    if (!existsSync(file)) continue;
-    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
-    if (manifest.name === 'protmem') return manifest.version;
-  }
-  throw new Error("protmem's package.json was not found beside its sources");
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /** Runs `protmem` with `argv` (the arguments after the program name); resolves to the exit code. */
