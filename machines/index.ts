@@ -7,6 +7,7 @@
  * are not listed separately.
  */
 import type { AnyStateMachine } from 'xstate';
+import { assignedDeviceMachine } from './assignedDeviceMachine.ts';
 import { decryptTrustedAppMachine } from './decryptTrustedAppMachine.ts';
 import { dmaBufMachine } from './dmaBufMachine.ts';
 import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
@@ -37,6 +38,7 @@ function entry(machine: AnyStateMachine): MachineEntry {
 }
 
 export const machines: readonly MachineEntry[] = [
+  assignedDeviceMachine,
   decryptTrustedAppMachine,
   dmaBufMachine,
   ffaTransactionMachine,

@@ -31,7 +31,8 @@ export type ComponentKind =
   | 'vhostBackend'
   | 'virtioGpuImport'
   | 'swiotlbBounce'
-  | 'mediaDevice';
+  | 'mediaDevice'
+  | 'assignedDevice';
 
 export interface ComponentInfo {
   readonly index: number;
