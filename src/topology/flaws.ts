@@ -5,6 +5,7 @@
  * the world builds from each machine; `FLAWS` (what topologies may name, and what `protmem
  * flaws` prints) and the world's switches (`src/world/flawSwitches.ts`) are derived from it.
  */
+import { assignedDeviceFlaws } from '../../machines/assignedDeviceMachine.ts';
 import { decryptTrustedAppFlaws } from '../../machines/decryptTrustedAppMachine.ts';
 import { dmaBufFlaws } from '../../machines/dmaBufMachine.ts';
 import { describesFlaw, type FlawEntry } from '../../machines/flaws.ts';
@@ -32,6 +33,7 @@ export const FLAW_SOURCES: readonly FlawSource[] = [
   { kind: 'sharedObjectEntry', flaws: sharedObjectEntryFlaws },
   { kind: 'mediaDevice', flaws: mediaDeviceFlaws },
   { kind: 'decryptTrustedApp', flaws: decryptTrustedAppFlaws },
+  { kind: 'assignedDevice', flaws: assignedDeviceFlaws },
 ];
 
 export interface FlawInfo {

@@ -160,6 +160,12 @@ const Device = z.strictObject({
     .boolean()
     .default(true)
     .describe('The device refuses to write output for protected input into a non-protected buffer.'),
+  assignedTo: Name.optional().describe(
+    'A protected VM the device is assigned to (Android pKVM device assignment, docs/model.md#device-assignment): the host hands its MMIO to the hypervisor at boot, the VM claims it with its IOMMU group, and its DMA goes through an IOMMU domain the VM owns (pvIOMMU). Needs controlledBy: the same VM and iommu: domain.',
+  ),
+  iommuGroup: Name.optional().describe(
+    'The IOMMU group the device is in: devices of one group share a stream translation, so pKVM assigns a group whole.',
+  ),
 });
 
 const Virtio = z.strictObject({

@@ -5,16 +5,11 @@
  * buffers fit in their memory. Each problem points at the offending field.
  */
 import { FLAW_NAMES } from './flaws.ts';
-import {
-  clip,
-  type FieldPath,
-  listWords,
-  quote,
-  type TopologyIssueCode,
-  type TopologyProblem,
-} from './issues.ts';
+import { clip, type FieldPath, listWords, quote, type TopologyProblem } from './issues.ts';
+import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
+import { checkDevices } from './validateDevices.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
@@ -24,47 +19,6 @@ export const BUILT_IN_PARTIES = ['host', 'vmm', 'secure', 'hyp'] as const;
 
 const PROTECTED_HEAP_KINDS: ReadonlySet<string> = new Set(['protectedStatic', 'protectedDynamic']);
 const PROTECTION_AWARE_EXPORTERS: ReadonlySet<string> = new Set(['teeHeap', 'mtkRestricted']);
-
-class Problems {
-  readonly list: TopologyProblem[] = [];
-
-  add(code: TopologyIssueCode, path: FieldPath, message: string, expected: string, found: string): void {
-    this.list.push({ code, path, message, expected, found });
-  }
-
-  /**
-   * Reports `value` at `path` unless it is one of `allowed`; `what` names the kind of thing
-   * (`buffer`, `party`) and `expected` says what would do.
-   */
-  reference(
-    path: FieldPath,
-    value: string,
-    allowed: readonly string[],
-    what: string,
-    expected: string,
-  ): boolean {
-    if (allowed.includes(value)) return true;
-    this.add(
-      'unknownReference',
-      path,
-      `unknown ${what} ${quote(value)}${didYouMean(value, allowed)}`,
-      expected,
-      quote(value),
-    );
-    return false;
-  }
-}
-
-/** `a declared buffer (in, clear)` or `a declared buffer (none are declared)`. */
-function declared(what: string, names: readonly string[]): string {
-  return `a declared ${what} (${names.length === 0 ? 'none are declared' : listWords(names, 'or')})`;
-}
-
-/** `host or a declared VM (vm-a)`; `fixed` are the built-in parties allowed. */
-function partyOf(fixed: readonly string[], vms: readonly string[]): string {
-  const vmText = vms.length === 0 ? 'a VM (none are declared)' : `a declared VM (${listWords(vms, 'or')})`;
-  return fixed.length === 0 ? vmText : `${fixed.join(', ')} or ${vmText}`;
-}
 
 type Section = keyof Topology;
 
@@ -147,8 +101,6 @@ export function validateSections(document: unknown): TopologyProblem[] {
   }
   return problems.list;
 }
-
-const names = (entries: readonly { name: string }[]) => entries.map((entry) => entry.name);
 
 function uniqueNames(
   what: string,
@@ -443,35 +395,6 @@ function checkBuffers(
         `region ${quote(region.name)} is not owned by the allocating party ${clip(buffer.allocatedBy)}`,
         `a region owned by ${clip(buffer.allocatedBy)}`,
         `region ${quote(region.name)} owned by ${clip(region.owner)}`,
-      );
-    }
-  });
-}
-
-function checkDevices(topology: Pick<Topology, 'vms' | 'hypervisor' | 'devices'>, problems: Problems): void {
-  const vmNames = names(topology.vms);
-  const hypervisor = topology.hypervisor;
-  const iommuMode = hypervisor.kind === 'pkvm' ? hypervisor.iommu : undefined;
-  const hypervisorText =
-    hypervisor.kind === 'pkvm' ? `hypervisor pkvm with iommu: ${hypervisor.iommu}` : 'hypervisor none';
-  topology.devices.forEach((device, index) => {
-    const path = ['devices', index];
-    problems.reference(
-      [...path, 'controlledBy'],
-      device.controlledBy,
-      ['host', 'secure', ...vmNames],
-      'controlling party',
-      partyOf(['host', 'secure'], vmNames),
-    );
-    const needs =
-      device.iommu === 'identity' ? 'identity' : device.iommu === 'domain' ? 'dmaDomains' : undefined;
-    if (needs !== undefined && iommuMode !== needs) {
-      problems.add(
-        'requiresFeature',
-        [...path, 'iommu'],
-        `iommu: ${device.iommu} needs the pKVM IOMMU in ${needs} mode`,
-        `hypervisor pkvm with iommu: ${needs}`,
-        hypervisorText,
       );
     }
   });

@@ -457,6 +457,69 @@ describe('buffers', () => {
   });
 });
 
+describe('device assignment', () => {
+  /** The design's decoder, assigned to the protected VM that decrypts. */
+  const ASSIGNED = edit(
+    PKVM,
+    '  - name: vdec\n    role: decoder\n    iommu: domain\n',
+    '  - name: vdec\n    role: decoder\n    iommu: domain\n    controlledBy: decrypt\n    assignedTo: decrypt\n',
+  );
+
+  it('is valid for a protected VM that programs the device through its own domain', () => {
+    expect(issuesOf(ASSIGNED)).toEqual([]);
+    expect(issuesOf(edit(ASSIGNED, '  iommu: dmaDomains', '  iommu: identity'))).toEqual([]);
+  });
+
+  it('needs the Android kernel with its IOMMU driver', () => {
+    const text = edit(ASSIGNED, '  kernel: android', '  kernel: upstream');
+    expect(issueAt(text, 'devices[0].assignedTo')).toMatchObject({
+      code: 'requiresFeature',
+      ...positionOf(text, 'decrypt', 'assignedTo'),
+      expected: 'hypervisor pkvm with kernel: android and iommu: identity or dmaDomains',
+      found: 'hypervisor pkvm with kernel: upstream and iommu: dmaDomains',
+      message: 'device assignment needs the Android pKVM hypervisor with its IOMMU driver',
+    });
+  });
+
+  it('names a declared VM', () => {
+    const text = edit(ASSIGNED, '    assignedTo: decrypt', '    assignedTo: decrpt');
+    expect(issueAt(text, 'devices[0].assignedTo')).toMatchObject({
+      code: 'unknownReference',
+      ...positionOf(text, 'decrpt'),
+      expected: 'a declared VM (decrypt)',
+      message: 'unknown VM "decrpt"; did you mean "decrypt"?',
+    });
+  });
+
+  it('is to a protected VM only', () => {
+    const text = edit(
+      edit(ASSIGNED, '    assignedTo: decrypt', '    assignedTo: player'),
+      '    controlledBy: decrypt\n',
+      '    controlledBy: player\n',
+    );
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'player', 'assignedTo'),
+      path: 'devices[0].assignedTo',
+      expected: 'a declared VM (decrypt)',
+      found: 'VM "player" with protected: false',
+      message: 'VM "player" is not protected: pKVM assigns devices to protected VMs only',
+    });
+  });
+
+  it('is programmed by the VM it is assigned to, through an IOMMU domain', () => {
+    const text = edit(
+      edit(ASSIGNED, '    controlledBy: decrypt\n', '    controlledBy: host\n'),
+      '    iommu: domain\n    controlledBy',
+      '    iommu: bypass\n    controlledBy',
+    );
+    expect(issuesOf(text).map((issue) => [issue.path, issue.code, issue.expected, issue.found])).toEqual([
+      ['devices[0].iommu', 'incompatible', 'iommu: domain', 'iommu: bypass'],
+      ['devices[0].controlledBy', 'incompatible', 'controlledBy: decrypt', 'controlledBy: host'],
+    ]);
+  });
+});
+
 describe('devices', () => {
   it('are controlled by host, secure or a declared VM', () => {
     const text = edit(PKVM, '    controlledBy: secure', '    controlledBy: playr');
