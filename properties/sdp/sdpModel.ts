@@ -54,6 +54,12 @@ export interface SdpDevice {
   readonly domain?: number;
   /** Its media device machine (decoder, display, GPU). */
   readonly machine?: number;
+  /** The protected VM it is assigned to (pKVM device assignment), if any. */
+  readonly assignedTo?: string;
+  /** Its assignment machine, for a device assigned to a VM. */
+  readonly assignment?: number;
+  /** Its IOMMU group: devices of one group share the IOMMU's translation. */
+  readonly group?: string;
 }
 
 export interface SdpBuffer {

@@ -21,6 +21,7 @@ import { type BootFailure, type BootStep, bootWorld } from './boot.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
 import { withHostScratch } from './design.ts';
 import { addDecryptFamily, addDecryptSteps } from './families/decryptFamily.ts';
+import { addAssignmentSteps } from './families/deviceAssignment.ts';
 import { addDeviceFamily } from './families/deviceFamily.ts';
 import { addDeviceSteps } from './families/deviceSteps.ts';
 import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
@@ -127,6 +128,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   addDecryptSteps(add, { heaps, content, ffa, holdings, reach, stream, firewalled }, decrypt, pipeline);
   const pipelineDevices = new Set([pipeline.display.by, ...(pipeline.decode ? [pipeline.decode.by] : [])]);
   addDeviceSteps(add, { devices, heaps, content, ...optionalPkvm, holdings, reach, pipelineDevices });
+  if (pkvm) addAssignmentSteps(add, { devices: devices.devices, heaps, pkvm, topology });
   addPoolSteps(add, heapContext);
   const virtioContext = { virtio, heaps, content, ...optionalPkvm, holdings, reach, layout };
   addVirtioSteps(add, virtioContext, topology);

@@ -11,6 +11,7 @@
  * (docs/model.md#trust): one rule for both, in one place.
  */
 
+import { deviceIsAssigned } from '../../machines/assignedDeviceMachine.ts';
 import type { DmaBufContext } from '../../machines/dmaBufState.ts';
 import type { FfaTransactionContext } from '../../machines/ffaTransactionMachine.ts';
 import type { IommuDomainContext } from '../../machines/iommuDomainMachine.ts';
@@ -142,13 +143,39 @@ function dmaPath(
   if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
   if (device.iommu === 'identity') {
     if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
-    return part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped
-      ? `DMA through the identity IOMMU domain${through}`
-      : undefined;
+    if (part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped)
+      return `DMA through the identity IOMMU domain${through}`;
+  } else if (device.domain !== undefined && domainMaps(state, device.domain, page.pfn)) {
+    return `DMA through its IOMMU domain${through}`;
   }
-  if (device.domain === undefined) return undefined;
-  const domain = part<IommuDomainContext>(state, device.domain).context;
-  return domain.mapped.includes(page.pfn) ? `DMA through its IOMMU domain${through}` : undefined;
+  return groupPath(context, state, page, device, through);
+}
+
+function domainMaps(state: WorldSnapshot, domain: number, pfn: number): boolean {
+  return part<IommuDomainContext>(state, domain).context.mapped.includes(pfn);
+}
+
+/**
+ * Devices of one IOMMU group share the IOMMU's translation (one stream, or aliasing requester
+ * ids): while a mate is assigned to a VM, the group's DMA goes through that VM's domain. pKVM
+ * assigns a group whole (`__pkvm_group_assign()`), so only a flawed assignment leaves a mate
+ * with another party.
+ */
+function groupPath(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  device: SdpDevice,
+  through: string,
+): string | undefined {
+  if (device.group === undefined) return undefined;
+  for (const mate of context.layout.devices) {
+    if (mate === device || mate.group !== device.group || mate.domain === undefined) continue;
+    if (mate.assignment === undefined || !deviceIsAssigned(part(state, mate.assignment))) continue;
+    if (domainMaps(state, mate.domain, page.pfn))
+      return `DMA through the IOMMU domain of ${mate.name}, in the same IOMMU group${through}`;
+  }
+  return undefined;
 }
 
 /** CPU mappings of buffers (mmap, vmap) by parties other than the kernels already listed. */
@@ -237,6 +264,7 @@ export function createReach(layout: ReachLayout): WorldReach {
       ...(page.tzasc !== undefined ? [page.tzasc] : []),
       ...layout.ffaSlots,
       ...layout.devices.flatMap((d) => (d.domain !== undefined ? [d.domain] : [])),
+      ...layout.devices.flatMap((d) => (d.assignment !== undefined ? [d.assignment] : [])),
       ...layout.buffers.flatMap((b) => (b.dmaBuf !== undefined && b.pages.includes(pfn) ? [b.dmaBuf] : [])),
       ...layout.imports,
     ];

@@ -9,4 +9,9 @@ export const UNBOOTABLE_REFUSALS: ReadonlySet<string> = new Set([
   '__pkvm_host_donate_guest() EPERM',
   /** A non-protected VM given a no-map range, likewise. */
   '__pkvm_host_share_guest() EPERM',
+  /**
+   * A device claimed by a protected VM while a device of its IOMMU group is not the
+   * hypervisor's: `__pkvm_group_assign()` returns -EPERM (the host kept it, or another VM has it).
+   */
+  'pkvm_device_request_dma() EPERM',
 ]);

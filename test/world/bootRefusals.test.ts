@@ -10,6 +10,7 @@
  * | `__pkvm_host_share_guest()`                 | the region is no-map (-EPERM)                  | unbootable    |
  * | `OPTEE_MSG_CMD_GET_PROTMEM_CONFIG`          | a dynamic pool on a region not lent at run time | invalid       |
  * | `__pkvm_guest_share_host()` (MEM_SHARE)     | the region is not a protected VM's own         | invalid       |
+ * | `pkvm_device_request_dma()`                 | a device of the IOMMU group is not the hypervisor's (-EPERM) | unbootable |
  * | every other boot call (vCPU init, load and put, `tzc400_configure_region()`, the IOMMU domain, the TA session, FF-A version and mailbox, vhost-user, `of_reserved_mem_lookup()`, `tee_device_register_dma_heap()`) | never, in a design that validates | — |
  *
  * The last row is checked by a sweep: single-field edits of the catalog's designs in the fields

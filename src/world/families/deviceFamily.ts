@@ -14,6 +14,12 @@ import type { BootStep } from '../boot.ts';
 import { type Component, send, snapshotOf, type WorldBuilder } from '../builder.ts';
 import { withFlaws } from '../flawSwitches.ts';
 import type { Delivery, WorldState } from '../world.ts';
+import {
+  type Assignment,
+  addAssignment,
+  assignmentBoot,
+  routeAssignmentTeardown,
+} from './deviceAssignment.ts';
 import type { DmaHeapFamily } from './dmaHeapFamily.ts';
 import type { PageContentFamily } from './pageContentFamily.ts';
 import type { PkvmFamily } from './pkvmFamily.ts';
@@ -25,6 +31,7 @@ export type Domain = Component<typeof iommuDomainMachine>;
 export interface Device extends SdpDevice {
   readonly domain?: Domain;
   readonly machine?: MediaDevice;
+  readonly assignment?: Assignment;
 }
 
 export interface DeviceFamily {
@@ -77,7 +84,11 @@ export function addDeviceFamily(
             refusals: iommuDomainRefusals,
           })
         : undefined;
-    if (domain !== undefined) boot.push(...domainBoot(domain, device.name, index + 1));
+    // An assigned device's domain is its VM's (`assignmentBoot`); the host sets up the others.
+    const assignment =
+      device.assignedTo !== undefined ? addAssignment(builder, device, topology.flaws) : undefined;
+    if (domain !== undefined && assignment === undefined)
+      boot.push(...domainBoot(domain, device.name, index + 1));
     return {
       name: device.name,
       role: device.role,
@@ -87,8 +98,12 @@ export function addDeviceFamily(
       nsaid: index + 1,
       ...(domain !== undefined ? { domain } : {}),
       ...(media !== undefined ? { machine: media } : {}),
+      ...(assignment !== undefined ? { assignment, assignedTo: device.assignedTo } : {}),
+      ...(device.iommuGroup !== undefined ? { group: device.iommuGroup } : {}),
     };
   });
+  boot.push(...assignmentBoot(devices, topology));
+  if (pkvm) routeAssignmentTeardown(builder, devices, topology, pkvm);
   const deviceByName = new Map(devices.map((d) => [d.name, d]));
   const machines = devices.flatMap((d) => (d.machine !== undefined ? [d.machine] : []));
   for (const device of devices) {
@@ -134,7 +149,8 @@ function routeDomainMappings(
   const domains = devices.flatMap((d) => (d.domain !== undefined ? [d.domain] : []));
   const mapping = (device: string, pages: readonly number[], map: boolean): Delivery[] => {
     const found = devices.find((d) => d.name === device);
-    if (!found || found.domain === undefined) return [];
+    // A device assigned to a VM is mapped by that VM's own calls, never through the host's DMA API.
+    if (!found || found.domain === undefined || found.assignment !== undefined) return [];
     return [
       send(found.domain, map ? { type: 'IOMMU_MAP_PAGES', pages } : { type: 'IOMMU_UNMAP_PAGES', pages }),
       ...(pkvm

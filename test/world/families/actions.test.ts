@@ -24,6 +24,7 @@ const DESIGNS = [
   'virtio-uuid-access-control.yaml',
   'split-vms-virtio-bounce.yaml',
   'split-vms-import-outlives-exporter.yaml',
+  'pkvm-pvm-decrypt-assigned-display-identity.yaml',
 ];
 
 interface FamilyFile {
