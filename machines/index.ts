@@ -11,6 +11,7 @@ import { assignedDeviceMachine } from './assignedDeviceMachine.ts';
 import { decryptTrustedAppMachine } from './decryptTrustedAppMachine.ts';
 import { dmaBufMachine } from './dmaBufMachine.ts';
 import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
+import { guestProgramMachine } from './guestProgramMachine.ts';
 import { guestVmMachine } from './guestVmMachine.ts';
 import { iommuDomainMachine } from './iommuDomainMachine.ts';
 import { mediaDeviceMachine } from './mediaDeviceMachine.ts';
@@ -42,6 +43,7 @@ export const machines: readonly MachineEntry[] = [
   decryptTrustedAppMachine,
   dmaBufMachine,
   ffaTransactionMachine,
+  guestProgramMachine,
   guestVmMachine,
   iommuDomainMachine,
   mediaDeviceMachine,

@@ -32,7 +32,8 @@ export type ComponentKind =
   | 'virtioGpuImport'
   | 'swiotlbBounce'
   | 'mediaDevice'
-  | 'assignedDevice';
+  | 'assignedDevice'
+  | 'guestProgram';
 
 export interface ComponentInfo {
   readonly index: number;
