@@ -60,9 +60,24 @@ const SecureWorld = z.strictObject({
     .describe('The trusted app offers a secure-to-clear copy (the OP-TEE sdp_basic test TA DUMP command).'),
 });
 
+const ProgramEntry = z.strictObject({
+  call: z
+    .enum(['memShare', 'memUnshare', 'memRelinquish', 'writeCiphertext', 'decrypt'])
+    .describe(
+      'A hypercall on the pages of a buffer of its own memory (memShare: MEM_SHARE, memUnshare: MEM_UNSHARE, memRelinquish: MEM_RELINQUISH), or one of its own pipeline stages (writeCiphertext, decrypt).',
+    ),
+  buffer: Name.optional().describe('The buffer whose pages a memShare, memUnshare or memRelinquish names.'),
+});
+
 const Vm = z.strictObject({
   name: Name,
   protected: z.boolean().describe('A protected VM (pVM): the host cannot access its memory.'),
+  program: z
+    .array(ProgramEntry)
+    .optional()
+    .describe(
+      "A protected VM's calls after boot, made in this order (docs/model.md#guest-programs): its hypercalls and its own pipeline stages. Without one, its stages happen in any order.",
+    ),
 });
 
 const Tzasc = z.strictObject({
@@ -335,6 +350,7 @@ export type HeapSpec = Topology['heaps'][number];
 export type BufferSpec = Topology['buffers'][number];
 export type DeviceSpec = Topology['devices'][number];
 export type VmSpec = Topology['vms'][number];
+export type ProgramEntrySpec = NonNullable<VmSpec['program']>[number];
 
 /** The `$id` of the topology format's JSON Schema. */
 export const TOPOLOGY_SCHEMA_ID = 'urn:protmem:topology';

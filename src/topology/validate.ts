@@ -10,6 +10,7 @@ import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
+import { checkPrograms } from './validatePrograms.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
@@ -59,6 +60,7 @@ const CHECKS: readonly Check[] = [
   check(['memory', 'heaps', 'hypervisor', 'secureWorld'], checkHeaps),
   check(['vms', 'heaps', 'memory', 'buffers'], checkBuffers),
   check(['vms', 'hypervisor', 'devices'], checkDevices),
+  check(['vms', 'buffers', 'heaps', 'memory', 'pipeline', 'hypervisor'], checkPrograms),
   check(['vms', 'buffers', 'memory', 'virtio', 'ffaLends'], checkVirtio),
   check(['vms', 'devices', 'streams'], checkStreams),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),

@@ -457,6 +457,53 @@ describe('buffers', () => {
   });
 });
 
+describe('guest programs', () => {
+  const withProgram = (entries: string) =>
+    edit(
+      PKVM,
+      '  - name: decrypt\n    protected: true\n',
+      `  - name: decrypt\n    protected: true\n    program:\n${entries}`,
+    );
+
+  it("are valid with calls on the VM's own buffers and its own stages", () => {
+    expect(
+      issuesOf(withProgram('      - { call: memShare, buffer: clear }\n      - { call: decrypt }\n')),
+    ).toEqual([]);
+  });
+
+  it("name a buffer of the VM's own memory", () => {
+    const text = withProgram('      - { call: memShare, buffer: frame }\n');
+    expect(issueAt(text, 'vms[0].program[0].buffer')).toMatchObject({
+      code: 'unknownReference',
+      expected: 'a buffer in a region decrypt owns (clear)',
+      found: '"frame"',
+    });
+  });
+
+  it('list only stages the VM performs, once each', () => {
+    const text = withProgram(
+      '      - { call: writeCiphertext }\n      - { call: decrypt }\n      - { call: decrypt }\n',
+    );
+    expect(issuesOf(text).map((issue) => [issue.path, issue.code])).toEqual([
+      ['vms[0].program[0].call', 'incompatible'],
+      ['vms[0].program[2].call', 'duplicateName'],
+    ]);
+  });
+
+  it('belong to protected VMs only', () => {
+    const text = edit(
+      PKVM,
+      '  - name: player\n    protected: false\n',
+      '  - name: player\n    protected: false\n    program: []\n',
+    );
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      path: 'vms[1].program',
+      message: 'VM "player" is not protected: only a trusted guest follows a program',
+    });
+  });
+});
+
 describe('device assignment', () => {
   /** The design's decoder, assigned to the protected VM that decrypts. */
   const ASSIGNED = edit(
