@@ -27,6 +27,7 @@ import { addDeviceSteps } from './families/deviceSteps.ts';
 import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
 import { addHeapSteps, addPoolSteps } from './families/dmaHeapSteps.ts';
 import { addFfaFamily, addGuestLendSteps } from './families/ffaFamily.ts';
+import { addGuestProgramSteps, addGuestPrograms, inProgramOrder } from './families/guestPrograms.ts';
 import { addPageContentFamily } from './families/pageContentFamily.ts';
 import { guestBootSteps } from './families/pkvmBoot.ts';
 import { addPkvmFamily, pageMachineFor } from './families/pkvmFamily.ts';
@@ -88,6 +89,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const decrypt = addDecryptFamily(builder, topology, content);
   const ffa = addFfaFamily(builder, topology, pkvm, content);
   const virtio = addVirtioFamily(builder, topology, layout, content, pkvm);
+  const programs = pkvm ? addGuestPrograms(builder, topology) : [];
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
   const pages = sdpPages(layout, content, pkvm, tzasc);
@@ -125,7 +127,9 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   });
   const firewalled = (pfn: number) => pages[pfn]!.tzasc !== undefined;
   const stream = pipeline.stream;
-  addDecryptSteps(add, { heaps, content, ffa, holdings, reach, stream, firewalled }, decrypt, pipeline);
+  const decryptContext = { heaps, content, ffa, holdings, reach, stream, firewalled };
+  addDecryptSteps(inProgramOrder(add, programs), decryptContext, decrypt, pipeline);
+  if (pkvm) addGuestProgramSteps(add, programs, pkvm, heaps);
   const pipelineDevices = new Set([pipeline.display.by, ...(pipeline.decode ? [pipeline.decode.by] : [])]);
   addDeviceSteps(add, { devices, heaps, content, ...optionalPkvm, holdings, reach, pipelineDevices });
   if (pkvm) addAssignmentSteps(add, { devices: devices.devices, heaps, pkvm, topology });

@@ -25,6 +25,7 @@ const DESIGNS = [
   'split-vms-virtio-bounce.yaml',
   'split-vms-import-outlives-exporter.yaml',
   'pkvm-pvm-decrypt-assigned-display-identity.yaml',
+  'pkvm-pvm-unshare-then-decrypt.yaml',
 ];
 
 interface FamilyFile {
