@@ -22,7 +22,9 @@ const Hypervisor = z.discriminatedUnion('kind', [
     kind: z.literal('none').describe('No hypervisor: the host OS runs directly in the normal world.'),
   }),
   z.strictObject({
-    kind: z.literal('pkvm'),
+    kind: z
+      .literal('pkvm')
+      .describe('pKVM: the protected KVM hypervisor at EL2 (docs/model.md#pkvm-ownership).'),
     kernel: z
       .enum(['upstream', 'android'])
       .describe(
@@ -70,7 +72,7 @@ const ProgramEntry = z.strictObject({
 });
 
 const Vm = z.strictObject({
-  name: Name,
+  name: Name.describe('The VM, as parties, owners and programs name it.'),
   protected: z.boolean().describe('A protected VM (pVM): the host cannot access its memory.'),
   program: z
     .array(ProgramEntry)
@@ -92,7 +94,7 @@ const Tzasc = z.strictObject({
 });
 
 const Region = z.strictObject({
-  name: Name,
+  name: Name.describe('The region, as heaps and buffers name it.'),
   pages: z.number().int().min(1).max(8).describe('Pages modelled in this region.'),
   type: z
     .enum(['memory', 'nomap'])
@@ -110,7 +112,9 @@ const Region = z.strictObject({
     .enum(['none', 'tzasc'])
     .default('none')
     .describe('Firmware protection of the region (a TZC-400 style address-space controller).'),
-  tzasc: Tzasc.optional(),
+  tzasc: Tzasc.optional().describe(
+    'The firewall region over these pages, with protection: tzasc (docs/model.md#tzasc-firewalls).',
+  ),
   owner: z
     .string()
     .default('host')
@@ -126,8 +130,12 @@ const Region = z.strictObject({
 });
 
 const Heap = z.strictObject({
-  name: Name,
-  kind: z.enum(['system', 'cma', 'protectedStatic', 'protectedDynamic']),
+  name: Name.describe('The heap, as buffers name it.'),
+  kind: z
+    .enum(['system', 'cma', 'protectedStatic', 'protectedDynamic'])
+    .describe(
+      'A dma-buf heap (docs/model.md#heaps): system or CMA memory, a protected static carveout, or a protected pool of CMA pages lent at run time.',
+    ),
   region: Name.describe('The memory region backing the heap.'),
   exporter: z
     .enum(['system', 'teeHeap', 'mtkRestricted'])
@@ -144,10 +152,10 @@ const Heap = z.strictObject({
 });
 
 const Buffer = z.strictObject({
-  name: Name,
+  name: Name.describe('The buffer, as the pipeline, crossings and programs name it.'),
   heap: Name.optional().describe('The heap it is allocated from.'),
   region: Name.optional().describe("Or a region of a guest's own memory (no heap)."),
-  pages: z.number().int().min(1).max(4).default(1),
+  pages: z.number().int().min(1).max(4).default(1).describe('How many pages the buffer spans.'),
   allocatedBy: z
     .string()
     .default('host')
@@ -155,8 +163,12 @@ const Buffer = z.strictObject({
 });
 
 const Device = z.strictObject({
-  name: Name,
-  role: z.enum(['decoder', 'display', 'gpu', 'dma']),
+  name: Name.describe('The device: a party of its own, as audiences and firewall rules name it.'),
+  role: z
+    .enum(['decoder', 'display', 'gpu', 'dma'])
+    .describe(
+      'What the DMA master does (docs/model.md#devices): decode, scan out, render, or copy whatever its controller asks (a plain DMA engine).',
+    ),
   controlledBy: z
     .string()
     .default('host')
@@ -193,25 +205,32 @@ const Virtio = z.strictObject({
           'Lookups are checked against an allow-list (not in QEMU today: any back-end that knows the UUID gets the fd).',
         ),
     })
-    .default({ accessControl: false }),
+    .default({ accessControl: false })
+    .describe("The VMM's virtio-dmabuf shared-object table (docs/model.md#qemus-shared-object-table)."),
   backends: z
     .array(
       z.strictObject({
-        name: Name,
+        name: Name.describe('The back-end process, a party of its own.'),
         servesVm: z.string().describe('The guest whose device this back-end serves.'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe(
+      'vhost-user back-ends: host processes serving a guest device (docs/model.md#vhost-user-back-ends).',
+    ),
   exports: z
     .array(
       z.strictObject({
-        buffer: Name,
+        buffer: Name.describe('The buffer exported.'),
         by: z
           .string()
           .describe(
             'Who exports the buffer with a UUID: a guest (virtio-gpu) or a vhost-user back-end (vhostUser).',
           ),
-        via: z.enum(['virtioGpu', 'vhostUser']).default('virtioGpu'),
+        via: z
+          .enum(['virtioGpu', 'vhostUser'])
+          .default('virtioGpu')
+          .describe('Which device assigns the UUID: a guest virtio-gpu resource, or a vhost-user back-end.'),
         allow: z
           .array(Name)
           .default([])
@@ -224,7 +243,8 @@ const Virtio = z.strictObject({
           ),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Buffers exported with a virtio-dmabuf UUID (docs/model.md#virtio-dmabuf-uuids).'),
   importChecksProtection: z
     .boolean()
     .default(false)
@@ -234,15 +254,16 @@ const Virtio = z.strictObject({
   imports: z
     .array(
       z.strictObject({
-        buffer: Name,
+        buffer: Name.describe('The exported buffer imported.'),
         into: z.string().describe('The guest that imports the buffer into its virtio-gpu device.'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('virtio-gpu imports of an exported buffer by UUID (docs/model.md#virtio-gpu-imports).'),
   bounce: z
     .array(
       z.strictObject({
-        vm: z.string(),
+        vm: z.string().describe('The guest that bounces the buffer.'),
         pool: Name.describe("The region holding the guest's swiotlb pool (shared with the host at boot)."),
         buffer: Name.describe(
           'The buffer whose contents the guest bounces through the pool to reach a host device.',
@@ -252,18 +273,19 @@ const Virtio = z.strictObject({
         ),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('swiotlb bounce paths from a guest to the host (docs/model.md#swiotlb-bounce).'),
 });
 
 const FfaLend = z.strictObject({
-  buffer: Name,
+  buffer: Name.describe('The buffer of its own memory the guest lends.'),
   by: z
     .string()
     .describe('The guest that lends its buffer to the secure world ([A] pVM FF-A through the pKVM proxy).'),
 });
 
 const Stream = z.strictObject({
-  name: Name,
+  name: Name.describe('The stream, as the pipeline names it.'),
   audience: z
     .array(z.string())
     .min(1)
@@ -271,21 +293,45 @@ const Stream = z.strictObject({
 });
 
 const Pipeline = z.strictObject({
-  stream: Name,
+  stream: Name.describe('The stream the pipeline carries.'),
   input: Name.describe('The buffer the ciphertext arrives in.'),
-  decrypt: z.strictObject({
-    by: z.string().describe('secure (the trusted app) or a guest VM'),
-    output: Name,
-  }),
-  decode: z.strictObject({ by: Name.describe('a decoder device'), output: Name }).optional(),
-  display: z.strictObject({ by: Name.describe('a display device') }),
+  decrypt: z
+    .strictObject({
+      by: z.string().describe('secure (the trusted app) or a guest VM'),
+      output: Name.describe('The buffer the plaintext is written to.'),
+    })
+    .describe('The decrypt stage: who holds the key, and where the plaintext goes.'),
+  decode: z
+    .strictObject({
+      by: Name.describe('a decoder device'),
+      output: Name.describe('The buffer the decoded frame is written to.'),
+    })
+    .optional()
+    .describe('The decode stage, when the stream is compressed.'),
+  display: z
+    .strictObject({ by: Name.describe('a display device') })
+    .describe('The display stage: a frame of the stream scanned out is the pipeline reached.'),
 });
 
 const CheckDefaults = z.strictObject({
-  mode: z.enum(['random', 'exhaustive']).default('exhaustive'),
-  maxDepth: z.number().int().min(1).max(64).default(10),
-  maxStates: z.number().int().min(1).default(200_000),
-  runs: z.number().int().min(1).default(10_000),
+  mode: z
+    .enum(['random', 'exhaustive'])
+    .default('exhaustive')
+    .describe('Explore every reachable state breadth-first, or take random walks.'),
+  maxDepth: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(10)
+    .describe('Longest trace explored, in steps after boot.'),
+  maxStates: z
+    .number()
+    .int()
+    .min(1)
+    .default(200_000)
+    .describe('Exhaustive mode: stop after this many distinct states.'),
+  runs: z.number().int().min(1).default(10_000).describe('Random mode: how many walks to take.'),
 });
 
 /**
@@ -298,7 +344,7 @@ export const TopologyFields = z
       .string()
       .optional()
       .describe('Where editors find this JSON Schema (see `protmem schema`); ignored by protmem.'),
-    name: Name,
+    name: Name.describe('The design, as reports and the manifest name it.'),
     description: z
       .string()
       .min(1)
@@ -309,23 +355,26 @@ export const TopologyFields = z
       .describe(
         'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
       ),
-    hypervisor: Hypervisor,
-    secureWorld: SecureWorld.default({
+    hypervisor: Hypervisor.describe('What runs at EL2: nothing, or pKVM in one of its variants.'),
+    secureWorld: SecureWorld.describe('What the secure world offers (docs/model.md#secure-world).').default({
       tee: true,
       spmc: 'none',
       protectsLentMemory: false,
       dumpCommand: false,
     }),
-    vms: z.array(Vm).default([]),
-    memory: z.array(Region).min(1),
-    heaps: z.array(Heap).default([]),
-    buffers: z.array(Buffer).min(1),
-    devices: z.array(Device).default([]),
+    vms: z.array(Vm).default([]).describe('Guest VMs besides the host.'),
+    memory: z.array(Region).min(1).describe('Physical memory, carved into regions of pages.'),
+    heaps: z.array(Heap).default([]).describe('dma-buf heaps over the regions.'),
+    buffers: z.array(Buffer).min(1).describe('The buffers the pipeline and the parties use.'),
+    devices: z
+      .array(Device)
+      .default([])
+      .describe('DMA masters: who programs each and how its DMA is translated.'),
     ffaLends: z
       .array(FfaLend)
       .default([])
       .describe('Buffers a guest lends to the secure world over FF-A (with secureWorld.spmc: hafnium).'),
-    virtio: Virtio.default({
+    virtio: Virtio.describe('How buffers cross VMs through virtio (docs/model.md#virtio).').default({
       sharedObjects: { accessControl: false },
       backends: [],
       exports: [],
@@ -333,10 +382,15 @@ export const TopologyFields = z
       imports: [],
       bounce: [],
     }),
-    streams: z.array(Stream).min(1),
-    pipeline: Pipeline,
+    streams: z.array(Stream).min(1).describe('The protected streams and who may see each.'),
+    pipeline: Pipeline.describe('The legitimate pipeline that must be able to run.'),
     flaws: z.array(z.string()).default([]).describe('Named flaws switched on: see `protmem flaws`.'),
-    check: CheckDefaults.default({ mode: 'exhaustive', maxDepth: 10, maxStates: 200_000, runs: 10_000 }),
+    check: CheckDefaults.describe('The default mode and bound of a check of this design.').default({
+      mode: 'exhaustive',
+      maxDepth: 10,
+      maxStates: 200_000,
+      runs: 10_000,
+    }),
   })
   .describe('A protmem topology: one candidate Secure Data Path design.');
 
