@@ -1,6 +1,6 @@
 /**
  * Reads the guards of every machine in `machines/` with their doc comments and turns them into
- * the data `src/check/guardCitations.ts` holds: per machine id, per guard, the source functions
+ * the data `src/check/guardCitationLines.ts` holds: per machine id, per guard, the source functions
  * and files its comment cites. `recordGuardCitations.ts` writes that file; a test holds it to
  * the machines' comments, so the table cannot drift from them.
  */
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 export const MACHINES_DIR = join(import.meta.dirname, '..', '..', 'machines');
-export const CITATIONS_FILE = join(import.meta.dirname, '..', '..', 'src', 'check', 'guardCitations.ts');
+export const CITATIONS_FILE = join(import.meta.dirname, '..', '..', 'src', 'check', 'guardCitationLines.ts');
 
 interface Citation {
   readonly functions: readonly string[];
@@ -87,23 +87,28 @@ export async function guardCitationTable(): Promise<Record<string, Record<string
   return table;
 }
 
-/** The module `src/check/guardCitations.ts`, before formatting. */
+/** One guard's citation as the generated table writes it: `guard: functions | files`. */
+export function citationLine(guard: string, citation: Citation): string {
+  return `${guard}: ${citation.functions.join(', ')} | ${citation.files.join(', ')}`;
+}
+
+/** The module `src/check/guardCitationLines.ts`, before formatting. */
 export async function guardCitationModule(): Promise<string> {
   const table = await guardCitationTable();
+  const lines = Object.fromEntries(
+    Object.entries(table).map(([machine, guards]) => [
+      machine,
+      Object.entries(guards).map(([guard, citation]) => citationLine(guard, citation)),
+    ]),
+  );
   return [
     '/**',
-    " * What each machine guard's doc comment cites: the source functions and files it mirrors, and the",
-    ' * comment itself, per machine id and guard name. Written by `npx tsx test/support/recordGuardCitations.ts`',
-    ' * from the comments in `machines/`; a test fails when it no longer matches them. Do not edit by hand.',
+    " * What each machine guard's doc comment cites, per machine id, one guard a line:",
+    ' * `guard: functions | files` (read by `guardCitations.ts`). Written by',
+    ' * `npx tsx test/support/recordGuardCitations.ts` from the comments in `machines/`; a test fails',
+    ' * when it no longer matches them. Do not edit by hand.',
     ' */',
-    '',
-    'export interface GuardCitation {',
-    '  readonly functions: readonly string[];',
-    '  readonly files: readonly string[];',
-    '  readonly doc: string;',
-    '}',
-    '',
-    `export const guardCitations: Readonly<Record<string, Readonly<Record<string, GuardCitation>>>> = ${JSON.stringify(table, null, 2)};`,
+    `export const guardCitationLines: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(lines, null, 2)};`,
     '',
   ].join('\n');
 }
