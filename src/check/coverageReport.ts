@@ -30,7 +30,7 @@ export interface Coverage {
   readonly neverTaken: readonly NeverTakenStep[];
   /** Per machine (summed over its instances): states visited and transitions taken, against its chart. */
   readonly machines: readonly MachineCoverage[];
-  /** How far the legitimate pipeline got; present whenever the pipeline was searched for. */
+  /** How far the legitimate pipeline got: present when no frame was displayed and its own search ran. */
   readonly pipeline?: PipelineProgress;
 }
 
