@@ -13,8 +13,12 @@ import type { LoadedTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
+import { coverageOf } from './coverage.ts';
+import { CoverageCollector, countedWorld } from './coverageCollector.ts';
+import type { PipelineProgress } from './coverageReport.ts';
 import { searchWorld } from './exhaustive.ts';
 import { InvariantChecker } from './invariantChecker.ts';
+import { searchPipeline } from './pipelineSearch.ts';
 import { encodeReplayToken, type ReplayPayload, ReplayTokenError, topologyDigest } from './replayToken.ts';
 import type {
   CheckOptions,
@@ -110,36 +114,6 @@ function violationReports(checker: InvariantChecker, state: WorldState, property
       expected: v.expected,
       actual: v.actual,
     }));
-}
-
-/** The depth the pipeline search goes to: deeper than the main search, for long pipelines. */
-const PIPELINE_MIN_DEPTH = 16;
-
-/** Finds a shortest legitimate run that displays a frame: pipeline and environment steps only. */
-function searchPipeline(
-  sdp: SdpWorld,
-  maxDepth: number,
-  maxStates: number,
-): { witness?: readonly StepDef[]; summary: SearchSummary } {
-  const legit = sdp.world.steps.filter((step) => step.role === 'pipeline' || step.role === 'environment');
-  const depth = Math.max(maxDepth, PIPELINE_MIN_DEPTH);
-  const result = searchWorld(sdp.world, {
-    maxDepth: depth,
-    maxStates,
-    properties: [],
-    goal: sdp.displayed,
-    steps: legit,
-  });
-  return {
-    ...(result.witness ? { witness: result.witness } : {}),
-    summary: {
-      kind: 'pipeline',
-      bound: { maxDepth: depth, maxStates },
-      distinctStates: result.distinctStates,
-      depth: result.depth,
-      ended: result.ended,
-    },
-  };
 }
 
 /** The report of a design that does not boot: no property is checked. */
@@ -271,6 +245,7 @@ export function check(
     { steps: readonly StepDef[]; shrinks?: number; found?: { states: number; ms: number } }
   >();
   let witness: readonly StepDef[] | undefined;
+  const collector = options.coverage && !replay ? new CoverageCollector(world) : undefined;
   let main: SearchSummary;
   let steps = 0;
   /** In a replay: why the trace no longer violates its property, if it does not. */
@@ -314,6 +289,7 @@ export function check(
       checker,
       goal: sdp.displayed,
       ...(options.store ? { store: options.store } : {}),
+      ...(collector ? { taken: collector.taken, onState: collector.onState } : {}),
       ...(hooks.onProgress
         ? {
             onProgress: (p) =>
@@ -336,7 +312,7 @@ export function check(
         : {}),
     };
   } else {
-    const result = randomSearch(world, {
+    const result = randomSearch(collector ? countedWorld(world, collector) : world, {
       runs: shard?.runs ?? options.runs,
       maxDepth: options.maxDepth,
       seed: shard?.seed ?? options.seed,
@@ -361,10 +337,12 @@ export function check(
     };
   }
   const searches: SearchSummary[] = [main];
-
+  collector?.freeze();
+  let progress: PipelineProgress | undefined;
   if (!replay && selected.reachability && !witness) {
     const pipeline = searchPipeline(sdp, options.maxDepth, options.maxStates);
     witness = pipeline.witness;
+    progress = pipeline.progress;
     searches.push(pipeline.summary);
   }
   const pipelineRuns = replay ? true : witness !== undefined;
@@ -407,7 +385,7 @@ export function check(
         ? { status: 'holds' as const, witness: { steps: traceSteps(witness) } }
         : {
             status: 'vacuous' as const,
-            reason: 'no run of the legitimate parties displays a frame of the stream within the bound',
+            reason: `no run of the legitimate parties displays a frame of the stream within the bound${progress ? `: ${progress.says}` : ''}`,
           }),
     });
   }
@@ -427,5 +405,6 @@ export function check(
       durationMs: Math.round(performance.now() - started),
     },
     assumptions: assumptionsOf(topology),
+    ...(collector ? { coverage: coverageOf(world, collector, progress) } : {}),
   };
 }

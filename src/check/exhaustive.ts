@@ -20,6 +20,9 @@ export interface WorldSearchOptions {
   readonly onProgress?: (progress: { states: number; depth: number }) => void;
   /** The visited set: every state (`full`, the default) or 64-bit fingerprints (`compact`). */
   readonly store?: 'full' | 'compact';
+  /** Coverage: transitions per step index, and a look at each newly stored state. */
+  readonly taken?: Float64Array;
+  readonly onState?: (state: Uint32Array) => void;
 }
 
 export interface WorldSearchResult extends Omit<VectorSearchResult, 'counterexamples' | 'witness'> {
@@ -64,6 +67,8 @@ export function searchWorld(world: World, options: WorldSearchOptions): WorldSea
       ...(goal ? { goal: (ids: Uint32Array) => goal(view(ids)) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.store ? { store: options.store } : {}),
+      ...(options.taken ? { taken: options.taken } : {}),
+      ...(options.onState ? { onState: options.onState } : {}),
     },
   );
   const toSteps = (trace: readonly number[]) => trace.map((i) => world.steps[i]!);

@@ -3,6 +3,7 @@
  * the library's `check()` returns. Formatting for people lives in `src/render/`.
  */
 
+import type { Coverage } from './coverageReport.ts';
 import type { Shard } from './shard.ts';
 
 export type Mode = 'random' | 'exhaustive';
@@ -25,6 +26,11 @@ export interface CheckOptions {
    * (`compact`: far less memory, with a stated chance of missing a state).
    */
   readonly store?: 'full' | 'compact';
+  /**
+   * Collect coverage (`CheckReport.coverage`): step counts, why each step never taken was
+   * refused, machine state and transition coverage. Off unless asked.
+   */
+  readonly coverage?: boolean;
 }
 
 /**
@@ -169,6 +175,8 @@ export interface CheckReport {
   readonly statistics: CheckStatistics;
   /** What the design assumed: hypervisor variant, IOMMU, flaws switched on. */
   readonly assumptions: readonly string[];
+  /** With `coverage` asked for: what the search saw of the model (see `coverageReport.ts`). */
+  readonly coverage?: Coverage;
 }
 
 /** The verdict of a checked design: a violation first, then a replay not reproduced, then vacuity. */

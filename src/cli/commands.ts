@@ -91,6 +91,12 @@ export const checkOptions = {
     description:
       "Random mode: take shard K of N of the walks (its share of --runs, with a seed of its own), so N jobs split one check; 'protmem merge' combines their --json reports.",
   },
+  coverage: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Also report coverage: how often each step was taken, why each step never taken was refused (the first failing guard, with the source function it mirrors, or the world's precondition), each machine's states and transitions covered, and how far the pipeline got.",
+  },
   json: { type: 'boolean', default: false, description: 'Print the report as JSON instead of text.' },
   timing: {
     type: 'boolean',

@@ -61,7 +61,8 @@ export async function runReview(
   );
   const tasks = loaded.map((each) => ({
     file: each.file,
-    options: topologyCheckOptions(each.topology, DEFAULT_SEED),
+    // Coverage is part of a review: where a vacuous pipeline stopped, and what was never exercised.
+    options: { ...topologyCheckOptions(each.topology, DEFAULT_SEED), coverage: true },
   }));
   // Designs are checked in worker threads, several at once: the share done of each makes up the
   // bar. Then each is drawn, in the order of the files.

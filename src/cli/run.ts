@@ -256,6 +256,7 @@ async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
     ...(replay === undefined ? {} : { replay }),
     ...(shard === undefined ? {} : { shard }),
     ...(options.store === 'compact' ? { store: 'compact' as const } : {}),
+    ...(options.coverage && !replay ? { coverage: true } : {}),
   };
   const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
   let report: CheckReport;

@@ -83,6 +83,10 @@ export interface VectorSearchOptions {
    * the vectors of the last two levels only (`CompactStateStore`).
    */
   readonly store?: 'full' | 'compact';
+  /** Coverage: incremented per transition, at its step's index (left out, nothing is counted). */
+  readonly taken?: Float64Array;
+  /** Coverage: called with each newly stored state, the first included. */
+  readonly onState?: (state: Uint32Array) => void;
 }
 
 export interface VectorSearchResult {
@@ -117,7 +121,9 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
   let witness: number[] | undefined;
   const decided = () => open.size === 0 && (goal === undefined || witness !== undefined);
   /** Inspects a newly stored state; true when everything asked for is decided. */
+  const { taken, onState } = options;
   const inspect = (index: number, state: Uint32Array): boolean => {
+    if (onState !== undefined) onState(state);
     if (open.size > 0) {
       const names = options.violated(state, open);
       if (names.length > 0) {
@@ -199,6 +205,7 @@ export function searchVectors(model: VectorModel, options: VectorSearchOptions):
           if (nextHash < 0) continue;
           if (masks !== undefined) masks[base + w]! |= low;
           transitions++;
+          if (taken !== undefined) taken[step]!++;
           if (store.count >= options.maxStates) {
             // A full store may still know this successor; only a new one is past the bound.
             if (store.find(next) >= 0) continue;

@@ -9,6 +9,7 @@
  * `data-property` and `data-status`; the open panel has `#stepper-prev`, `#stepper-next` and
  * `#stepper-step` (whose `data-step` is the step shown, 0 after boot).
  */
+import { coverageHtml } from './coverageHtml.ts';
 import { escapeHtml, slug } from './markup.ts';
 import {
   CELL_LEGEND,
@@ -241,6 +242,7 @@ function topologySection(entry: ReviewEntry, index: number, timing: boolean): st
       : []),
     '<h3>Properties</h3>',
     `<ul class="properties">${properties}</ul>`,
+    ...(report.coverage ? [coverageHtml(report.coverage)] : []),
     '<h3>Design</h3>',
     `<figure class="diagram">${inlineSvg(entry.topologySvg, `t${index}-`)}<figcaption>${escapeHtml(REACH_LEGEND)}</figcaption></figure>`,
     '</section>',

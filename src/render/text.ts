@@ -14,6 +14,7 @@ import type {
   TraceStep,
   ViolationReport,
 } from '../check/report.ts';
+import { coverageLines } from './coverageText.ts';
 
 export interface TextRenderOptions {
   /** Include the duration in the statistics line (off for reproducible output). */
@@ -224,6 +225,7 @@ export function renderReport(report: CheckReport, options: TextRenderOptions = {
         : `✔ ${property.name}  (reached after ${plural(property.witness.steps.length, 'step')})`,
     );
   if (holding.length > 0) blocks.push(holding);
+  if (report.coverage) blocks.push(coverageLines(report.coverage));
   blocks.push([...shardLines(report), statisticsLine(report.statistics, timing)]);
   return `${blocks.map((block) => block.join('\n')).join('\n\n')}\n`;
 }

@@ -38,6 +38,7 @@ import { addVirtioSteps } from './families/virtioSteps.ts';
 import { createHoldings } from './holdings.ts';
 import { type Layout, resolveLayout } from './layout.ts';
 import { sdpModel, sdpPages } from './model.ts';
+import { type PipelineStage, pipelineStages } from './pipelineStages.ts';
 import { createReach } from './reach.ts';
 import type { World, WorldState } from './world.ts';
 
@@ -47,6 +48,8 @@ export interface SdpWorld {
   readonly layout: Layout;
   /** True iff the display has shown plaintext of the pipeline's stream. */
   readonly displayed: (state: WorldState) => boolean;
+  /** The legitimate pipeline's stages, in order. */
+  readonly stages: readonly PipelineStage[];
   /** The boot sequence, in the order it ran (up to and including a refused step). */
   readonly boot: readonly BootStep[];
   /** Why the design does not boot: the first boot step a machine refused. */
@@ -179,6 +182,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     model,
     layout,
     displayed: devices.displayed,
+    stages: pipelineStages({ pipeline, world, heaps, content, displayed: devices.displayed }),
     boot: booted.unbootable ? boot.slice(0, booted.unbootable.index + 1) : boot,
     ...(booted.unbootable ? { unbootable: booted.unbootable } : {}),
   };

@@ -61,6 +61,13 @@ export interface WorldReach extends Reach {
     access: Access,
     kind?: AccessPath['kind'],
   ): boolean;
+  /** Why a device cannot make the access to some page by DMA, in words; undefined if it can. */
+  dmaRefusal(
+    state: WorldSnapshot,
+    device: string,
+    pages: readonly number[],
+    access: Access,
+  ): string | undefined;
 }
 
 /** What the rules below read: the layout, and each guest's VM index. */
@@ -178,6 +185,38 @@ function groupPath(
   return undefined;
 }
 
+/** Who the host stage-2 says has the page, in words: `NOPAGE, donated to guest decrypt`. */
+function hostView(context: Context, state: WorldSnapshot, page: SdpPage): string {
+  const snap = part<PkvmPageContext>(state, page.pkvm!);
+  const owner = snap.context.guests.findIndex((view) => view === 'OWNED');
+  const guest = owner >= 0 ? `, donated to guest ${context.layout.guests[owner]}` : '';
+  return `${hostPageState(snap)}${guest}`;
+}
+
+/** Why a device cannot reach the page by DMA, in words (`dmaPath` found no path). */
+function dmaRefusal(
+  context: Context,
+  state: WorldSnapshot,
+  page: SdpPage,
+  device: SdpDevice,
+  access: Access,
+) {
+  if (!device.secureMaster && inSecurePas(context, state, page.pfn)) {
+    return `page ${page.label} is in the secure physical address space`;
+  }
+  if (!firewallAllows(page, state, device.nsaid, access, device.secureMaster)) {
+    return `the firewall of region ${page.region} refuses ${access}s by NSAID ${device.nsaid} to page ${page.label}`;
+  }
+  if (device.iommu === 'identity') {
+    return `the identity IOMMU domain does not map page ${page.label}: it mirrors the host stage-2, where the page is ${hostView(context, state, page)} (kvm_iommu_host_stage2_idmap())`;
+  }
+  const host =
+    page.pkvm === undefined
+      ? ''
+      : `; the host stage-2 has the page as ${hostView(context, state, page)}, and pKVM maps only host-owned pages into a DMA domain (__pkvm_host_use_dma())`;
+  return `its IOMMU domain does not map page ${page.label}${host}`;
+}
+
 /** CPU mappings of buffers (mmap, vmap) by parties other than the kernels already listed. */
 function mappingPaths(
   context: Context,
@@ -270,6 +309,14 @@ export function createReach(layout: ReachLayout): WorldReach {
     ];
   };
   return {
+    dmaRefusal: (state, name, pages, access) => {
+      const device = layout.devices.find((d) => d.name === name);
+      const pfn = pages.find(
+        (p) => !paths(state, p, access).some((path) => path.party === name && path.kind === 'dma'),
+      );
+      if (device === undefined || pfn === undefined) return undefined;
+      return dmaRefusal(context, state, layout.pages[pfn]!, device, access);
+    },
     paths,
     inSecurePas: (state, pfn) => inSecurePas(context, state, pfn),
     reads,

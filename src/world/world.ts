@@ -12,8 +12,10 @@ import { type ErrorCode, type RefusalTable, refusalCode } from '../../machines/r
 import type { ComponentInfo, ComponentKind, WorldModel, WorldSnapshot } from '../../properties/model.ts';
 import type { MachineEvent, MachineSnapshot, Stepper } from '../engine/stepper.ts';
 import { CandidateSteps } from './candidateSteps.ts';
+import { guardReads } from './declarationCheck.ts';
 import { OutcomeArena, REFUSED } from './outcomes.ts';
 import { MISS, ReadMemo } from './readMemo.ts';
+import type { UnmetPrecondition } from './unmetPrecondition.ts';
 
 export interface WorldState extends WorldSnapshot {
   readonly parts: readonly MachineSnapshot[];
@@ -71,6 +73,8 @@ export interface StepDef {
    * the machines emit. The outcome is a function of these snapshots alone.
    */
   readonly touches: readonly number[];
+  /** Why the caller cannot make the call in `state`, when `plan` says it cannot (for coverage). */
+  readonly unmet?: UnmetPrecondition;
 }
 
 /** Where an event a component emits goes: the deliveries it causes. */
@@ -131,6 +135,7 @@ export class World implements WorldModel {
   private readonly enabledMask: Uint32Array;
   private readonly enabledScratch: Uint32Array;
   private readonly checkDeclarations: boolean;
+  private transitionLog: Set<string> | undefined; // `component|state|EVENT`: see recordTransitions
 
   constructor(
     components: readonly WorldComponent[],
@@ -224,6 +229,20 @@ export class World implements WorldModel {
       }
     }
     return { state: { parts, ids } };
+  }
+
+  /**
+   * From now on, adds each machine transition a computed step takes to the set returned. A step
+   * is computed once per tuple of snapshots it reads: the set covers every step applied since.
+   */
+  recordTransitions(): ReadonlySet<string> {
+    this.transitionLog ??= new Set();
+    return this.transitionLog;
+  }
+
+  /** The snapshot of a component that id `id` names. */
+  snapshot(component: number, id: number): MachineSnapshot {
+    return this.snapsById[component]![id]!;
   }
 
   /** Number of distinct snapshots seen so far for a component. */
@@ -326,12 +345,13 @@ export class World implements WorldModel {
    */
   private compute(view: { parts: MachineSnapshot[]; ids: Uint32Array }, step: StepDef): number {
     const allowed = this.checkDeclarations ? new Set(step.touches) : undefined;
-    const state: WorldState = allowed ? this.guardReads(view, allowed, step) : view;
+    const state: WorldState = allowed ? guardReads(this.components, view, allowed, step) : view;
     const deliveries = step.plan(state);
     if (!deliveries) return REFUSED;
     const parts = view.parts;
     const ids = view.ids.slice();
     const changed = new Set<number>();
+    const taken: string[] | undefined = this.transitionLog ? [] : undefined;
     let queue: readonly Delivery[] = deliveries;
     for (let i = 0; i < queue.length; i++) {
       const delivery = queue[i]!;
@@ -347,37 +367,23 @@ export class World implements WorldModel {
         if (delivery.optional) continue;
         return REFUSED;
       }
+      taken?.push(`${delivery.component}|${parts[delivery.component]!.value}|${delivery.event.type}`);
       const [snap, id] = this.intern(delivery.component, next);
       parts[delivery.component] = snap;
       ids[delivery.component] = id;
       changed.add(delivery.component);
       if (emitted.length > 0) {
-        const current: WorldState = allowed ? this.guardReads({ parts, ids }, allowed, step) : { parts, ids };
+        const current: WorldState = allowed
+          ? guardReads(this.components, { parts, ids }, allowed, step)
+          : { parts, ids };
         const more = emitted.flatMap((event) => this.route(delivery.component, event, current));
         if (more.length > 0) queue = [...queue, ...more];
       }
     }
+    if (taken) for (const transition of taken) this.transitionLog!.add(transition);
     return this.outcomes.add(
       [...changed].sort((a, b) => a - b).flatMap((component) => [component, ids[component]!]),
     );
-  }
-
-  /** A view of `state` that throws when a step reads a component it did not declare. */
-  private guardReads(state: WorldState, allowed: ReadonlySet<number>, step: StepDef): WorldState {
-    const components = this.components;
-    const check = <T extends object>(target: T): T =>
-      new Proxy(target, {
-        get(array, property) {
-          if (typeof property === 'string' && /^\d+$/.test(property) && !allowed.has(Number(property))) {
-            throw new Error(
-              `step "${step.text}" reads ${components[Number(property)]!.id}, which it does not declare`,
-            );
-          }
-          const value: unknown = Reflect.get(array, property);
-          return typeof value === 'function' ? value.bind(array) : value;
-        },
-      });
-    return { parts: check(state.parts), ids: check(state.ids) };
   }
 
   /**

@@ -38,6 +38,7 @@ describe('parseArguments', () => {
       replay: undefined,
       shard: undefined,
       store: 'full',
+      coverage: false,
       json: false,
       timing: true,
       help: false,

@@ -14,6 +14,7 @@ import { type Component, type StepInput, send, type WorldBuilder } from '../buil
 import { withFlaws } from '../flawSwitches.ts';
 import type { Holdings } from '../holdings.ts';
 import type { WorldReach } from '../reach.ts';
+import { firstUnmet, holdsBuffer, type Precondition, unmetOf } from '../unmetPrecondition.ts';
 import type { WorldState } from '../world.ts';
 import type { DmaHeapFamily, HeapBuffer } from './dmaHeapFamily.ts';
 import type { FfaFamily } from './ffaFamily.ts';
@@ -108,6 +109,13 @@ function secureToTrustedApp(
 export function writeCiphertext(context: DecryptStepContext, input: HeapBuffer): StepInput {
   const { holdings, content, reach, stream } = context;
   const writer = input.allocatedBy;
+  const preconditions: Precondition[] = [
+    holdsBuffer(holdings, writer, input),
+    {
+      holds: (state) => reach.reaches(state, writer, input.pages, 'write', 'cpu'),
+      says: () => `${writer}'s CPU cannot write the pages of buffer ${input.name}`,
+    },
+  ];
   return {
     action: 'writeCiphertext',
     call: 'WRITE_CIPHERTEXT',
@@ -120,9 +128,8 @@ export function writeCiphertext(context: DecryptStepContext, input: HeapBuffer):
       ...input.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
     ],
     plan: (state) =>
-      holdings.holds(state, writer, input) && reach.reaches(state, writer, input.pages, 'write', 'cpu')
-        ? content.writeCiphertext(input.pages, stream)
-        : undefined,
+      firstUnmet(preconditions, state) < 0 ? content.writeCiphertext(input.pages, stream) : undefined,
+    unmet: unmetOf(preconditions),
   };
 }
 
@@ -185,6 +192,24 @@ export function cdmDecrypt(
   output: HeapBuffer,
 ): StepInput {
   const { holdings, content, reach, stream } = context;
+  const preconditions: Precondition[] = [
+    { holds: (state) => holdings.runs(state, by), says: () => `guest ${by} is not running` },
+    holdsBuffer(holdings, by, input),
+    holdsBuffer(holdings, by, output),
+    {
+      holds: (state) => reach.reaches(state, by, input.pages, 'read', 'cpu'),
+      says: () => `${by}'s stage-2 no longer maps the pages of buffer ${input.name}`,
+    },
+    {
+      holds: (state) => content.label(state, input.pages).ciphertext.includes(stream),
+      says: () => `buffer ${input.name} holds no ciphertext of ${stream}`,
+    },
+    {
+      holds: (state) =>
+        output.pages.every((pfn) => reach.paths(state, pfn, 'write').some((p) => p.party === by)),
+      says: () => `${by} cannot write the pages of buffer ${output.name}`,
+    },
+  ];
   return {
     action: 'cdmDecrypt',
     call: 'CDM_DECRYPT',
@@ -199,20 +224,9 @@ export function cdmDecrypt(
       ...input.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
       ...output.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
     ],
-    plan: (state) => {
-      if (
-        !holdings.runs(state, by) ||
-        !holdings.holds(state, by, input) ||
-        !holdings.holds(state, by, output)
-      ) {
-        return undefined;
-      }
-      if (!reach.reaches(state, by, input.pages, 'read', 'cpu')) return undefined;
-      if (!content.label(state, input.pages).ciphertext.includes(stream)) return undefined;
-      if (!output.pages.every((pfn) => reach.paths(state, pfn, 'write').some((p) => p.party === by)))
-        return undefined;
-      return content.writePlaintext(output.pages, stream, by);
-    },
+    plan: (state) =>
+      firstUnmet(preconditions, state) < 0 ? content.writePlaintext(output.pages, stream, by) : undefined,
+    unmet: unmetOf(preconditions),
   };
 }
 

@@ -8,7 +8,8 @@ import { deviceIsRunning } from '../../../machines/mediaDeviceMachine.ts';
 import { type StepInput, send, snapshotOf } from '../builder.ts';
 import type { Holdings } from '../holdings.ts';
 import type { WorldReach } from '../reach.ts';
-import type { Delivery } from '../world.ts';
+import { firstUnmet, holdsBuffer, type Precondition, unmetOf } from '../unmetPrecondition.ts';
+import type { Delivery, WorldState } from '../world.ts';
 import type { Device, DeviceFamily, MediaDevice } from './deviceFamily.ts';
 import type { DmaHeapFamily, HeapBuffer } from './dmaHeapFamily.ts';
 import type { PageContentFamily } from './pageContentFamily.ts';
@@ -41,6 +42,7 @@ export function queueBuffers(
 ): StepInput {
   const { holdings, pkvm } = context;
   const used = output ? [input, output] : [input];
+  const held = used.map((buffer) => holdsBuffer(holdings, device.controller, buffer));
   return {
     action: 'queueBuffers',
     call: 'VIDIOC_QBUF',
@@ -54,8 +56,9 @@ export function queueBuffers(
       ...used.flatMap((b) => (pkvm ? b.pages.map((pfn) => pkvm.pages[pfn]!) : [])),
       ...(device.domain !== undefined ? [device.domain] : []),
     ],
+    unmet: unmetOf(held),
     plan: (state) => {
-      if (!used.every((b) => holdings.holds(state, device.controller, b))) return undefined;
+      if (firstUnmet(held, state) >= 0) return undefined;
       const attach: Delivery[] = used.flatMap((b) => {
         if (b.dmaBuf === undefined) return [];
         const existing = snapshotOf(state, b.dmaBuf).context.attachments.find(
@@ -110,6 +113,34 @@ export function startDevice(device: Driven): StepInput {
 export function runDevice(context: DeviceStepContext, device: Driven): StepInput {
   const { heaps, content, reach } = context;
   const display = device.role === 'display';
+  const queued = (state: WorldState, slot: 'input' | 'output') => {
+    const facts = snapshotOf(state, device.machine).context[slot];
+    return facts ? heaps.bufferByName.get(facts.buffer) : undefined;
+  };
+  const reachable = (slot: 'input' | 'output', access: 'read' | 'write'): Precondition => ({
+    holds: (state) => {
+      const buffer = queued(state, slot);
+      return buffer === undefined || reach.reaches(state, device.name, buffer.pages, access, 'dma');
+    },
+    says: (state) => {
+      const buffer = queued(state, slot)!;
+      const why = reach.dmaRefusal(state, device.name, buffer.pages, access);
+      return `${device.name} cannot ${access} buffer ${buffer.name} by DMA: ${why ?? 'no DMA path reaches it'}`;
+    },
+  });
+  const preconditions: Precondition[] = [
+    {
+      holds: (state) => deviceIsRunning(snapshotOf(state, device.machine)),
+      says: () =>
+        `${device.name} is not streaming: ${device.controller} has not started it (VIDIOC_STREAMON)`,
+    },
+    {
+      holds: (state) => snapshotOf(state, device.machine).context.input !== null,
+      says: () => `${device.name} has no buffer queued`,
+    },
+    reachable('input', 'read'),
+    reachable('output', 'write'),
+  ];
   return {
     action: 'runDevice',
     call: display ? 'SCANOUT' : 'DEVICE_RUN',
@@ -124,16 +155,12 @@ export function runDevice(context: DeviceStepContext, device: Driven): StepInput
       ),
     ],
     plan: (state) => {
-      const snap = snapshotOf(state, device.machine);
-      if (!deviceIsRunning(snap) || !snap.context.input) return undefined;
-      const input = heaps.bufferByName.get(snap.context.input.buffer)!;
-      if (!reach.reaches(state, device.name, input.pages, 'read', 'dma')) return undefined;
-      const label = content.label(state, input.pages);
+      if (firstUnmet(preconditions, state) >= 0) return undefined;
+      const label = content.label(state, queued(state, 'input')!.pages);
       if (display) return [send(device.machine, { type: 'SCANOUT', label })];
-      const output = snap.context.output ? heaps.bufferByName.get(snap.context.output.buffer) : undefined;
-      if (output && !reach.reaches(state, device.name, output.pages, 'write', 'dma')) return undefined;
       return [send(device.machine, { type: 'DEVICE_RUN', inputLabel: label })];
     },
+    unmet: unmetOf(preconditions),
   };
 }
 
