@@ -5,6 +5,10 @@
  * when it no longer matches them. Do not edit by hand.
  */
 export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
+  assignedDevice: [
+    'groupOwnedByHyp: __pkvm_group_assign(), hyp_check_range_owned(), __pkvm_device_assign() | ',
+    'assignedToRequester: pkvm_device_request_dma() | ',
+  ],
   decryptTrustedApp: [
     'keyLoadedForStream: CdmSession::Decrypt() | ',
     'secureDecryptHasSecureBuffer: CryptoSession::Decrypt() | crypto_session.cpp',
@@ -101,6 +105,7 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'abortingPartitionIsSender: ffa_memory_reclaim_from_partition() | ',
     'abortingPartitionHoldsMemory: ffa_memory_relinquish_from_partition(), retrieved_fragment_count() | ',
   ],
+  guestProgram: ['entryIsNext:  | ', 'lastEntry:  | '],
   guestVm: [
     'vcpuInitialised: pkvm_load_hyp_vcpu(), created_vcpus() | nvhe/pkvm.c',
     'guestPagesReclaimed: __pkvm_start_teardown_vm(), __pkvm_finalize_teardown_vm() | arch/arm64/kvm/pkvm.c',
