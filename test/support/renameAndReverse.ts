@@ -1,6 +1,7 @@
 /**
  * A design's mirror image for metamorphic tests: every name a design gives (VMs, regions, heaps,
- * buffers, devices, streams, back-ends) renamed, and every list reversed. The result is the same
+ * buffers, devices, streams, back-ends, IOMMU groups) renamed, and every list reversed except a
+ * guest's program, whose order is the design's. The result is the same
  * design up to the order of its parts, so checking it must give the same status for every
  * property, the same number of distinct states and the same counterexample lengths: any
  * difference is a place where the model depends on a name or an order it should not.
@@ -17,7 +18,18 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
   const { virtio, pipeline } = topology;
   return {
     ...topology,
-    vms: reversed(topology.vms, (vm) => ({ ...vm, name: rename(vm.name) })),
+    // A program is an order the design gives, so its entries keep theirs.
+    vms: reversed(topology.vms, (vm) => ({
+      ...vm,
+      name: rename(vm.name),
+      ...(vm.program !== undefined
+        ? {
+            program: vm.program.map((entry) =>
+              entry.buffer !== undefined ? { ...entry, buffer: rename(entry.buffer) } : entry,
+            ),
+          }
+        : {}),
+    })),
     memory: reversed(topology.memory, (region) => ({
       ...region,
       name: rename(region.name),
@@ -48,6 +60,8 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
       ...device,
       name: rename(device.name),
       controlledBy: rename(device.controlledBy),
+      ...(device.assignedTo !== undefined ? { assignedTo: rename(device.assignedTo) } : {}),
+      ...(device.iommuGroup !== undefined ? { iommuGroup: rename(device.iommuGroup) } : {}),
     })),
     ffaLends: reversed(topology.ffaLends, (lend) => ({ buffer: rename(lend.buffer), by: rename(lend.by) })),
     virtio: {
