@@ -1,0 +1,37 @@
+/**
+ * A witness step by step: the run of the legitimate parties that displays a frame, as a check
+ * report prints it (calls, callers and words, no replay token), replayed in the design's world
+ * so that a review can step through it like a counterexample, with no step marked violating.
+ */
+import { describe, expect, it } from 'vitest';
+import { check } from '../../src/check/check.ts';
+import { ReplayTokenError } from '../../src/check/replayToken.ts';
+import { topologyCheckOptions } from '../../src/check/topologyDefaults.ts';
+import { witnessStates } from '../../src/check/traceStates.ts';
+import { loadTopologyFile } from '../../src/topology/load.ts';
+
+describe('witnessStates', async () => {
+  const loaded = await loadTopologyFile('test/fixtures/review/tzasc-sound.yaml');
+  const report = check(loaded, {
+    ...topologyCheckOptions(loaded.topology, 0),
+    properties: ['pipelineReachable'],
+  });
+  const reached = report.properties.find((p) => p.name === 'pipelineReachable')!;
+
+  it('replays the pipeline to a displayed frame, a state per step, none violating', () => {
+    const steps = reached.witness!.steps;
+    const trace = witnessStates(loaded.topology, reached.name, steps);
+    expect(trace.outcome).toBe('witness');
+    expect(trace.states).toHaveLength(steps.length + 1);
+    expect(trace.states.map((s) => s.step?.event)).toEqual([undefined, ...steps.map((s) => s.event)]);
+    expect(trace.states.some((s) => s.violating)).toBe(false);
+    expect(trace.states.at(-1)!.pages.some((page) => page.plaintext.length > 0)).toBe(true);
+  });
+
+  it('refuses a step the design does not allow at that point', () => {
+    const steps = reached.witness!.steps;
+    expect(() => witnessStates(loaded.topology, reached.name, [...steps].reverse())).toThrow(
+      ReplayTokenError,
+    );
+  });
+});
