@@ -140,17 +140,28 @@ export const REVIEW_SCRIPT = `
     else if (own.right > box.right) wrap.scrollLeft += own.right - box.right;
   }
 
+  // Every panel is a history entry above the matrix's own; depth counts them, so that the way
+  // back returns to the matrix in one step and the browser's back button one panel at a time.
+  const depthNow = () => (history.state && history.state.depth) || 0;
+
   function go(hash) {
     if (decodeURIComponent(location.hash.slice(1)) === hash) return;
-    const depth = ((history.state && history.state.depth) || 0) + 1;
-    history.pushState({ depth }, '', '#' + hash);
+    history.pushState({ depth: depthNow() + 1 }, '', '#' + hash);
     route();
   }
 
   function back() {
-    const depth = (history.state && history.state.depth) || 0;
-    if (depth > 0) history.go(-depth);
-    else { history.replaceState(null, '', location.pathname + location.search); route(); }
+    if (depthNow() > 0) history.go(-depthNow());
+    else { history.replaceState({ depth: 0 }, '', location.pathname + location.search); route(); }
+  }
+
+  /** A hash the page did not set (a link typed or opened from elsewhere): keep the matrix below it. */
+  function adopt() {
+    if (history.state && history.state.depth !== undefined) return;
+    const hash = location.hash;
+    if (hash.length <= 1) { history.replaceState({ depth: 0 }, ''); return; }
+    history.replaceState({ depth: 0 }, '', location.pathname + location.search);
+    history.pushState({ depth: 1 }, '', hash);
   }
 
   function updatePicks() {
@@ -210,7 +221,7 @@ export const REVIEW_SCRIPT = `
   });
   document.getElementById('panel-back').addEventListener('click', back);
   window.addEventListener('popstate', route);
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => { adopt(); route(); });
   document.addEventListener('keydown', (event) => {
     if (panel.hidden || event.target.matches('input, select, textarea')) return;
     if (event.key === 'Escape') back();
@@ -219,6 +230,7 @@ export const REVIEW_SCRIPT = `
     else if (event.key === 'ArrowLeft') show(current - 1);
   });
   updatePicks();
+  adopt();
   route();
 })();
 `;
