@@ -144,7 +144,7 @@ export function counterexampleHtml(
     `<p class="panel-topology">in ${topologyLink(entry)}</p>`,
     `<p class="claim">${escapeHtml(result.summary)}</p>`,
     `<ul class="violations">${violations}</ul>`,
-    `<p class="replay">Replay: <code>${escapeHtml(replayCommand(entry.report.file, counterexample.replay))}</code></p>`,
+    `<details class="replay"><summary>Replay command</summary><code>${escapeHtml(replayCommand(entry.report.file, counterexample.replay))}</code></details>`,
     '</header>',
     steppedHtml(trace, key, entry.traceDrawings.get(result.name)),
   ].join('\n');
