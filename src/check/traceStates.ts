@@ -17,7 +17,7 @@ import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import { accessPaths, pageLabel } from '../../properties/sdp/access.ts';
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
 import type { Topology } from '../topology/schema.ts';
-import { composeWorld } from '../world/compose.ts';
+import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, WorldState } from '../world/world.ts';
 import { decodeReplayToken, ReplayTokenError, topologyDigest } from './replayToken.ts';
 import type { TraceStep, ViolationReport } from './report.ts';
@@ -73,6 +73,8 @@ export interface TraceStepState {
 export interface TraceStates {
   readonly topology: string;
   readonly property: string;
+  /** A counterexample (its last step violates the property) or a witness (its last step reaches the goal). */
+  readonly outcome: 'violation' | 'witness';
   readonly violations: readonly ViolationReport[];
   /** Parties of the sequence diagram, in order of first appearance. */
   readonly participants: readonly string[];
@@ -258,10 +260,16 @@ function replaySteps(topology: Topology, token: string, world: ReturnType<typeof
   };
 }
 
-/** The states a counterexample passes through, page by page. */
-export function traceStates(topology: Topology, counterexample: CounterexampleInput): TraceStates {
-  const { world, model } = composeWorld(topology);
-  const { property, steps } = replaySteps(topology, counterexample.replay, world);
+/** A trace replayed in its topology's world: the state after boot, then after each step. */
+export interface ReplayedTrace {
+  readonly composed: SdpWorld;
+  readonly property: string;
+  readonly steps: readonly StepDef[];
+  readonly worldStates: readonly WorldState[];
+}
+
+function replayed(composed: SdpWorld, property: string, steps: readonly StepDef[]): ReplayedTrace {
+  const { world } = composed;
   const worldStates: WorldState[] = [world.initial];
   steps.forEach((step, i) => {
     const next = world.apply(worldStates[i]!, step);
@@ -269,7 +277,68 @@ export function traceStates(topology: Topology, counterexample: CounterexampleIn
       throw new ReplayTokenError(`replay token step ${i + 1} ("${step.text}") is refused when replayed`);
     worldStates.push(next);
   });
+  return { composed, property, steps, worldStates };
+}
 
+/** A counterexample's replay token replayed. */
+export function replayCounterexample(topology: Topology, token: string): ReplayedTrace {
+  const composed = composeWorld(topology);
+  const { property, steps } = replaySteps(topology, token, composed.world);
+  return replayed(composed, property, steps);
+}
+
+/**
+ * A witness replayed from its steps as a report prints them: at each state, the enabled step
+ * with the same call, caller and words.
+ */
+export function replayWitness(
+  topology: Topology,
+  property: string,
+  trace: readonly TraceStep[],
+): ReplayedTrace {
+  const composed = composeWorld(topology);
+  const { world } = composed;
+  let state = world.initial;
+  const steps = trace.map((wanted) => {
+    const step = world
+      .enabled(state)
+      .find((s) => s.call === wanted.event && s.actor === wanted.actor && s.text === wanted.description);
+    if (!step) throw new ReplayTokenError(`witness step ${wanted.index} (${wanted.event}) does not apply`);
+    state = world.apply(state, step)!;
+    return step;
+  });
+  return replayed(composed, property, steps);
+}
+
+/** The states a counterexample passes through, page by page. */
+export function traceStates(topology: Topology, counterexample: CounterexampleInput): TraceStates {
+  return describeTrace(
+    topology,
+    replayCounterexample(topology, counterexample.replay),
+    counterexample.violations,
+    'violation',
+  );
+}
+
+/** The states a witness passes through, page by page (no step is violating). */
+export function witnessStates(
+  topology: Topology,
+  property: string,
+  steps: readonly TraceStep[],
+): TraceStates {
+  return describeTrace(topology, replayWitness(topology, property, steps), [], 'witness');
+}
+
+/** A replayed trace page by page: the pages it involves after boot and after each step. */
+export function describeTrace(
+  topology: Topology,
+  trace: ReplayedTrace,
+  violations: readonly ViolationReport[],
+  outcome: TraceStates['outcome'],
+): TraceStates {
+  const { model } = trace.composed;
+  const { property, steps, worldStates } = trace;
+  const counterexample = { violations };
   const allFacts = worldStates.map((state) => model.pages.map((page) => pageFacts(model, state, page.pfn)));
   const named = violationPages(model, counterexample.violations);
   const involved = model.pages.filter(
@@ -301,7 +370,8 @@ export function traceStates(topology: Topology, counterexample: CounterexampleIn
         inViolation: named.has(page.pfn),
       };
     });
-    if (i === 0) return { index: 0, callees: [], effects: [], pages, violating: steps.length === 0 };
+    const violating = outcome === 'violation' && i === steps.length;
+    if (i === 0) return { index: 0, callees: [], effects: [], pages, violating };
     const step = steps[i - 1]!;
     const before = worldStates[i - 1]!;
     // The call reaches the machines it is delivered to (the emissions they cause are effects).
@@ -336,7 +406,7 @@ export function traceStates(topology: Topology, counterexample: CounterexampleIn
       callees,
       effects,
       pages,
-      violating: i === steps.length,
+      violating,
     };
   });
 
@@ -346,6 +416,7 @@ export function traceStates(topology: Topology, counterexample: CounterexampleIn
   return {
     topology: topology.name,
     property,
+    outcome,
     violations: counterexample.violations,
     audience: [
       ...new Set([

@@ -58,7 +58,7 @@ export function coverageHtml(coverage: Coverage): string {
     })
     .join('');
   return [
-    '<section class="coverage">',
+    '<div class="coverage-report">',
     '<h3>Coverage</h3>',
     ...(coverage.pipeline ? [pipelineHtml(coverage.pipeline)] : []),
     `<h4>Steps: ${steps.taken} of ${steps.total} taken (${steps.percent}%)</h4>`,
@@ -71,6 +71,6 @@ export function coverageHtml(coverage: Coverage): string {
       : []),
     '<h4>Machines</h4>',
     `<table class="machines"><thead><tr><th>machine</th><th>instances</th><th>states visited</th><th>transitions taken</th><th></th></tr></thead><tbody>${machines}</tbody></table>`,
-    '</section>',
+    '</div>',
   ].join('\n');
 }

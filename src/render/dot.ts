@@ -16,7 +16,15 @@ import {
   type TransitionEdge,
 } from './machineGraph.ts';
 import { wrapWords } from './markup.ts';
-import type { PartyTrust, TopologyGraph, TopologyNode } from './topologyGraph.ts';
+import type { TopologyGraph, TopologyNode } from './topologyGraph.ts';
+import {
+  CROSSING_STYLE,
+  type EdgeStyle,
+  MEMORY_STYLES,
+  REACH_STYLES,
+  RELATION_STYLE,
+  TRUST_STYLES,
+} from './topologyStyle.ts';
 
 const FONT = 'Helvetica';
 
@@ -163,12 +171,6 @@ export function machineDot(graph: MachineGraph): string {
 /* Topologies                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-const TRUST_COLORS: Record<PartyTrust, { fill: string; line: string }> = {
-  trusted: { fill: '#f3f4f6', line: '#6b7280' },
-  audience: { fill: '#dcfce7', line: '#15803d' },
-  untrusted: { fill: '#fee2e2', line: '#b91c1c' },
-};
-
 const CLUSTER_STYLE: Record<string, string> = {
   normalWorld: 'color="#6b7280", style="rounded", bgcolor="#ffffff"',
   secureWorld: 'color="#15803d", style="rounded,filled", fillcolor="#f0fdf4", penwidth=2',
@@ -178,35 +180,39 @@ const CLUSTER_STYLE: Record<string, string> = {
   region: 'color="#9ca3af", style="rounded,filled", fillcolor="#ffffff"',
 };
 
-const REACH_STYLE = {
-  cpu: 'color="#1d4ed8", fontcolor="#1d4ed8", style=solid',
-  dma: 'color="#c2410c", fontcolor="#c2410c", style=dashed',
-  secure: 'color="#15803d", fontcolor="#15803d", style=dotted, penwidth=1.6',
-} as const;
+/** DOT attributes of an edge style. */
+function edgeStyle(style: EdgeStyle): string {
+  const line = style.line === 'bold' ? 'style=bold, penwidth=2' : `style=${style.line}`;
+  return `color="${style.color}", fontcolor="${style.color}", ${line}`;
+}
 
 function nodeAttributes(node: TopologyNode): string {
   const label = `<<B>${htmlLabelText(node.label)}</B>${node.details
     .map((line) => `<BR/><FONT POINT-SIZE="9">${htmlLines(line, 40)}</FONT>`)
     .join('')}>`;
   if (node.kind === 'party' || node.kind === 'device') {
-    const colors = TRUST_COLORS[node.trust ?? 'untrusted'];
+    const colors = TRUST_STYLES[node.trust ?? 'untrusted'];
     const shape = node.kind === 'device' ? 'component' : 'box';
-    return `label=${label}, shape=${shape}, style="rounded,filled", fillcolor="${colors.fill}", color="${colors.line}"`;
+    return `label=${label}, shape=${shape}, style="rounded,filled", fillcolor="${colors.fill}", color="${colors.stroke}"`;
   }
-  if (node.kind === 'region')
-    return `label=${label}, shape=box3d, style=filled, fillcolor="#fef9c3", color="#a16207"`;
-  if (node.kind === 'heap')
-    return `label=${label}, shape=cylinder, style=filled, fillcolor="#e0f2fe", color="#0369a1"`;
-  return `label=${label}, shape=note, style=filled, fillcolor="#ffffff", color="#6b7280"`;
+  const shape = { region: 'box3d', heap: 'cylinder', buffer: 'note' }[node.kind];
+  const colors = MEMORY_STYLES[node.kind];
+  return `label=${label}, shape=${shape}, style=filled, fillcolor="${colors.fill}", color="${colors.stroke}"`;
 }
 
-/** A topology in DOT: parties on the left, memory on the right, reach as edges between them. */
-export function topologyDot(graph: TopologyGraph): string {
+/**
+ * A topology in DOT: parties on the left, memory on the right, reach as edges between them,
+ * and the crossings the design declares. Each reach edge has the SVG class `reach` and `s<i>`
+ * for every state `i` it holds in, so a page can show the reach of one step of a trace. The
+ * legend is the graph's label unless `legend: false` (for a page that draws its own).
+ */
+export function topologyDot(graph: TopologyGraph, options: { readonly legend?: boolean } = {}): string {
+  const legend = (options.legend ?? true) ? graph.legend : [];
   const lines = [
     `digraph ${dotString(graph.name)} {`,
-    `  graph [fontname=${dotString(FONT)}, fontsize=12, rankdir=LR, compound=true, nodesep=0.3, ranksep=1.1, labelloc=b, labeljust=l, label=<<B>${htmlLabelText(graph.name)}</B><BR ALIGN="LEFT"/>${graph.legend
-      .map((line) => htmlLines(line, 110).replace(/<BR\/>/g, '<BR ALIGN="LEFT"/>'))
-      .join('<BR ALIGN="LEFT"/>')}<BR ALIGN="LEFT"/>>];`,
+    `  graph [fontname=${dotString(FONT)}, fontsize=12, rankdir=LR, compound=true, nodesep=0.3, ranksep=1.1, labelloc=b, labeljust=l, label=<<B>${htmlLabelText(graph.name)}</B><BR ALIGN="LEFT"/>${legend
+      .map((line) => `${htmlLines(line, 110).replace(/<BR\/>/g, '<BR ALIGN="LEFT"/>')}<BR ALIGN="LEFT"/>`)
+      .join('')}>];`,
     `  node [fontname=${dotString(FONT)}, fontsize=10];`,
     `  edge [fontname=${dotString(FONT)}, fontsize=9, arrowsize=0.7];`,
   ];
@@ -227,7 +233,12 @@ export function topologyDot(graph: TopologyGraph): string {
   emitCluster(undefined, '  ');
   for (const relation of graph.relations) {
     lines.push(
-      `  ${dotString(relation.from)} -> ${dotString(relation.to)} [label=${dotString(relation.label)}, style=dotted, color="#6b7280", fontcolor="#6b7280", arrowhead=open];`,
+      `  ${dotString(relation.from)} -> ${dotString(relation.to)} [label=${dotString(relation.label)}, ${edgeStyle(RELATION_STYLE)}, arrowhead=open];`,
+    );
+  }
+  for (const crossing of graph.crossings) {
+    lines.push(
+      `  ${dotString(crossing.from)} -> ${dotString(crossing.to)} [label=${dotString(crossing.label)}, ${edgeStyle(CROSSING_STYLE)}, class="crossing ${crossing.kind}"];`,
     );
   }
   for (const edge of graph.reach) {
@@ -235,7 +246,7 @@ export function topologyDot(graph: TopologyGraph): string {
     const kind = edge.kind === 'secure' ? 'secure' : edge.kind.toUpperCase();
     const count = `${edge.pages.length}/${edge.ofPages}`;
     lines.push(
-      `  ${dotString(edge.from)} -> ${dotString(edge.to)} [label=${dotString(`${kind} ${access} ${count}`)}, tooltip=${dotString(edge.via.join('; '))}, ${REACH_STYLE[edge.kind]}];`,
+      `  ${dotString(edge.from)} -> ${dotString(edge.to)} [label=${dotString(`${kind} ${access} ${count}`)}, tooltip=${dotString(edge.via.join('; '))}, ${edgeStyle(REACH_STYLES[edge.kind])}${edge.kind === 'secure' ? ', penwidth=1.6' : ''}, class=${dotString(['reach', ...edge.steps.map((i) => `s${i}`)].join(' '))}];`,
     );
   }
   lines.push('}');

@@ -6,13 +6,19 @@
  * region by CPU, by DMA or as the secure world.
  *
  * Reach is computed with the checker's own access rule (`accessPaths`) on the world's initial
- * state, after boot: it is the design as booted, before any step. The steps of a trace can
- * widen or narrow it; the legend says so. Pure: topology and composed world in, data out.
+ * state, after boot: it is the design as booted, before any step. Given the states of a trace
+ * (after boot, then after each step), each reach edge says at which of them it holds, so a
+ * drawing can follow a stepper. The crossings the design declares (virtio exports, lookups and
+ * imports, swiotlb bounces, FF-A lends) are edges of their own. Pure: topology and composed
+ * world in, data out.
  */
 import { accessPaths } from '../../properties/sdp/access.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import { HOST_SCRATCH, withHostScratch } from '../world/design.ts';
+import type { WorldState } from '../world/world.ts';
+import { type CrossingEdge, topologyCrossings } from './topologyCrossings.ts';
+import { legendItems, legendText } from './topologyStyle.ts';
 
 export type PartyTrust = 'trusted' | 'audience' | 'untrusted';
 
@@ -48,6 +54,8 @@ export interface ReachEdge {
   readonly ofPages: number;
   /** The paths in words, as the checker names them. */
   readonly via: readonly string[];
+  /** The states it holds in: indices into the states the graph was drawn for (0 after boot). */
+  readonly steps: readonly number[];
 }
 
 export interface RelationEdge {
@@ -64,11 +72,15 @@ export interface TopologyGraph {
   readonly nodes: readonly TopologyNode[];
   readonly reach: readonly ReachEdge[];
   readonly relations: readonly RelationEdge[];
+  readonly crossings: readonly CrossingEdge[];
   readonly legend: readonly string[];
 }
 
 export const REACH_LEGEND =
   'Reach as booted: who can read (r) or write (w) the pages of each region in the state after boot; the steps of a trace can change it.';
+
+export const STEPPED_REACH_LEGEND =
+  'Reach after the step the stepper shows: who can read (r) or write (w) the pages of each region; an edge the step added is thick, one it removed is faint.';
 
 function firewallText(region: Topology['memory'][number]): string | undefined {
   if (region.protection !== 'tzasc' || !region.tzasc) return undefined;
@@ -77,12 +89,16 @@ function firewallText(region: Topology['memory'][number]): string | undefined {
   return `TZASC firewall (set at ${region.tzasc.configuredAt}): non-secure read ${read}; write ${write}`;
 }
 
-/** The graph of a topology; composes its world when not given one. */
+/**
+ * The graph of a topology; composes its world when not given one. Reach is drawn for `states`
+ * (the state after boot unless given the states of a trace).
+ */
 export function topologyGraph(
   topology: Topology,
   composed: SdpWorld = composeWorld(topology),
+  states: readonly WorldState[] = [composed.world.initial],
 ): TopologyGraph {
-  const { model, world, layout } = composed;
+  const { model, layout } = composed;
   const stream = topology.streams.find((s) => s.name === topology.pipeline.stream);
   const audience = new Set(stream?.audience ?? []);
   const trustOf = (party: string): PartyTrust =>
@@ -206,45 +222,54 @@ export function topologyGraph(
     }
   }
 
-  // Reach, as booted.
-  const reach = new Map<
-    string,
-    {
-      edge: Omit<ReachEdge, 'access' | 'pages' | 'via'>;
-      read: Set<string>;
-      write: Set<string>;
-      via: Set<string>;
-    }
-  >();
-  for (const page of model.pages) {
-    for (const mode of ['read', 'write'] as const) {
-      for (const path of accessPaths(model, world.initial, page.pfn, mode)) {
-        const from = `party:${path.party}`;
-        if (!nodes.some((node) => node.id === from)) party(path.party, path.party, 'normal');
-        const key = `${from}|${page.region}|${path.kind}`;
-        const entry = reach.get(key) ?? {
-          edge: {
+  // Reach in each state; an edge is one party's access of one kind to the same pages of a region.
+  const reach = new Map<string, { edge: Omit<ReachEdge, 'steps'>; steps: number[] }>();
+  states.forEach((state, index) => {
+    const now = new Map<
+      string,
+      {
+        from: string;
+        region: string;
+        kind: ReachEdge['kind'];
+        read: Set<string>;
+        write: Set<string>;
+        via: Set<string>;
+      }
+    >();
+    for (const page of model.pages) {
+      for (const mode of ['read', 'write'] as const) {
+        for (const path of accessPaths(model, state, page.pfn, mode)) {
+          const from = `party:${path.party}`;
+          if (!nodes.some((node) => node.id === from)) party(path.party, path.party, 'normal');
+          const key = `${from}|${page.region}|${path.kind}`;
+          const entry = now.get(key) ?? {
             from,
-            to: `region:${page.region}`,
+            region: page.region,
             kind: path.kind,
-            ofPages: layout.regionPages.get(page.region)?.length ?? 0,
-          },
-          read: new Set<string>(),
-          write: new Set<string>(),
-          via: new Set<string>(),
-        };
-        entry[mode].add(page.label);
-        entry.via.add(path.via);
-        reach.set(key, entry);
+            read: new Set<string>(),
+            write: new Set<string>(),
+            via: new Set<string>(),
+          };
+          entry[mode].add(page.label);
+          entry.via.add(path.via);
+          now.set(key, entry);
+        }
       }
     }
-  }
-  const reachEdges: ReachEdge[] = [...reach.values()].map(({ edge, read, write, via }) => ({
-    ...edge,
-    access: read.size > 0 && write.size > 0 ? 'read/write' : read.size > 0 ? 'read' : 'write',
-    pages: [...new Set([...read, ...write])].sort(),
-    via: [...via],
-  }));
+    for (const { from, region, kind, read, write, via } of now.values()) {
+      const access = read.size > 0 && write.size > 0 ? 'read/write' : read.size > 0 ? 'read' : 'write';
+      const pages = [...new Set([...read, ...write])].sort();
+      const key = `${from}|${region}|${kind}|${access}|${pages.join()}`;
+      const known = reach.get(key);
+      if (known) known.steps.push(index);
+      else {
+        const ofPages = layout.regionPages.get(region)?.length ?? 0;
+        const edge = { from, to: `region:${region}`, kind, access, pages, ofPages, via: [...via] } as const;
+        reach.set(key, { edge, steps: [index] });
+      }
+    }
+  });
+  const reachEdges: ReachEdge[] = [...reach.values()].map(({ edge, steps }) => ({ ...edge, steps }));
 
   const relations: RelationEdge[] = [];
   for (const device of topology.devices) {
@@ -264,10 +289,14 @@ export function topologyGraph(
     });
   }
 
+  const known = (id: string) => nodes.some((n) => n.id === id);
+  const drawnRelations = relations.filter((r) => known(r.from) && known(r.to));
+  const crossings = topologyCrossings(topology).filter((c) => known(c.from) && known(c.to));
+  const styles = legendItems({ nodes, reach: reachEdges, relations: drawnRelations, crossings });
   const legend = [
-    REACH_LEGEND,
-    'Solid blue: CPU; dashed orange: DMA; dotted green: the secure world.',
-    `Stream ${topology.pipeline.stream}: audience ${[...audience].join(', ') || 'nobody'}; green parties are in it, red ones are not, grey ones are trusted by every design.`,
+    states.length > 1 ? STEPPED_REACH_LEGEND : REACH_LEGEND,
+    `${styles.map(legendText).join('; ')}.`,
+    `Stream ${topology.pipeline.stream}: audience ${[...audience].join(', ') || 'nobody'}.`,
     ...(topology.flaws.length ? [`Flaws switched on: ${topology.flaws.join(', ')}.`] : []),
   ];
   return {
@@ -276,9 +305,8 @@ export function topologyGraph(
     clusters,
     nodes,
     reach: reachEdges,
-    relations: relations.filter(
-      (r) => nodes.some((n) => n.id === r.from) && nodes.some((n) => n.id === r.to),
-    ),
+    relations: drawnRelations,
+    crossings,
     legend,
   };
 }

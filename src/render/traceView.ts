@@ -1,27 +1,34 @@
 /**
  * The HTML a review shows for one matrix cell: for a violated property, the counterexample
  * to step through (headline and violations, replay command, the numbered trace, a stepper, a
- * table of the involved pages after each step, the sequence diagram and its Mermaid source);
- * for a property that holds or is vacuous, what it claims and why it has that status. Pure:
- * the page's script only shows and hides what is here.
+ * table of the involved pages after each step, the design drawn with who reaches what after
+ * the step shown, the sequence diagram and its Mermaid source); for a reachability property
+ * that holds, its witness (the pipeline's run to a displayed frame) stepped the same way; for
+ * any other property, what it claims and why it has that status. Pure: the page's script only
+ * shows and hides what is here.
  */
 import type { PropertyResult } from '../check/report.ts';
 import type { PageAtStep, PageReader, TraceStates, TraceStepState } from '../check/traceStates.ts';
-import { escapeHtml, slug } from './markup.ts';
+import { escapeHtml } from './markup.ts';
 import { traceSequenceMermaid } from './mermaid.ts';
-import type { ReviewEntry } from './reviewEntry.ts';
+import { legendHtml } from './reviewDesign.ts';
+import type { Drawing, ReviewEntry } from './reviewEntry.ts';
 import { traceSequenceSvg } from './sequenceSvg.ts';
+import { inlineSvg } from './svg.ts';
 import { replayCommand } from './text.ts';
+import { STEPPED_REACH_LEGEND } from './topologyGraph.ts';
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 function topologyLink(entry: ReviewEntry): string {
-  return `<a href="#topology-${slug(entry.report.topology)}">${escapeHtml(entry.report.topology)}</a> (<code>${escapeHtml(entry.report.file)}</code>)`;
+  return `<a href="#design:${escapeHtml(entry.report.topology)}">${escapeHtml(entry.report.topology)}</a> (<code>${escapeHtml(entry.report.file)}</code>)`;
 }
 
 function stepTitle(state: TraceStepState, last: number): string {
   if (state.index === 0) return `After boot (step 0 of ${last})`;
   const marker = state.violating ? '✖ ' : '';
+  if (state.index === last && !state.violating)
+    return `✔ Step ${state.index} of ${last}: ${state.step!.description}`;
   return `${marker}Step ${state.index} of ${last}: ${state.step!.description}`;
 }
 
@@ -77,21 +84,9 @@ function pageTable(trace: TraceStates, state: TraceStepState): string {
   return `<table class="page-table"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-/** The panel content for a violated property, with everything the stepper steps through. */
-export function counterexampleHtml(
-  entry: ReviewEntry,
-  result: PropertyResult,
-  trace: TraceStates,
-  key: string,
-): string {
-  const counterexample = result.counterexample!;
+/** The stepper, the trace beside the pages after each step, the drawing and the sequence diagram. */
+function steppedHtml(trace: TraceStates, key: string, drawing: Drawing | undefined): string {
   const last = trace.states.length - 1;
-  const violations = counterexample.violations
-    .map(
-      (v) =>
-        `<li><b>${escapeHtml(v.subject)}</b>: expected ${escapeHtml(v.expected)}; actual ${escapeHtml(v.actual)}${v.parties?.length ? ` <span class="parties">[${escapeHtml(v.parties.join(', '))}]</span>` : ''}</li>`,
-    )
-    .join('');
   const steps = trace.states
     .map((state) => {
       if (state.index === 0) return '<li data-step="0" class="boot">after boot</li>';
@@ -109,13 +104,6 @@ export function counterexampleHtml(
     })
     .join('');
   return [
-    '<header class="panel-head">',
-    `<h2><span class="status-violated">✖</span> ${escapeHtml(result.name)} violated after ${plural(counterexample.steps.length, 'step')}</h2>`,
-    `<p class="panel-topology">in ${topologyLink(entry)}</p>`,
-    `<p class="claim">${escapeHtml(result.summary)}</p>`,
-    `<ul class="violations">${violations}</ul>`,
-    `<p class="replay">Replay: <code>${escapeHtml(replayCommand(entry.report.file, counterexample.replay))}</code></p>`,
-    '</header>',
     `<div class="stepper" data-last-step="${last}">`,
     '<button type="button" id="stepper-prev" aria-label="previous step">◀ Prev</button>',
     `<span id="stepper-step" data-step="0" aria-live="polite">${escapeHtml(stepTitle(trace.states[0]!, last))}</span>`,
@@ -126,8 +114,57 @@ export function counterexampleHtml(
     `<ol class="trace" start="0">${steps}</ol>`,
     `<div class="pages">${pages}</div>`,
     '</div>',
+    ...(drawing
+      ? [
+          `<figure class="stepped-topology">${inlineSvg(drawing.svg, `${key}-`)}${legendHtml(drawing.legend, STEPPED_REACH_LEGEND)}</figure>`,
+        ]
+      : []),
     `<figure class="sequence-figure">${traceSequenceSvg(trace, `arrow-${key}`)}<figcaption>The trace between the parties: each call goes from its caller to the machines it reaches; notes say what changed.</figcaption></figure>`,
     `<details class="mermaid-source"><summary>Mermaid source of the sequence diagram</summary><pre>${escapeHtml(traceSequenceMermaid(trace))}</pre></details>`,
+  ].join('\n');
+}
+
+/** The panel content for a violated property, with everything the stepper steps through. */
+export function counterexampleHtml(
+  entry: ReviewEntry,
+  result: PropertyResult,
+  trace: TraceStates,
+  key: string,
+): string {
+  const counterexample = result.counterexample!;
+  const violations = counterexample.violations
+    .map(
+      (v) =>
+        `<li><b>${escapeHtml(v.subject)}</b>: expected ${escapeHtml(v.expected)}; actual ${escapeHtml(v.actual)}${v.parties?.length ? ` <span class="parties">[${escapeHtml(v.parties.join(', '))}]</span>` : ''}</li>`,
+    )
+    .join('');
+  return [
+    '<header class="panel-head">',
+    `<h2><span class="status-violated">✖</span> ${escapeHtml(result.name)} violated after ${plural(counterexample.steps.length, 'step')}</h2>`,
+    `<p class="panel-topology">in ${topologyLink(entry)}</p>`,
+    `<p class="claim">${escapeHtml(result.summary)}</p>`,
+    `<ul class="violations">${violations}</ul>`,
+    `<details class="replay"><summary>Replay command</summary><code>${escapeHtml(replayCommand(entry.report.file, counterexample.replay))}</code></details>`,
+    '</header>',
+    steppedHtml(trace, key, entry.traceDrawings.get(result.name)),
+  ].join('\n');
+}
+
+/** The panel content for a reachability property that holds: its witness to step through. */
+export function witnessHtml(
+  entry: ReviewEntry,
+  result: PropertyResult,
+  trace: TraceStates,
+  key: string,
+): string {
+  return [
+    '<header class="panel-head">',
+    `<h2><span class="status-holds">✔</span> ${escapeHtml(result.name)} holds: a frame is displayed after ${plural(trace.states.length - 1, 'step')}</h2>`,
+    `<p class="panel-topology">in ${topologyLink(entry)}</p>`,
+    `<p class="claim">${escapeHtml(result.summary)}</p>`,
+    '<p class="reason">The witness: a run of the legitimate parties that displays a frame. Step through it to see who can reach the pages after each step.</p>',
+    '</header>',
+    steppedHtml(trace, key, entry.traceDrawings.get(result.name)),
   ].join('\n');
 }
 

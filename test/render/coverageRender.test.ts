@@ -75,7 +75,7 @@ it('prints the pipeline, every step with its count, each refusal and each machin
 
 it('gives the same as an HTML fragment, escaped, without styles or scripts', () => {
   const html = coverageHtml(coverage);
-  expect(html.startsWith('<section class="coverage">')).toBe(true);
+  expect(html.startsWith('<div class="coverage-report">')).toBe(true);
   expect(html).toContain('host queues &lt;clear&gt; on vdec');
   expect(html).not.toContain('<clear>');
   expect(html).not.toMatch(/<style|<script/);

@@ -1,7 +1,8 @@
 /**
  * Review entries for the review renderers' tests: the pKVM fixture checked for real (it is
  * small: one violated property, the rest vacuous) and a hand-built passing report whose
- * topology has no pKVM, so its pKVM properties are not checked.
+ * topology has no pKVM, so its pKVM properties are not checked, and whose witness is not
+ * replayed (it has no topology to replay in).
  */
 import { check } from '../../src/check/check.ts';
 import type { CheckReport } from '../../src/check/report.ts';
@@ -62,7 +63,14 @@ export async function reviewEntries(): Promise<ReviewEntry[]> {
     description: 'A design whose description has <markup> & "quotes".',
     topologySvg:
       '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg xmlns="http://www.w3.org/2000/svg"><g id="graph0"></g></svg>',
+    legend: [],
+    facts: [
+      { aspect: 'hypervisor', value: 'none: the host kernel maps all normal-world memory' },
+      { aspect: 'decrypt by', value: 'secure' },
+    ],
     traces: new Map(),
+    witnesses: new Map(),
+    traceDrawings: new Map(),
   };
   return [pkvm, passing];
 }

@@ -1,0 +1,114 @@
+/**
+ * What a design chose, aspect by aspect (`IOMMU`, `decrypt by`, `region carveout`, `FF-A
+ * lends`), so that a comparison can put several designs side by side and mark the aspects in
+ * which they differ. The same facts the check report's assumptions state, split so that they
+ * line up, with the parts of the design the assumptions leave out (where each stage runs, the
+ * crossings, the audience, the search). Pure: topology and report in, facts out.
+ */
+import type { CheckReport } from '../check/report.ts';
+import type { Topology } from '../topology/schema.ts';
+import { topologyCrossings } from './topologyCrossings.ts';
+
+export interface DesignFact {
+  /** What is compared: `hypervisor`, `region carveout`. */
+  readonly aspect: string;
+  /** This design's choice in words. */
+  readonly value: string;
+}
+
+const none = (items: readonly string[]) => (items.length > 0 ? items.join('; ') : 'none');
+
+function boundText(report: CheckReport): string {
+  const bound = report.bound;
+  return [
+    `${report.mode}, max depth ${bound.maxDepth}`,
+    ...(bound.maxStates !== undefined ? [`max states ${bound.maxStates.toLocaleString('en-US')}`] : []),
+    ...(bound.runs !== undefined ? [`${bound.runs.toLocaleString('en-US')} runs`] : []),
+  ].join(', ');
+}
+
+/** The facts of a design, in a fixed order of aspects. */
+export function designFacts(topology: Topology, report: CheckReport): DesignFact[] {
+  const h = topology.hypervisor;
+  const s = topology.secureWorld;
+  const facts: DesignFact[] = [
+    {
+      aspect: 'hypervisor',
+      value:
+        h.kind === 'none'
+          ? 'none: the host kernel maps all normal-world memory'
+          : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
+    },
+    { aspect: 'IOMMU', value: h.kind === 'pkvm' ? h.iommu : 'no hypervisor' },
+    { aspect: 'FF-A MEM_LEND', value: h.kind === 'pkvm' ? h.ffaLend : 'no hypervisor' },
+    {
+      aspect: 'secure world',
+      value: [
+        s.tee ? 'OP-TEE decrypt app' : 'no TEE',
+        ...(s.spmc === 'hafnium'
+          ? [`Hafnium SPMC${s.protectsLentMemory ? ' moving lent memory to the secure PAS' : ''}`]
+          : []),
+      ].join(', '),
+    },
+    {
+      aspect: 'VMs',
+      value: none(topology.vms.map((vm) => `${vm.name} (${vm.protected ? 'pVM' : 'np-VM'})`)),
+    },
+  ];
+  for (const region of topology.memory) {
+    const firewall =
+      region.protection === 'tzasc'
+        ? `TZASC at ${region.tzasc?.configuredAt ?? 'boot'} (read ${none(region.tzasc?.nsRead ?? [])}, write ${none(region.tzasc?.nsWrite ?? [])})`
+        : 'no firewall';
+    facts.push({
+      aspect: `region ${region.name}`,
+      value: `${region.pages} page${region.pages === 1 ? '' : 's'}, ${region.type}, ${firewall}, owner ${region.owner}${region.sharedWithHost ? ' (shared with the host)' : ''}, known by ${region.knownBy}`,
+    });
+  }
+  for (const heap of topology.heaps) {
+    facts.push({
+      aspect: `heap ${heap.name}`,
+      value: `${heap.kind} on ${heap.region}, exporter ${heap.exporter}, on free ${heap.scrub}`,
+    });
+  }
+  for (const device of topology.devices) {
+    facts.push({
+      aspect: `device ${device.name}`,
+      value: [
+        `${device.role} programmed by ${device.controlledBy}`,
+        device.secureMaster ? 'secure master' : `IOMMU ${device.iommu}`,
+        ...(device.secureInImpliesSecureOut ? [] : ['may write clear output for protected input']),
+      ].join(', '),
+    });
+  }
+  const pipeline = topology.pipeline;
+  facts.push(
+    { aspect: 'decrypt by', value: pipeline.decrypt.by },
+    { aspect: 'decode by', value: pipeline.decode?.by ?? 'no decode stage' },
+    { aspect: 'display by', value: pipeline.display.by },
+  );
+  const crossings = topologyCrossings(topology);
+  const of = (kinds: readonly string[]) =>
+    none(crossings.filter((c) => kinds.includes(c.kind)).map((c) => c.label));
+  facts.push(
+    { aspect: 'virtio exports and lookups', value: of(['virtioExport', 'virtioLookup']) },
+    { aspect: 'virtio-gpu imports', value: of(['virtioImport']) },
+    { aspect: 'swiotlb bounce', value: of(['swiotlbBounce']) },
+    { aspect: 'FF-A lends', value: of(['ffaLend']) },
+  );
+  if (topology.virtio.exports.length > 0) {
+    facts.push({
+      aspect: 'shared-object lookups',
+      value: topology.virtio.sharedObjects.accessControl
+        ? 'checked against an allow-list'
+        : 'no access control',
+    });
+  }
+  const stream = topology.streams.find((each) => each.name === pipeline.stream);
+  facts.push(
+    { aspect: 'audience', value: none(stream?.audience ?? []) },
+    { aspect: 'flaws', value: none(topology.flaws) },
+    { aspect: 'search', value: boundText(report) },
+  );
+  return facts;
+}

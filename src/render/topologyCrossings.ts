@@ -1,0 +1,76 @@
+/**
+ * The crossings a topology declares, as edges of its drawing: how a buffer leaves the party
+ * that made it. A virtio-gpu (or vhost-user) export puts it in the VMM's shared-object table
+ * under a UUID; a back-end's UUID lookup takes it out (every back-end without access control,
+ * only the allowed ones with it); a virtio-gpu import hands it to another VM; a swiotlb bounce
+ * copies it through the guest's pool, and the VMM on into a host buffer; an FF-A lend gives it
+ * to the secure world. Pure: topology in, edges out.
+ */
+import type { Topology } from '../topology/schema.ts';
+
+export interface CrossingEdge {
+  /** Node ids of the drawing: `buffer:frame`, `party:vmm`, `region:bounce`. */
+  readonly from: string;
+  readonly to: string;
+  readonly kind: 'virtioExport' | 'virtioLookup' | 'virtioImport' | 'swiotlbBounce' | 'ffaLend';
+  /** What crosses, in words: `virtio-gpu export by decrypt (UUID)`. */
+  readonly label: string;
+}
+
+/** Every crossing the topology declares, in the order of its sections. */
+export function topologyCrossings(topology: Topology): CrossingEdge[] {
+  const virtio = topology.virtio;
+  const out: CrossingEdge[] = [];
+  for (const exported of virtio.exports) {
+    const how = exported.via === 'vhostUser' ? 'vhost-user' : 'virtio-gpu';
+    out.push({
+      from: `buffer:${exported.buffer}`,
+      to: 'party:vmm',
+      kind: 'virtioExport',
+      label: `${how} export of ${exported.buffer} by ${exported.by} (UUID)`,
+    });
+    for (const backend of virtio.backends) {
+      const checked = virtio.sharedObjects.accessControl;
+      if (checked && !exported.allow.includes(backend.name)) continue;
+      out.push({
+        from: 'party:vmm',
+        to: `party:${backend.name}`,
+        kind: 'virtioLookup',
+        label: `UUID lookup of ${exported.buffer} (${checked ? 'allowed' : 'no access control'})`,
+      });
+    }
+  }
+  for (const imported of virtio.imports) {
+    out.push({
+      from: `buffer:${imported.buffer}`,
+      to: `party:${imported.into}`,
+      kind: 'virtioImport',
+      label: `virtio-gpu import of ${imported.buffer} into ${imported.into}`,
+    });
+  }
+  for (const bounce of virtio.bounce) {
+    out.push({
+      from: `buffer:${bounce.buffer}`,
+      to: `region:${bounce.pool}`,
+      kind: 'swiotlbBounce',
+      label: `swiotlb bounce of ${bounce.buffer} by ${bounce.vm}`,
+    });
+    if (bounce.deliverTo !== undefined) {
+      out.push({
+        from: `region:${bounce.pool}`,
+        to: `buffer:${bounce.deliverTo}`,
+        kind: 'swiotlbBounce',
+        label: `the VMM copies the bounce into ${bounce.deliverTo}`,
+      });
+    }
+  }
+  for (const lend of topology.ffaLends) {
+    out.push({
+      from: `buffer:${lend.buffer}`,
+      to: 'party:secure',
+      kind: 'ffaLend',
+      label: `FF-A MEM_LEND of ${lend.buffer} by ${lend.by}`,
+    });
+  }
+  return out;
+}
