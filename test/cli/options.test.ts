@@ -38,7 +38,9 @@ describe('parseArguments', () => {
       replay: undefined,
       shard: undefined,
       store: 'full',
+      reporter: 'text',
       json: false,
+      watch: false,
       timing: true,
       help: false,
     });
