@@ -5,8 +5,8 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { check } from '../../src/check/check.ts';
-import { runCli } from '../../src/cli/run.ts';
 import { PASSING, VIOLATED } from '../support/reportFixtures.ts';
+import { runCaptured } from '../support/runCliInProcess.ts';
 import { parseXml } from '../support/xml.ts';
 
 vi.mock('../../src/check/check.ts', () => ({ check: vi.fn() }));
@@ -14,16 +14,7 @@ vi.mock('../../src/check/check.ts', () => ({ check: vi.fn() }));
 const FIXTURE = 'test/fixtures/tzasc-carveout.yaml';
 const checkStub = vi.mocked(check);
 
-async function run(argv: readonly string[], env: Record<string, string> = {}, isTTY = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => out.push(text), isTTY },
-    stderr: { write: (text: string) => err.push(text), isTTY: false },
-    env,
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = runCaptured;
 
 beforeEach(() => {
   checkStub.mockReset();

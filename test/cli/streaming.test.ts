@@ -9,8 +9,8 @@ import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CheckTask } from '../../src/check/parallelChecks.ts';
 import type { CheckReport } from '../../src/check/report.ts';
-import { runCli } from '../../src/cli/run.ts';
 import { PASSING, VIOLATED } from '../support/reportFixtures.ts';
+import { runCaptured } from '../support/runCliInProcess.ts';
 
 const finishing = vi.hoisted(() => ({ order: [] as number[], allPass: false }));
 
@@ -35,15 +35,7 @@ vi.mock('../../src/check/parallelChecks.ts', () => ({
   },
 }));
 
-async function run(argv: readonly string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text), isTTY: false },
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = (argv: readonly string[]) => runCaptured(argv);
 
 const FILES = ['tzasc-decrypt-clear-output.yaml', 'tzasc-no-scrub-on-free.yaml', 'tzasc-sound.yaml'];
 let catalog: string;
