@@ -19,3 +19,9 @@ export function packageRoot(): string {
   }
   throw new Error("protmem's package.json was not found beside its sources");
 }
+
+/** The version in protmem's package.json. */
+export function protmemVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
+}

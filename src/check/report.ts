@@ -6,6 +6,12 @@
 import type { Coverage } from './coverageReport.ts';
 import type { Shard } from './shard.ts';
 
+/**
+ * The shape of protmem's JSON output (`schemaVersion` in every JSON document it prints). It
+ * grows by one when a field is removed, renamed or changes meaning; adding a field keeps it.
+ */
+export const SCHEMA_VERSION = 1;
+
 export type Mode = 'random' | 'exhaustive';
 
 export interface CheckOptions {

@@ -14,7 +14,7 @@ import {
   type TopologyIssue,
 } from '../topology/issues.ts';
 import { lineCounterFor, locate, parseSource } from '../topology/source.ts';
-import type { CheckReport } from './report.ts';
+import { type CheckReport, SCHEMA_VERSION } from './report.ts';
 
 /** A shard report larger than this is not a report protmem wrote. */
 export const MAX_REPORT_FILE_BYTES = 16 * 1024 * 1024;
@@ -37,6 +37,8 @@ const Search = z.object({
 
 /** The fields of a check report a merge reads; other fields are kept as they are. */
 const ReportSchema = z.looseObject({
+  /** Reports of another JSON shape than this protmem writes are refused, not misread. */
+  schemaVersion: z.literal(SCHEMA_VERSION).optional(),
   topology: z.string(),
   file: z.string(),
   digest: z.string(),

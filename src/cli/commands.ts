@@ -2,6 +2,7 @@
  * The commands of `protmem` and their option tables. Help text and parsing both come from
  * these tables (see `options.ts`).
  */
+import { ALL_EXIT_CODES, type CommandExitCodes } from './exitCodes.ts';
 import type { OptionTable } from './options.ts';
 
 const help = {
@@ -25,6 +26,24 @@ const workers = {
       'Check this many designs at once, each in its own worker thread; the reports are the same for any N.',
   },
 } as const satisfies OptionTable;
+
+/** The output formats of `check`, `catalog` and `review` (`src/render/reporters.ts`). */
+export const REPORTERS = ['text', 'json', 'junit', 'sarif'] as const;
+export type ReporterName = (typeof REPORTERS)[number];
+
+/** `--reporter` and its alias `--json`, for the commands that check designs. */
+function reporterOptions(what: string) {
+  return {
+    reporter: {
+      type: 'string',
+      valueName: 'FORMAT',
+      choices: REPORTERS,
+      default: 'text',
+      description: `How to print ${what}: text for people, JSON (with version and schemaVersion), JUnit XML (a testsuite per topology, a testcase per property) or SARIF 2.1.0 (a result per violated property, located in the topology file).`,
+    },
+    json: { type: 'boolean', default: false, description: 'The same as --reporter json.' },
+  } as const satisfies OptionTable;
+}
 
 /** Seed of the random walks when none is given, so a plain `check` repeats itself exactly. */
 export const DEFAULT_SEED = 0;
@@ -97,7 +116,13 @@ export const checkOptions = {
     description:
       "Also report coverage: how often each step was taken, why each step never taken was refused (the first failing guard, with the source function it mirrors, or the world's precondition), each machine's states and transitions covered, and how far the pipeline got.",
   },
-  json: { type: 'boolean', default: false, description: 'Print the report as JSON instead of text.' },
+  ...reporterOptions('the report'),
+  watch: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Check again each time the topology file changes, printing a separator line and the new result; Ctrl-C stops. Text reports only.',
+  },
   timing: {
     type: 'boolean',
     default: true,
@@ -138,11 +163,7 @@ export const reviewOptions = {
     default: 'report',
     description: 'The folder to write index.html and summary.md into; created if missing.',
   },
-  json: {
-    type: 'boolean',
-    default: false,
-    description: 'Print the check reports as a JSON array instead of one line per topology.',
-  },
+  ...reporterOptions('the results (text: one line per topology; json: every check report)'),
   timing: {
     type: 'boolean',
     default: true,
@@ -167,7 +188,15 @@ export interface CommandSpec {
   readonly description?: string;
   readonly arguments: readonly ArgumentSpec[];
   readonly options: OptionTable;
+  /** The exit codes it can return (all of them when not given), for its help. */
+  readonly exitCodes?: CommandExitCodes;
 }
+
+/** What a command that checks nothing returns. */
+const SUCCESS_OR_BAD_USAGE: CommandExitCodes = {
+  codes: ['ok', 'badInput', 'internalError'],
+  meanings: { ok: 'success', badInput: 'bad usage' },
+};
 
 export const commands = {
   check: {
@@ -186,12 +215,20 @@ export const commands = {
     arguments: [{ name: 'folder', optional: true, description: 'The catalog folder (default: topologies).' }],
     options: {
       ...workers,
+      ...reporterOptions('the results (text: the table; json: each row with its check report)'),
       timing: {
         type: 'boolean',
         default: true,
         description: 'Leave the times out of the table, so the output is the same on every run.',
       },
       ...help,
+    },
+    exitCodes: {
+      codes: ALL_EXIT_CODES.codes,
+      meanings: {
+        ok: 'every verdict matches the manifest',
+        propertyFailed: 'a verdict differs from the manifest, or a design is unlisted or missing',
+      },
     },
   },
   merge: {
@@ -204,7 +241,7 @@ export const commands = {
       json: {
         type: 'boolean',
         default: false,
-        description: 'Print the merged report as JSON instead of text.',
+        description: 'Print the merged report as JSON (with version and schemaVersion) instead of text.',
       },
       timing: {
         type: 'boolean',
@@ -213,6 +250,12 @@ export const commands = {
       },
       ...help,
     },
+    exitCodes: {
+      codes: ALL_EXIT_CODES.codes,
+      meanings: {
+        badInput: 'a report that does not parse, or reports that are not the shards of one check',
+      },
+    },
   },
   validate: {
     name: 'validate',
@@ -220,19 +263,35 @@ export const commands = {
     description:
       'Prints "ok <file>" for each valid topology, and each problem of the others as file:line:column.',
     arguments: [{ name: 'files', variadic: true, description: 'Topology files (.yaml, .yml or .json).' }],
-    options: help,
+    options: {
+      json: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Print one JSON object: per file whether it is valid and its problems (code, path, message, file, line, column, expected, found).',
+      },
+      ...help,
+    },
+    exitCodes: {
+      codes: ['ok', 'badInput', 'internalError'],
+      meanings: { ok: 'every file is valid', badInput: 'a file has problems, or bad usage' },
+    },
   },
   schema: {
     name: 'schema',
     summary: 'Print the topology format as JSON Schema, for editors',
+    description:
+      'Save it (protmem schema > topology.schema.json) and point an editor at it: in YAML with the first line # yaml-language-server: $schema=./topology.schema.json, in JSON with a top-level "$schema": "./topology.schema.json" key.',
     arguments: [],
     options: help,
+    exitCodes: SUCCESS_OR_BAD_USAGE,
   },
   flaws: {
     name: 'flaws',
     summary: 'List the named flaws a topology can switch on',
     arguments: [],
     options: help,
+    exitCodes: SUCCESS_OR_BAD_USAGE,
   },
   diagram: {
     name: 'diagram',
@@ -248,6 +307,10 @@ export const commands = {
       },
     ],
     options: diagramOptions,
+    exitCodes: {
+      codes: ['ok', 'badInput', 'internalError'],
+      meanings: { ok: 'every file was written' },
+    },
   },
   review: {
     name: 'review',
@@ -268,6 +331,7 @@ export const commands = {
     summary: 'Show help for protmem or for one command',
     arguments: [{ name: 'command', optional: true, description: 'The command to explain.' }],
     options: help,
+    exitCodes: SUCCESS_OR_BAD_USAGE,
   },
 } as const satisfies Readonly<Record<string, CommandSpec>>;
 

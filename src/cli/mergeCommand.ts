@@ -6,12 +6,14 @@
  */
 import { MergeError, mergeShardReports } from '../check/mergeReports.ts';
 import { loadReportFile } from '../check/reportFile.ts';
+import { protmemVersion } from '../packageRoot.ts';
 import { renderReportJson } from '../render/json.ts';
 import { renderReport } from '../render/text.ts';
 import { formatTopologyIssue, TopologyError } from '../topology/issues.ts';
 import type { commands } from './commands.ts';
 import { EXIT_CODES } from './exitCodes.ts';
 import type { ParsedOptions } from './options.ts';
+import { paintFor } from './reporter.ts';
 import type { CliIo } from './run.ts';
 
 export async function runMerge(
@@ -41,7 +43,10 @@ export async function runMerge(
     io.stderr.write(`protmem merge: ${error.message}\n`);
     return EXIT_CODES.badInput;
   }
-  const render = options.json ? renderReportJson : renderReport;
-  io.stdout.write(render(merged, { timing: options.timing }));
+  io.stdout.write(
+    options.json
+      ? renderReportJson(merged, { timing: options.timing, version: protmemVersion() })
+      : paintFor(io.env ?? {}, io.stdout)(renderReport(merged, { timing: options.timing })),
+  );
   return merged.verdict === 'pass' ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
 }

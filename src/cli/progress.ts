@@ -1,6 +1,8 @@
 /**
  * A one-line progress indicator for long checks, on stderr: shown only on a terminal, only
  * once a run has lasted a second, redrawn at most every 100 ms, and erased when the run ends.
+ * Lines printed through it (one per design as it finishes) go above the indicator, on a
+ * terminal or not.
  */
 
 export interface ProgressStream {
@@ -16,8 +18,31 @@ export interface ProgressUpdate {
 
 export interface ProgressIndicator {
   update(progress: ProgressUpdate): void;
+  /** Writes a whole line (ending in a newline) above the indicator, which is drawn again under it. */
+  print(line: string): void;
   /** Erases the line, if anything was drawn. */
   finish(): void;
+}
+
+/** What the line for a finished design says. */
+export interface FinishedDesign {
+  readonly done: number;
+  readonly total: number;
+  /** Whether it came out as it should (every property holds, or as the manifest expects). */
+  readonly ok: boolean;
+  readonly name: string;
+  /** The verdict, and anything else worth a word. */
+  readonly detail: string;
+  /** Milliseconds the check took, when timing is on. */
+  readonly ms?: number;
+}
+
+/** `[3/34] ✔ dynamic-heap-unmap-all  pass, matches  1.2 s`: one design as it finishes. */
+export function finishedLine({ done, total, ok, name, detail, ms }: FinishedDesign): string {
+  const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
+  const time =
+    ms === undefined ? '' : `  ${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`}`;
+  return `${counter} ${ok ? '✔' : '✖'} ${name}  ${detail}${time}`;
 }
 
 export interface ProgressTiming {
@@ -47,16 +72,21 @@ export function createProgress(
   timing: ProgressTiming = { delayMs: 1000, intervalMs: 100 },
   format: (progress: ProgressUpdate) => string = formatProgress,
 ): ProgressIndicator {
-  if (!stream.isTTY) return { update() {}, finish() {} };
+  if (!stream.isTTY) return { update() {}, print: (line) => stream.write(`${line}\n`), finish() {} };
   const start = now();
   let lastDraw: number | undefined;
+  let drawn = '';
   return {
     update(progress) {
       const time = now();
       if (time - start < timing.delayMs) return;
       if (lastDraw !== undefined && time - lastDraw < timing.intervalMs) return;
       lastDraw = time;
-      stream.write(`${CLEAR_LINE}${format(progress)}`);
+      drawn = format(progress);
+      stream.write(`${CLEAR_LINE}${drawn}`);
+    },
+    print(line) {
+      stream.write(lastDraw === undefined ? `${line}\n` : `${CLEAR_LINE}${line}\n${drawn}`);
     },
     finish() {
       if (lastDraw !== undefined) stream.write(CLEAR_LINE);

@@ -1,8 +1,9 @@
 /**
  * `protmem review <paths...>`: checks every topology (each with its own bounds, as `check`
  * does with no options), replays each counterexample step by step, draws each design, and
- * writes `index.html` and `summary.md` into `--out`. Prints one line per topology, or the
- * check reports as a JSON array with `--json`. A progress bar runs on a terminal. Designs are
+ * writes `index.html` and `summary.md` into `--out`. A line on stderr as each design finishes
+ * its check (in the order they finish), then on stdout one line per topology in the order of
+ * the files, or the chosen reporter's document. A progress bar runs on a terminal. Designs are
  * checked `--workers` at a time in worker threads (the reports do not depend on how many).
  *
  * Exit codes: 0 every property of every topology holds, 1 one is violated or vacuous or a
@@ -12,17 +13,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInParallel, defaultWorkers } from '../check/parallelChecks.ts';
-import { withoutTimes } from '../check/report.ts';
+import type { CheckReport } from '../check/report.ts';
 import { topologyCheckOptions } from '../check/topologyDefaults.ts';
+import { protmemVersion } from '../packageRoot.ts';
+import { renderReviewJson } from '../render/json.ts';
+import { renderJunit } from '../render/junit.ts';
 import { buildReviewEntry, type ReviewEntry, verdictText } from '../render/reviewEntry.ts';
 import { renderReviewHtml } from '../render/reviewHtml.ts';
+import { renderSarif } from '../render/sarif.ts';
 import { renderSummaryMarkdown } from '../render/summaryMarkdown.ts';
 import { formatTopologyIssue } from '../topology/issues.ts';
 import type { LoadedTopology } from '../topology/load.ts';
-import { DEFAULT_SEED, type reviewOptions } from './commands.ts';
+import { sectionPositions } from '../topology/sections.ts';
+import { DEFAULT_SEED, type ReporterName, type reviewOptions } from './commands.ts';
 import { EXIT_CODES } from './exitCodes.ts';
 import { type ParsedOptions, UsageError } from './options.ts';
-import { createProgress, progressBar } from './progress.ts';
+import { createProgress, finishedLine, progressBar } from './progress.ts';
+import { chooseReporter, paintFor } from './reporter.ts';
 import type { CliIo } from './run.ts';
 import { loadTopologies, topologyFiles } from './topologyPaths.ts';
 
@@ -43,6 +50,7 @@ export async function runReview(
   options: ParsedOptions<typeof reviewOptions>,
   io: CliIo,
 ): Promise<number> {
+  const reporter = chooseReporter(options);
   const files = await topologyFiles(paths);
   const { loaded, errors } = await loadTopologies(files);
   if (errors.length > 0) {
@@ -70,14 +78,26 @@ export async function runReview(
   const shown = (phase: string) =>
     progress.update({ done: share.reduce((sum, each) => sum + each, 0), total, phase });
   const entries: ReviewEntry[] = [];
+  const paintErrors = paintFor(io.env ?? {}, io.stderr);
+  let finished = 0;
   try {
     const reports = await checkInParallel(tasks, options.workers ?? defaultWorkers(), {
       onProgress: (index, inner) => {
         share[index] = inner.total > 0 ? Math.min(0.9, (0.9 * inner.done) / inner.total) : 0;
         shown(`${loaded[index]!.topology.name}, ${inner.phase}`);
       },
-      onDone: (index) => {
+      onDone: (index, report) => {
         share[index] = 0.9;
+        const ms = options.timing ? report.statistics.durationMs : undefined;
+        const line = finishedLine({
+          done: ++finished,
+          total,
+          ok: report.verdict === 'pass',
+          name: report.topology,
+          detail: verdictText(report),
+          ...(ms === undefined ? {} : { ms }),
+        });
+        progress.print(paintErrors(line));
         shown(`${loaded[index]!.topology.name}, checked`);
       },
     });
@@ -98,16 +118,41 @@ export async function runReview(
   await writeFile(markdown, renderSummaryMarkdown(entries, renderOptions));
 
   const reports = entries.map((entry) => entry.report);
-  if (options.json) {
-    const printed = reports.map((report) => (options.timing ? report : withoutTimes(report)));
-    io.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
-  } else {
-    const width = Math.max(...reports.map((report) => report.topology.length));
-    for (const report of reports) {
-      const mark = report.verdict === 'pass' ? '✔' : '✖';
-      io.stdout.write(`${mark} ${report.topology.padEnd(width)}  ${verdictText(report)}  (${report.file})\n`);
-    }
-    io.stdout.write(`wrote ${html} and ${markdown}\n`);
-  }
+  io.stdout.write(renderResults(reports, loaded, reporter, options.timing, io));
+  if (reporter === 'text') io.stdout.write(`wrote ${html} and ${markdown}\n`);
   return reports.every((report) => report.verdict === 'pass') ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
+}
+
+function renderResults(
+  reports: readonly CheckReport[],
+  loaded: readonly LoadedTopology[],
+  reporter: ReporterName,
+  timing: boolean,
+  io: CliIo,
+): string {
+  switch (reporter) {
+    case 'text': {
+      const width = Math.max(...reports.map((report) => report.topology.length));
+      const lines = reports.map((report) => {
+        const mark = report.verdict === 'pass' ? '✔' : '✖';
+        return `${mark} ${report.topology.padEnd(width)}  ${verdictText(report)}  (${report.file})\n`;
+      });
+      return paintFor(io.env ?? {}, io.stdout)(lines.join(''));
+    }
+    case 'json':
+      return renderReviewJson(reports, { timing, version: protmemVersion() });
+    case 'junit':
+      return renderJunit(
+        reports.map((report) => ({ report })),
+        { timing },
+      );
+    case 'sarif':
+      return renderSarif(
+        reports.map((report, index) => ({
+          report,
+          sections: sectionPositions(loaded[index]!.source, loaded[index]!.file),
+        })),
+        { timing, version: protmemVersion() },
+      );
+  }
 }

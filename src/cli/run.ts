@@ -5,25 +5,14 @@
  * reproduces), 2 bad usage or bad input, 3 an internal error
  * (printed with its stack trace and a request to report it).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROPERTY_NAMES } from '../../properties/sdp/index.ts';
-import { type CatalogResult, runCatalog } from '../catalog/runCatalog.ts';
-import { check } from '../check/check.ts';
-import { PropertyNotApplicableError, UnknownPropertyError } from '../check/errors.ts';
-import { decodeReplayToken, type ReplayPayload, ReplayTokenError } from '../check/replayToken.ts';
-import type { CheckOptions, CheckReport } from '../check/report.ts';
-import { parseShard, type Shard } from '../check/shard.ts';
-import { packageRoot } from '../packageRoot.ts';
-import { catalogMatches, renderCatalogTable } from '../render/catalogTable.ts';
-import { renderReportJson } from '../render/json.ts';
+import { protmemVersion } from '../packageRoot.ts';
 import { wrapWords } from '../render/markup.ts';
-import { renderReport } from '../render/text.ts';
 import { FLAWS } from '../topology/flaws.ts';
-import { formatTopologyIssue } from '../topology/issues.ts';
-import { type LoadedTopology, loadTopologyFile, TopologyError } from '../topology/load.ts';
 import { topologyJsonSchema } from '../topology/schema.ts';
-import { closestName, didYouMean } from '../topology/suggest.ts';
+import { closestName } from '../topology/suggest.ts';
+import { runCatalogCommand } from './catalogCommand.ts';
+import { runCheck } from './checkCommand.ts';
+import type { Environment } from './colour.ts';
 import {
   argumentUsage,
   type CommandName,
@@ -33,29 +22,30 @@ import {
   isCommandName,
 } from './commands.ts';
 import { runDiagram } from './diagramCommand.ts';
-import { EXIT_CODES } from './exitCodes.ts';
+import { userErrorMessage } from './errors.ts';
+import { ALL_EXIT_CODES, EXIT_CODES, exitCodeLines } from './exitCodes.ts';
 import { runMerge } from './mergeCommand.ts';
 import { formatOptionHelp, type OptionTable, parseArguments, UsageError } from './options.ts';
-import { createProgress, type ProgressStream } from './progress.ts';
+import type { ProgressStream } from './progress.ts';
 import { runReview } from './reviewCommand.ts';
+import { runValidate } from './validateCommand.ts';
 
 export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  /** Errors, and the progress indicator when it is a terminal. */
+  /** Reports; coloured when it is a terminal (`isTTY`) and the environment allows. */
+  readonly stdout: ProgressStream;
+  /** Errors, a line per design as it finishes, and the progress indicator when it is a terminal. */
   readonly stderr: ProgressStream;
   /** Milliseconds, for the progress indicator; `performance.now` by default. */
   readonly now?: () => number;
+  /** The environment, for `NO_COLOR` and `FORCE_COLOR`; none by default (no colour off a terminal). */
+  readonly env?: Environment;
+  /** Ends a `check --watch`; without one it lasts until the process is stopped. */
+  readonly signal?: AbortSignal;
 }
 
-export { EXIT_CODES };
+export { EXIT_CODES, protmemVersion };
 
 const WIDTH = 100;
-
-/** The version in protmem's package.json. */
-export function protmemVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
-    .version;
-}
 
 /** Runs `protmem` with `argv` (the arguments after the program name); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -86,20 +76,9 @@ async function guard(
   try {
     return await body();
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`${program}: ${error.message}; see '${program} --help'\n`);
-      return EXIT_CODES.badInput;
-    }
-    if (error instanceof TopologyError) {
-      io.stderr.write(`${error.issues.map(formatTopologyIssue).join('\n')}\n`);
-      return EXIT_CODES.badInput;
-    }
-    if (error instanceof ReplayTokenError) {
-      io.stderr.write(`${program}: option --replay: ${error.message}\n`);
-      return EXIT_CODES.badInput;
-    }
-    if (error instanceof PropertyNotApplicableError || error instanceof UnknownPropertyError) {
-      io.stderr.write(`${program}: option --property: ${error.message}\n`);
+    const message = userErrorMessage(error, program);
+    if (message !== undefined) {
+      io.stderr.write(message);
       return EXIT_CODES.badInput;
     }
     const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
@@ -141,17 +120,26 @@ function parseCommand<Table extends OptionTable>(
 
 async function runCommand(name: CommandName, args: readonly string[], io: CliIo): Promise<number> {
   switch (name) {
-    case 'check':
-      return runCheck(args, io);
-    case 'validate':
-      return runValidate(args, io);
+    case 'check': {
+      const { options, positionals, help } = parseCommand(commands.check, args);
+      if (help) return printHelp(io, 'check');
+      return runCheck(positionals[0]!, options, io);
+    }
+    case 'validate': {
+      const { options, positionals, help } = parseCommand(commands.validate, args);
+      if (help) return printHelp(io, 'validate');
+      return runValidate(positionals, options, io);
+    }
     case 'merge': {
       const { options, positionals, help } = parseCommand(commands.merge, args);
       if (help) return printHelp(io, 'merge');
       return runMerge(positionals, options, io);
     }
-    case 'catalog':
-      return runCatalogCommand(args, io);
+    case 'catalog': {
+      const { options, positionals, help } = parseCommand(commands.catalog, args);
+      if (help) return printHelp(io, 'catalog');
+      return runCatalogCommand(positionals[0] ?? 'topologies', options, io);
+    }
     case 'diagram': {
       const { options, positionals, help } = parseCommand(commands.diagram, args);
       if (help) return printHelp(io, 'diagram');
@@ -187,111 +175,6 @@ function printHelp(io: CliIo, name: CommandName): number {
   return EXIT_CODES.ok;
 }
 
-async function runValidate(args: readonly string[], io: CliIo): Promise<number> {
-  const { positionals, help } = parseCommand(commands.validate, args);
-  if (help) return printHelp(io, 'validate');
-  let failed = false;
-  for (const file of positionals) {
-    try {
-      await loadTopologyFile(file);
-      io.stdout.write(`ok ${file}\n`);
-    } catch (error) {
-      if (!(error instanceof TopologyError)) throw error;
-      failed = true;
-      io.stdout.write(`${error.issues.map(formatTopologyIssue).join('\n')}\n`);
-    }
-  }
-  return failed ? EXIT_CODES.badInput : EXIT_CODES.ok;
-}
-
-async function runCatalogCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { options, positionals, help } = parseCommand(commands.catalog, args);
-  if (help) return printHelp(io, 'catalog');
-  const folder = positionals[0] ?? 'topologies';
-  const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
-  let result: CatalogResult;
-  try {
-    result = await runCatalog(folder, {
-      onRow: (row, done, total) => progress.update({ done, total, phase: row.file }),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    });
-  } finally {
-    progress.finish();
-  }
-  io.stdout.write(renderCatalogTable(result, { timing: options.timing }));
-  return catalogMatches(result) ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
-}
-
-async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
-  const { options, positionals, help } = parseCommand(commands.check, args);
-  if (help) return printHelp(io, 'check');
-  for (const name of options.property) {
-    if (!PROPERTY_NAMES.includes(name)) {
-      throw new UsageError(
-        `option --property: unknown property "${name}"${didYouMean(name, PROPERTY_NAMES)}; properties are ${PROPERTY_NAMES.join(', ')}`,
-      );
-    }
-  }
-  const loaded = await loadTopologyFile(positionals[0]!);
-  const replay = options.replay === undefined ? undefined : decodeReplayFor(options.replay, loaded);
-  const others = options.property.filter((name) => name !== replay?.property);
-  if (replay && others.length > 0) {
-    throw new UsageError(
-      `option --property: a replay re-checks the property its token names (${replay.property}), not ${others.join(', ')}`,
-    );
-  }
-  const defaults = loaded.topology.check;
-  const mode = (options.mode as CheckOptions['mode'] | undefined) ?? defaults.mode;
-  const shard = options.shard === undefined ? undefined : shardFor(options.shard, mode, replay);
-  if (options.store === 'compact' && (mode !== 'exhaustive' || replay)) {
-    throw new UsageError('option --store: hash compaction is for the visited states of --mode exhaustive');
-  }
-  const resolved: CheckOptions & { replay?: ReplayPayload } = {
-    mode,
-    runs: options.runs ?? defaults.runs,
-    maxDepth: options.maxDepth ?? defaults.maxDepth,
-    maxStates: options.maxStates ?? defaults.maxStates,
-    seed: options.seed,
-    properties: options.property,
-    ...(replay === undefined ? {} : { replay }),
-    ...(shard === undefined ? {} : { shard }),
-    ...(options.store === 'compact' ? { store: 'compact' as const } : {}),
-    ...(options.coverage && !replay ? { coverage: true } : {}),
-  };
-  const progress = createProgress(io.stderr, io.now ?? (() => performance.now()));
-  let report: CheckReport;
-  try {
-    report = check(loaded, resolved, { onProgress: (update) => progress.update(update) });
-  } finally {
-    progress.finish();
-  }
-  const render = options.json ? renderReportJson : renderReport;
-  io.stdout.write(render(report, { timing: options.timing }));
-  return report.verdict === 'pass' ? EXIT_CODES.ok : EXIT_CODES.propertyFailed;
-}
-
-function shardFor(text: string, mode: CheckOptions['mode'], replay: ReplayPayload | undefined): Shard {
-  const shard = parseShard(text);
-  if (typeof shard === 'string') throw new UsageError(`option --shard: ${shard}`);
-  if (replay) throw new UsageError('option --shard: a replay runs one trace; there is nothing to split');
-  if (mode !== 'random') {
-    throw new UsageError(
-      'option --shard: shards split the walks of --mode random; an exhaustive search is not split (catalog and review spread designs over --workers)',
-    );
-  }
-  return shard;
-}
-
-function decodeReplayFor(token: string, loaded: LoadedTopology): ReplayPayload {
-  const payload = decodeReplayToken(token);
-  if (payload.topology !== loaded.topology.name) {
-    throw new ReplayTokenError(
-      `the token replays topology "${payload.topology}", but ${loaded.file} defines "${loaded.topology.name}"`,
-    );
-  }
-  return payload;
-}
-
 function flawList(): string {
   return FLAWS.map((flaw) =>
     [flaw.name, ...wrapWords(flaw.summary, WIDTH - 4).map((line) => `    ${line}`)].join('\n'),
@@ -315,8 +198,9 @@ function generalHelp(): string {
     'Options:',
     ...formatOptionHelp(globalOptions, WIDTH),
     '',
-    'Exit codes: 0 every property holds, 1 a property is violated or vacuous or the design does not',
-    'boot, 2 bad usage or input, 3 internal error.',
+    'Exit codes:',
+    ...exitCodeLines(ALL_EXIT_CODES),
+    '',
     "Run 'protmem <command> --help' for the options of a command.",
     '',
   ].join('\n');
@@ -335,6 +219,7 @@ function commandHelp(spec: CommandSpec): string {
       ...spec.arguments.map((arg, i) => `  ${names[i]!.padEnd(width)}  ${arg.description}`),
     );
   }
-  lines.push('', 'Options:', ...formatOptionHelp(spec.options, WIDTH), '');
+  lines.push('', 'Options:', ...formatOptionHelp(spec.options, WIDTH));
+  lines.push('', 'Exit codes:', ...exitCodeLines(spec.exitCodes ?? ALL_EXIT_CODES), '');
   return lines.join('\n');
 }

@@ -167,6 +167,27 @@ export function statisticsLine(statistics: CheckStatistics, timing: boolean, sep
   return lines.join(separator);
 }
 
+/**
+ * What a report says about one property that does not hold, as the text report prints it: a
+ * violation's headline, violations, replay command, trace and hints; the reason of a vacuous
+ * or not reproduced one. Empty for a property that holds.
+ */
+export function propertyFailureText(
+  report: CheckReport,
+  property: PropertyResult,
+  options: TextRenderOptions = {},
+): string {
+  if (property.status === 'violated')
+    return violatedBlock(report, property, options.timing ?? true).join('\n');
+  if (property.status === 'holds') return '';
+  return `${property.name} ${property.status === 'vacuous' ? 'vacuous' : 'not reproduced'}: ${property.reason ?? 'there was nothing to check'}`;
+}
+
+/** Why a design does not boot, as the text report prints it. */
+export function unbootableText(report: CheckReport, boot: BootReport): string {
+  return unbootableBlock(report, boot).join('\n');
+}
+
 function unbootableBlock(report: CheckReport, boot: BootReport): string[] {
   return [
     `✖ unbootable: ${boot.message}  (${report.file})`,

@@ -39,7 +39,9 @@ describe('parseArguments', () => {
       shard: undefined,
       store: 'full',
       coverage: false,
+      reporter: 'text',
       json: false,
+      watch: false,
       timing: true,
       help: false,
     });

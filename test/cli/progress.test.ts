@@ -1,6 +1,6 @@
 /** The progress indicator: silent off a terminal and for short runs, throttled, erased at the end. */
 import { describe, expect, it } from 'vitest';
-import { createProgress, progressBar } from '../../src/cli/progress.ts';
+import { createProgress, finishedLine, progressBar } from '../../src/cli/progress.ts';
 
 function fakeTerminal(isTTY: boolean) {
   const written: string[] = [];
@@ -72,5 +72,42 @@ describe('createProgress with a line format', () => {
     time = 1050;
     progress.update({ done: 2, total: 2, phase: 'skipped' });
     expect(written).toEqual(['\r\x1b[2Kreviewing [##--] 2/2 tzasc-sound']);
+  });
+});
+
+describe('printing a line through the indicator', () => {
+  it('writes the line as it is off a terminal', () => {
+    const { stream, written } = fakeTerminal(false);
+    createProgress(stream, () => 0).print('[1/2] ✔ a  pass');
+    expect(written).toEqual(['[1/2] ✔ a  pass\n']);
+  });
+
+  it('on a terminal, clears the drawn indicator, writes the line, and draws the indicator again under it', () => {
+    const { stream, written } = fakeTerminal(true);
+    let time = 0;
+    const progress = createProgress(stream, () => time);
+    progress.print('[1/2] ✔ a  pass');
+    time = 1000;
+    progress.update({ done: 1, total: 2, phase: 'b' });
+    progress.print('[2/2] ✖ b  violation');
+    expect(written).toEqual([
+      '[1/2] ✔ a  pass\n',
+      '\r\x1b[2Kb: 1/2 (50%)',
+      '\r\x1b[2K[2/2] ✖ b  violation\nb: 1/2 (50%)',
+    ]);
+  });
+});
+
+describe('finishedLine', () => {
+  it('says which design finished, how it came out, and how long it took when timed', () => {
+    expect(finishedLine({ done: 3, total: 34, ok: true, name: 'a', detail: 'pass, matches', ms: 1234 })).toBe(
+      '[ 3/34] ✔ a  pass, matches  1.2 s',
+    );
+    expect(finishedLine({ done: 1, total: 2, ok: false, name: 'b', detail: 'violation', ms: 12.4 })).toBe(
+      '[1/2] ✖ b  violation  12 ms',
+    );
+    expect(finishedLine({ done: 1, total: 2, ok: false, name: 'b', detail: 'violation' })).toBe(
+      '[1/2] ✖ b  violation',
+    );
   });
 });

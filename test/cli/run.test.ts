@@ -163,10 +163,13 @@ describe('protmem check', () => {
     expect(result.stdout).toMatch(/exhausted\n$/);
   });
 
-  it('prints JSON with --json, without the duration under --no-timing', async () => {
+  it('prints JSON with --json, opening with schemaVersion and version, without the duration under --no-timing', async () => {
     const report = reportWith([holds]);
     checkStub.mockReturnValue(report);
-    expect(JSON.parse((await run('check', FIXTURE, '--json')).stdout)).toEqual(report);
+    const printed = (await run('check', FIXTURE, '--json')).stdout;
+    expect(printed).toMatch(/^\{\n {2}"schemaVersion": 1,\n {2}"version": "0\.1\.0",\n {2}"topology"/);
+    expect(JSON.parse(printed)).toEqual({ schemaVersion: 1, version: '0.1.0', ...report });
+    expect((await run('check', FIXTURE, '--reporter', 'json')).stdout).toBe(printed);
     const untimed = await run('check', FIXTURE, '--json', '--no-timing');
     expect(untimed.stdout).toContain('\n  "statistics": {\n');
     expect(JSON.parse(untimed.stdout).statistics).not.toHaveProperty('durationMs');

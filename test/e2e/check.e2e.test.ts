@@ -62,6 +62,8 @@ describe('protmem check', () => {
       expect(a.stdout).toBe(b.stdout);
       const report = JSON.parse(a.stdout) as CheckReport;
       expect(report).toMatchObject({
+        schemaVersion: 1,
+        version: '0.1.0',
         topology: 'pkvm-teardown-without-poison',
         mode,
         seed: 7,

@@ -229,6 +229,56 @@ describe.concurrent('protmem', () => {
     expect(lines.filter((line) => line.startsWith(`${file}:`)).length).toBe(lines.length - 1);
   });
 
+  it('validate --json gives every problem as data, exit 2, and exit 0 when every file is valid', async () => {
+    const file = join(dir, 'broken-for-json.json');
+    await writeFile(file, '{\n  "name": "Broken",\n  "flaws": 3\n}\n');
+    const run = await protmem('validate', FIXTURE, file, '--json');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ schemaVersion: 1, version: '0.1.0', valid: false });
+    expect(report.files.map((each: { file: string; valid: boolean }) => [each.file, each.valid])).toEqual([
+      [FIXTURE, true],
+      [file, false],
+    ]);
+    expect(report.files[1].problems).toContainEqual({
+      code: 'invalidType',
+      path: 'flaws',
+      message: 'wrong type',
+      file,
+      line: 3,
+      column: 12,
+      expected: 'a list',
+      found: '3',
+    });
+    const valid = await protmem('validate', FIXTURE, '--json');
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toEqual({
+      schemaVersion: 1,
+      version: '0.1.0',
+      valid: true,
+      files: [{ file: FIXTURE, valid: true, problems: [] }],
+    });
+  });
+
+  it('catalog and review refuse an unknown reporter in one line, exit 2', async () => {
+    expectUsageError(
+      await protmem('catalog', '--reporter', 'xml'),
+      `protmem catalog: option --reporter expects one of text, json, junit, sarif, got "xml"; see 'protmem catalog --help'`,
+    );
+    expectUsageError(
+      await protmem('review', 'test/fixtures/review', '--json', '--reporter', 'sarif'),
+      "protmem review: option --json means --reporter json; it cannot go with --reporter sarif; see 'protmem review --help'",
+    );
+  });
+
+  it('check --help lists the exit codes', async () => {
+    const run = await protmem('check', '--help');
+    expect(run.stdout).toMatch(
+      /\nExit codes:\n {2}0 {2}every property holds within the bound\n {2}1 {2}.+\n {2}2 {2}bad usage/,
+    );
+  });
+
   it('validate without files is a usage error', async () => {
     expectUsageError(
       await protmem('validate'),

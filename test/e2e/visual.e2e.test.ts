@@ -94,7 +94,13 @@ describe.concurrent('protmem review', { timeout: 180_000 }, () => {
     const out = join(dir, 'report');
     const run = await protmem('review', REVIEW_FIXTURES, '--out', out, '--json', '--no-timing');
     expect(run.code).toBe(1);
-    const reports = JSON.parse(run.stdout) as CheckReport[];
+    const printed = JSON.parse(run.stdout) as {
+      schemaVersion: number;
+      version: string;
+      reports: CheckReport[];
+    };
+    expect(printed).toMatchObject({ schemaVersion: 1, version: '0.1.0' });
+    const { reports } = printed;
     expect(reports.map((r) => [r.topology, r.verdict])).toEqual([
       ['tzasc-decrypt-clear-output', 'violation'],
       ['tzasc-no-scrub-on-free', 'violation'],

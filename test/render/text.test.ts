@@ -211,12 +211,14 @@ describe('replay commands', () => {
 });
 
 describe('renderReportJson', () => {
-  it('prints the report with 2-space indentation', () => {
-    expect(renderReportJson(RANDOM_REPORT)).toBe(`${JSON.stringify(RANDOM_REPORT, null, 2)}\n`);
+  it('prints the report with 2-space indentation, opening with schemaVersion and version', () => {
+    expect(renderReportJson(RANDOM_REPORT, { version: '9.9.9' })).toBe(
+      `${JSON.stringify({ schemaVersion: 1, version: '9.9.9', ...RANDOM_REPORT }, null, 2)}\n`,
+    );
   });
 
   it('drops statistics.durationMs without timing', () => {
-    const parsed = JSON.parse(renderReportJson(RANDOM_REPORT, { timing: false }));
+    const parsed = JSON.parse(renderReportJson(RANDOM_REPORT, { timing: false, version: '9.9.9' }));
     const { durationMs: _omitted, ...statistics } = RANDOM_REPORT.statistics;
     expect(parsed.statistics).toEqual(statistics);
     expect(parsed.properties).toEqual(JSON.parse(JSON.stringify(RANDOM_REPORT.properties)));
