@@ -4,19 +4,15 @@
  * so that a review can step through it like a counterexample, with no step marked violating.
  */
 import { describe, expect, it } from 'vitest';
-import { check } from '../../src/check/check.ts';
 import { ReplayTokenError } from '../../src/check/replayToken.ts';
-import { topologyCheckOptions } from '../../src/check/topologyDefaults.ts';
 import { witnessStates } from '../../src/check/traceStates.ts';
-import { loadTopologyFile } from '../../src/topology/load.ts';
+import { checkOneProperty } from '../support/checkOneProperty.ts';
 
 describe('witnessStates', async () => {
-  const loaded = await loadTopologyFile('test/fixtures/review/tzasc-sound.yaml');
-  const report = check(loaded, {
-    ...topologyCheckOptions(loaded.topology, 0),
-    properties: ['pipelineReachable'],
-  });
-  const reached = report.properties.find((p) => p.name === 'pipelineReachable')!;
+  const { loaded, result: reached } = await checkOneProperty(
+    'test/fixtures/review/tzasc-sound.yaml',
+    'pipelineReachable',
+  );
 
   it('replays the pipeline to a displayed frame, a state per step, none violating', () => {
     const steps = reached.witness!.steps;

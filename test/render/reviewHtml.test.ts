@@ -5,12 +5,10 @@
  * view's data, a witness to step through, and escaped prose.
  */
 import { describe, expect, it } from 'vitest';
-import { check } from '../../src/check/check.ts';
-import { topologyCheckOptions } from '../../src/check/topologyDefaults.ts';
 import type { CompareData } from '../../src/render/reviewCompare.ts';
 import { buildReviewEntry } from '../../src/render/reviewEntry.ts';
 import { renderReviewHtml } from '../../src/render/reviewHtml.ts';
-import { loadTopologyFile } from '../../src/topology/load.ts';
+import { checkOneProperty } from '../support/checkOneProperty.ts';
 import { externalUrls } from '../support/externalUrls.ts';
 import { reviewEntries } from '../support/reviewEntries.ts';
 
@@ -135,9 +133,11 @@ describe('renderReviewHtml', async () => {
 });
 
 describe('a passing design in the review', async () => {
-  const loaded = await loadTopologyFile('test/fixtures/review/tzasc-sound.yaml');
-  const options = { ...topologyCheckOptions(loaded.topology, 0), properties: ['pipelineReachable'] };
-  const html = renderReviewHtml([await buildReviewEntry(loaded, check(loaded, options))], { timing: false });
+  const { loaded, report } = await checkOneProperty(
+    'test/fixtures/review/tzasc-sound.yaml',
+    'pipelineReachable',
+  );
+  const html = renderReviewHtml([await buildReviewEntry(loaded, report)], { timing: false });
 
   it("steps through the pipeline's witness like a counterexample", () => {
     const panel = template(html, 'cell-tzasc-sound-pipelineReachable');

@@ -4,14 +4,13 @@
  * legend names exactly the colours it draws with.
  */
 import { describe, expect, it } from 'vitest';
-import { check } from '../../src/check/check.ts';
-import { topologyCheckOptions } from '../../src/check/topologyDefaults.ts';
 import { replayCounterexample } from '../../src/check/traceStates.ts';
 import { topologyDot } from '../../src/render/dot.ts';
 import { topologyCrossings } from '../../src/render/topologyCrossings.ts';
 import { topologyGraph } from '../../src/render/topologyGraph.ts';
 import { legendItems } from '../../src/render/topologyStyle.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
+import { checkOneProperty } from '../support/checkOneProperty.ts';
 
 const crossingsOf = async (file: string) =>
   topologyGraph((await loadTopologyFile(`topologies/${file}.yaml`)).topology).crossings.map(
@@ -57,12 +56,10 @@ describe('the crossings a design declares', () => {
 });
 
 describe('a drawing that follows a trace', async () => {
-  const loaded = await loadTopologyFile('topologies/dynamic-heap-upstream-lend-as-share.yaml');
-  const report = check(loaded, {
-    ...topologyCheckOptions(loaded.topology, 0),
-    properties: ['plaintextNeverReachesUntrusted'],
-  });
-  const property = report.properties.find((p) => p.name === 'plaintextNeverReachesUntrusted')!;
+  const { loaded, result: property } = await checkOneProperty(
+    'topologies/dynamic-heap-upstream-lend-as-share.yaml',
+    'plaintextNeverReachesUntrusted',
+  );
   const replayed = replayCounterexample(loaded.topology, property.counterexample!.replay);
   const graph = topologyGraph(loaded.topology, replayed.composed, replayed.worldStates);
 
