@@ -7,10 +7,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machines } from '../../machines/index.ts';
+import { guardCitations } from '../check/guardCitations.ts';
 import { machineDot, topologyDot } from '../render/dot.ts';
 import { machineGraph } from '../render/machineGraph.ts';
 import { machineMermaid } from '../render/mermaid.ts';
-import { renderSvg } from '../render/svg.ts';
+import { chartSvg, renderSvg } from '../render/svg.ts';
 import { topologyGraph } from '../render/topologyGraph.ts';
 import { formatTopologyIssue } from '../topology/issues.ts';
 import { closestName } from '../topology/suggest.ts';
@@ -61,10 +62,11 @@ export async function runDiagram(
   };
   for (const entry of selected) {
     const graph = machineGraph(entry.machine);
-    if (formats.has('mermaid')) await write(`${entry.name}.mmd`, machineMermaid(graph));
-    const dot = machineDot(graph);
+    const citations = guardCitations[graph.id] ?? {};
+    if (formats.has('mermaid')) await write(`${entry.name}.mmd`, machineMermaid(graph, citations));
+    const dot = machineDot(graph, { citations });
     if (formats.has('dot')) await write(`${entry.name}.dot`, dot);
-    if (formats.has('svg')) await write(`${entry.name}.svg`, await renderSvg(dot));
+    if (formats.has('svg')) await write(`${entry.name}.svg`, chartSvg(await renderSvg(dot)));
   }
   for (const each of loaded) {
     const dot = topologyDot(topologyGraph(each.topology));
