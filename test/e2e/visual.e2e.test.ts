@@ -71,6 +71,22 @@ describe.concurrent('protmem diagram', () => {
     expect(dot).toContain('"party:host" -> "region:dram" [label="CPU r/w 4/4"');
   });
 
+  it('--flaw draws each machine the flaw reimplements part of, the changes in red', async () => {
+    const out = join(dir, 'flaw');
+    const run = await protmem('diagram', '--flaw', 'reclaimFailureIgnored', '--format', 'dot', '--out', out);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect((await readdir(out)).sort()).toEqual([
+      'dmaBufMachine.reclaimFailureIgnored.dot',
+      'protectedHeapMachine.reclaimFailureIgnored.dot',
+    ]);
+    const dot = await readFile(join(out, 'protectedHeapMachine.reclaimFailureIgnored.dot'), 'utf8');
+    expect(dot).toContain('Flaw reclaimFailureIgnored (in red) reimplements');
+    expect(dot).toMatch(/ -> .*color="#dc2626", penwidth=2/);
+    const unknown = await protmem('diagram', '--flaw', 'noScrubOnFre', '--out', join(dir, 'none'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no flaw "noScrubOnFre" (did you mean "noScrubOnFree"?)');
+  });
+
   it('refuses an unknown machine, suggesting the closest', async () => {
     const run = await protmem('diagram', '--machine', 'pkvmPageMachin', '--out', join(dir, 'none'));
     expect(run.code).toBe(2);
