@@ -28,17 +28,22 @@ import { loadTopologies, topologyFiles } from './topologyPaths.ts';
 
 export const DEFAULT_DIAGRAM_FORMATS = ['svg', 'mermaid'] as const;
 
+/** `option --<what>: no <what> "<name>"`, suggesting the closest of `names`. */
+function unknownName(what: string, name: string, names: readonly string[]): UsageError {
+  const suggestion = closestName(name, names);
+  const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+  return new UsageError(`option --${what}: no ${what} "${name}"${hint}`);
+}
+
 function selectMachines(names: readonly string[], topologiesGiven: boolean) {
   if (names.length === 0) return topologiesGiven ? [] : [...machines];
   return names.map((name) => {
     const entry = machines.find((m) => m.name === name || m.name === `${name}Machine`);
     if (entry) return entry;
-    const suggestion = closestName(
+    throw unknownName(
+      'machine',
       name,
       machines.map((m) => m.name),
-    );
-    throw new UsageError(
-      `option --machine: no machine "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`,
     );
   });
 }
@@ -48,10 +53,7 @@ function flawVariants(names: readonly string[], selected: readonly MachineEntry[
   return names.flatMap((name) => {
     const flaw = FLAWS.find((f) => f.name === name);
     if (flaw === undefined) {
-      const suggestion = closestName(name, FLAW_NAMES);
-      throw new UsageError(
-        `option --flaw: no flaw "${name}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`,
-      );
+      throw unknownName('flaw', name, FLAW_NAMES);
     }
     return selected.flatMap((entry) => {
       const changes = (FLAW_SWITCHES[name]?.machines ?? []).map((part) =>
