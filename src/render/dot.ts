@@ -208,7 +208,7 @@ export function machineDot(graph: MachineGraph, options: MachineChartOptions = {
       if (child.kind === 'compound') {
         lines.push(`${indent}subgraph ${clusterId(child.id)} {`);
         lines.push(
-          `${indent}  graph [style="rounded", color="${STATE_LINE}", bgcolor="#f8fafc", tooltip=${stays}, label=${label}];`,
+          `${indent}  graph [style="rounded", labelloc=t, color="${STATE_LINE}", bgcolor="#f8fafc", tooltip=${stays}, label=${label}];`,
         );
         emit(child, `${indent}  `);
         lines.push(`${indent}}`);
