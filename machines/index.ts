@@ -3,8 +3,8 @@
  * (`protmem diagram`). Each entry's name and summary come from the machine itself: its `id`
  * (the export is `<id>Machine`, and so is the file) and its `description`.
  * Variants made with `machine.provide(...)` share their base machine's states and
- * transitions (only guard or action implementations differ), so they draw the same chart and
- * are not listed separately.
+ * transitions (only guard or action implementations differ), so they are not listed
+ * separately: `protmem diagram --flaw` draws one as its base chart with the changes marked.
  */
 import type { AnyStateMachine } from 'xstate';
 import { assignedDeviceMachine } from './assignedDeviceMachine.ts';

@@ -146,6 +146,12 @@ export const diagramOptions = {
     description:
       'Draw this machine (pkvmPageMachine, ...). Without topologies and without this option, every machine is drawn.',
   },
+  flaw: {
+    type: 'string[]',
+    valueName: 'FLAW',
+    description:
+      'Draw, instead, each machine this named flaw (see protmem flaws) reimplements part of: its chart with the changed transitions in red and a note on what the flaw swaps; as dot or svg.',
+  },
   out: {
     type: 'string',
     valueName: 'DIR',

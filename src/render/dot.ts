@@ -7,9 +7,18 @@
  * targetless transitions change no state, so they are listed inside the state that declares
  * them, under a rule, as UML lists internal transitions (the machine's own in the title).
  */
+import type { GuardCitation } from '../check/guardCitations.ts';
+import {
+  conditionTooltip,
+  type GuardLegend,
+  guardLegend,
+  guardsOf,
+  type LabelLine,
+  labelLines,
+} from './guardLegend.ts';
 import {
   allStates,
-  drawnEdges,
+  foldedChart,
   isWithin,
   type MachineGraph,
   type StateGraphNode,
@@ -49,42 +58,70 @@ function htmlLines(text: string, width: number): string {
 
 const LEFT_BREAK = '<BR ALIGN="LEFT"/>';
 
-/** A transition as left-aligned lines: the event, then its guard, then its actions, each wrapped. */
-function transitionHtml(transition: TransitionEdge): string {
+/**
+ * Machine charts are laid out with Verdana's metrics, the widest of the common sans-serif
+ * faces, and the SVG declares the stack `CHART_FONT_STACK` (see `svg.ts`): whichever face a
+ * viewer has, its text is no wider than Graphviz measured, so it stays inside its boxes.
+ */
+const CHART_FONT = 'Verdana';
+const CHANGED = '#dc2626';
+
+export interface MachineChartOptions {
+  /** What each guard's doc comment cites (`guardCitations[machine.id]`), for the legend. */
+  readonly citations?: Readonly<Record<string, GuardCitation>>;
+  /** What a `provide()` variant replaces: the edges and stays that use it are drawn in red. */
+  readonly changed?: {
+    readonly guards: readonly string[];
+    readonly actions: readonly string[];
+    /** One sentence on the variant, shown under the title. */
+    readonly note: string;
+  };
+}
+
+/** A label line: the events, then the short guard, then the actions, each wrapped, left-aligned. */
+function lineHtml(line: LabelLine, changed: boolean): string {
   const pieces = [
-    transition.event,
-    ...(transition.guard === undefined ? [] : [`[${transition.guard}]`]),
-    ...(transition.actions.length === 0 ? [] : [`/ ${transition.actions.join(', ')}`]),
+    `${line.events.join(', ')}${line.guard === undefined ? '' : ` [${line.guard}]`}`,
+    ...(line.actions.length === 0 ? [] : [`/ ${line.actions.join(', ')}`]),
   ];
-  return pieces
-    .flatMap((piece) => wrapWords(piece, 56))
+  const text = pieces
+    .flatMap((piece) => wrapWords(piece, 48))
     .map(htmlLabelText)
     .join(LEFT_BREAK);
+  return changed ? `<FONT COLOR="${CHANGED}">${text}</FONT>` : text;
 }
 
 const STATE_FILL = '#eef2ff';
 const STATE_LINE = '#4f46e5';
 
-function stateTable(
-  title: string,
-  description: string | undefined,
-  internal: readonly TransitionEdge[],
-): string {
+/** Draws transitions as label lines, a changed one in red. */
+type LinesHtml = (transitions: readonly TransitionEdge[]) => string;
+
+function stateTable(title: string, description: string | undefined, stays: string): string {
   const rows = [`<TR><TD><B>${htmlLabelText(title)}</B></TD></TR>`];
   if (description) {
     rows.push(
-      `<TR><TD><FONT POINT-SIZE="9" COLOR="#4b5563"><I>${htmlLines(description, 44)}</I></FONT></TD></TR>`,
+      `<TR><TD><FONT POINT-SIZE="9" COLOR="#4b5563"><I>${htmlLines(description, 40)}</I></FONT></TD></TR>`,
     );
   }
-  if (internal.length > 0) {
+  if (stays !== '') {
     rows.push('<HR/>');
-    rows.push(
-      `<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="9">${internal
-        .map(transitionHtml)
-        .join(LEFT_BREAK)}${LEFT_BREAK}</FONT></TD></TR>`,
-    );
+    rows.push(`<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="9">${stays}</FONT></TD></TR>`);
   }
-  return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">${rows.join('')}</TABLE>>`;
+  return `<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">${rows.join('')}</TABLE>`;
+}
+
+/** The legend: each short guard name, its full condition (for a composite) and what it mirrors. */
+function legendTable(legend: GuardLegend, isChanged: (guard: string) => boolean): string {
+  if (legend.entries.length === 0) return '';
+  const cell = (text: string, width: number) =>
+    `<TD ALIGN="LEFT" BALIGN="LEFT" VALIGN="TOP">${htmlLines(text, width).replace(/<BR\/>/g, LEFT_BREAK)}</TD>`;
+  const rows = legend.entries.map((entry) => {
+    const colour = entry.guards.some(isChanged) ? ` COLOR="${CHANGED}"` : '';
+    const condition = entry.condition === entry.short ? '' : entry.condition;
+    return `<TR><TD ALIGN="LEFT" VALIGN="TOP"><FONT${colour}><B>${htmlLabelText(entry.short)}</B></FONT></TD>${cell(condition, 96)}${cell(entry.functions.join(', '), 64)}</TR>`;
+  });
+  return `<TABLE BORDER="0" CELLBORDER="1" COLOR="#d1d5db" CELLSPACING="0" CELLPADDING="3"><TR><TD ALIGN="LEFT"><B>guard</B></TD><TD ALIGN="LEFT"><B>condition</B></TD><TD ALIGN="LEFT"><B>mirrors</B></TD></TR>${rows.join('')}</TABLE>`;
 }
 
 /** The innermost compound state that contains both states, if any. */
@@ -100,37 +137,63 @@ function commonCompound(a: string, b: string, compound: ReadonlySet<string>): st
 const initialId = (state: string) => dotString(`${state}#initial`);
 const clusterId = (state: string) => dotString(`cluster_${state}`);
 
-/** A machine's state chart in DOT. */
-export function machineDot(graph: MachineGraph): string {
-  const internalOf = new Map<string, TransitionEdge[]>();
-  for (const t of graph.transitions) {
-    if (t.target !== undefined) continue;
-    internalOf.set(t.source, [...(internalOf.get(t.source) ?? []), t]);
-  }
+/**
+ * A machine's state chart in DOT. Each edge is labelled with its events, the short name of its
+ * guard (`guardLegend.ts`) and its actions; transitions that leave a state where it is are
+ * listed inside it instead of looping; the legend under the title spells out every guard. Edges,
+ * label and state nodes carry a tooltip with the full conditions and what they mirror.
+ */
+export function machineDot(graph: MachineGraph, options: MachineChartOptions = {}): string {
+  const legend = guardLegend(graph, options.citations);
+  const changedGuards = new Set(options.changed?.guards ?? []);
+  const changedActions = new Set(options.changed?.actions ?? []);
+  const isChanged = (t: TransitionEdge) =>
+    (t.guard !== undefined && guardsOf(t.guard).some((g) => changedGuards.has(g))) ||
+    t.actions.some((a) => changedActions.has(a));
+  const linesHtml: LinesHtml = (transitions) =>
+    labelLines(transitions, legend)
+      .map((line) =>
+        lineHtml(
+          line,
+          transitions.some((t) => isChanged(t) && line.events.includes(t.event)),
+        ),
+      )
+      .map((html) => `${html}${LEFT_BREAK}`)
+      .join('');
+  const tooltip = (transitions: readonly TransitionEdge[]) =>
+    dotString(transitions.map((t) => conditionTooltip(t, legend)).join('\n'));
+  const chart = foldedChart(graph);
+  const staysOf = (state: string) => linesHtml(chart.stays.get(state) ?? []);
   const compound = new Set(
     allStates(graph)
       .filter((s) => s.kind === 'compound' && s.id !== '')
       .map((s) => s.id),
   );
+  const note = options.changed
+    ? `<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="${CHANGED}">${htmlLines(options.changed.note, 90).replace(/<BR\/>/g, LEFT_BREAK)}</FONT></TD></TR>`
+    : '';
+  const title = `<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD ALIGN="LEFT">${stateTable(graph.id, graph.description, staysOf(''))}</TD></TR>${note}<TR><TD ALIGN="LEFT">${legendTable(legend, (g) => changedGuards.has(g))}</TD></TR></TABLE>>`;
+  const font = dotString(CHART_FONT);
   const lines = [
     `digraph ${dotString(graph.id)} {`,
-    `  graph [fontname=${dotString(FONT)}, fontsize=12, labelloc=t, labeljust=l, compound=true, nodesep=0.35, ranksep=0.45, label=${stateTable(graph.id, graph.description, internalOf.get('') ?? [])}];`,
-    `  node [fontname=${dotString(FONT)}, fontsize=11, shape=box, style="rounded,filled", fillcolor="${STATE_FILL}", color="${STATE_LINE}"];`,
-    `  edge [fontname=${dotString(FONT)}, fontsize=9, color="#374151", arrowsize=0.7];`,
+    `  graph [fontname=${font}, fontsize=11, labelloc=b, labeljust=l, compound=true, nodesep=0.3, ranksep=0.4, label=${title}];`,
+    `  node [fontname=${font}, fontsize=10, shape=box, margin="0.08,0.04", style="rounded,filled", fillcolor="${STATE_FILL}", color="${STATE_LINE}"];`,
+    `  edge [fontname=${font}, fontsize=9, color="#374151", arrowsize=0.7];`,
   ];
   /** The node an edge into `state` ends at: the state, or a compound's initial dot. */
   const entryOf = (state: string) => (compound.has(state) ? initialId(state) : dotString(state));
-  // Each edge's label is a node of its own on the edge's path, so labels never overlap; it sits
-  // in the innermost compound state holding both ends.
-  const edges = drawnEdges(graph, { loops: false }).map((edge, index) => ({
+  // Each edge's label is a node of its own on the edge's path, so a label always sits on its
+  // edge and labels never overlap; it sits in the innermost compound state holding both ends.
+  const edges = chart.edges.map((edge, index) => ({
     ...edge,
     label: dotString(`#label${index}`),
     within: commonCompound(edge.from, edge.to, compound) ?? '',
+    changed: edge.transitions.some(isChanged),
   }));
   const emit = (node: StateGraphNode, indent: string) => {
     for (const edge of edges.filter((e) => e.within === node.id)) {
       lines.push(
-        `${indent}${edge.label} [shape=plain, fontsize=9, style="", label=<${edge.transitions.map(transitionHtml).join(LEFT_BREAK)}${LEFT_BREAK}>];`,
+        `${indent}${edge.label} [shape=plain, fontsize=9, style="", tooltip=${tooltip(edge.transitions)}, label=<${linesHtml(edge.transitions)}>];`,
       );
     }
     if (node.initial !== undefined) {
@@ -140,18 +203,18 @@ export function machineDot(graph: MachineGraph): string {
       lines.push(`${indent}${initialId(node.id)} -> ${entryOf(node.initial)};`);
     }
     for (const child of node.children) {
+      const label = `<${stateTable(child.key, child.description, staysOf(child.id))}>`;
+      const stays = tooltip(chart.stays.get(child.id) ?? []);
       if (child.kind === 'compound') {
         lines.push(`${indent}subgraph ${clusterId(child.id)} {`);
         lines.push(
-          `${indent}  graph [style="rounded", color="${STATE_LINE}", bgcolor="#f8fafc", label=${stateTable(child.key, child.description, internalOf.get(child.id) ?? [])}];`,
+          `${indent}  graph [style="rounded", labelloc=t, color="${STATE_LINE}", bgcolor="#f8fafc", tooltip=${stays}, label=${label}];`,
         );
         emit(child, `${indent}  `);
         lines.push(`${indent}}`);
       } else {
         const final = child.kind === 'final' ? ', peripheries=2' : '';
-        lines.push(
-          `${indent}${dotString(child.id)} [label=${stateTable(child.key, child.description, internalOf.get(child.id) ?? [])}${final}];`,
-        );
+        lines.push(`${indent}${dotString(child.id)} [tooltip=${stays}, label=${label}${final}];`);
       }
     }
   };
@@ -159,9 +222,12 @@ export function machineDot(graph: MachineGraph): string {
   for (const edge of edges) {
     const tail =
       compound.has(edge.from) && !isWithin(edge.to, edge.from) ? `, ltail=${clusterId(edge.from)}` : '';
-    const head = compound.has(edge.to) && !isWithin(edge.from, edge.to) ? `lhead=${clusterId(edge.to)}` : '';
-    lines.push(`  ${entryOf(edge.from)} -> ${edge.label} [arrowhead=none${tail}];`);
-    lines.push(`  ${edge.label} -> ${entryOf(edge.to)} [${head}];`);
+    const head =
+      compound.has(edge.to) && !isWithin(edge.from, edge.to) ? `lhead=${clusterId(edge.to)}, ` : '';
+    const style = edge.changed ? `, color="${CHANGED}", penwidth=2` : '';
+    const tip = `tooltip=${tooltip(edge.transitions)}${style}`;
+    lines.push(`  ${entryOf(edge.from)} -> ${edge.label} [arrowhead=none${tail}, ${tip}];`);
+    lines.push(`  ${edge.label} -> ${entryOf(edge.to)} [${head}${tip}];`);
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;

@@ -183,3 +183,33 @@ export function drawnEdges(graph: MachineGraph, options: { loops: boolean }): Dr
   }
   return [...edges.values()];
 }
+
+export interface FoldedChart {
+  /** The edges between two different states. */
+  readonly edges: readonly DrawnEdge[];
+  /**
+   * Per state, the transitions that leave it where it is: targetless ones it declares (the
+   * machine's own under `''`) and those that re-enter it. A chart lists them in the state.
+   */
+  readonly stays: ReadonlyMap<string, readonly TransitionEdge[]>;
+  /** How many drawn edges, self-loops included, the chart would have without folding. */
+  readonly unfoldedEdges: number;
+}
+
+/** The chart's edges with every self-loop folded into its state's list of stays. */
+export function foldedChart(graph: MachineGraph): FoldedChart {
+  const stays = new Map<string, TransitionEdge[]>();
+  const stay = (state: string, transition: TransitionEdge) => {
+    const list = stays.get(state) ?? [];
+    if (!list.includes(transition)) list.push(transition);
+    stays.set(state, list);
+  };
+  for (const t of graph.transitions) if (t.target === undefined) stay(t.source, t);
+  const drawn = drawnEdges(graph, { loops: false });
+  for (const edge of drawn) if (edge.from === edge.to) for (const t of edge.transitions) stay(edge.from, t);
+  return {
+    edges: drawn.filter((edge) => edge.from !== edge.to),
+    stays,
+    unfoldedEdges: drawnEdges(graph, { loops: true }).length,
+  };
+}

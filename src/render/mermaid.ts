@@ -4,10 +4,14 @@
  *
  * Mermaid draws one edge per pair of states (a second one between the same states is lost),
  * so the transitions between two states share one edge whose label lists them, one per line
- * (`drawnEdges`). A targetless transition is a loop on the state that declares it.
+ * (`drawnEdges`), each guard by its short name (`guardLegend.ts`), spelt out in `%%` comments.
+ * Transitions that leave a state where it is are a note beside it, not loops.
  */
+
+import type { GuardCitation } from '../check/guardCitations.ts';
 import type { TraceStates } from '../check/traceStates.ts';
-import { drawnEdges, type MachineGraph, type StateGraphNode, transitionLabel } from './machineGraph.ts';
+import { type GuardLegend, guardLegend, type LabelLine, labelLines } from './guardLegend.ts';
+import { foldedChart, type MachineGraph, type StateGraphNode, type TransitionEdge } from './machineGraph.ts';
 
 /** A Mermaid identifier for a state path: `NOPAGE.ownedByGuest` → `NOPAGE__ownedByGuest`. */
 function stateId(path: string): string {
@@ -55,15 +59,37 @@ function compoundBody(node: StateGraphNode, indent: string): string[] {
   return lines;
 }
 
+function lineText(line: LabelLine): string {
+  const guard = line.guard === undefined ? '' : ` [${line.guard}]`;
+  const actions = line.actions.length === 0 ? '' : ` / ${line.actions.join(', ')}`;
+  return mermaidText(`${line.events.join(', ')}${guard}${actions}`);
+}
+
+const linesText = (transitions: readonly TransitionEdge[], legend: GuardLegend) =>
+  labelLines(transitions, legend).map(lineText).join('<br/>');
+
 /** A machine as a Mermaid state chart. */
-export function machineMermaid(graph: MachineGraph): string {
+export function machineMermaid(
+  graph: MachineGraph,
+  citations: Readonly<Record<string, GuardCitation>> = {},
+): string {
+  const legend = guardLegend(graph, citations);
+  const chart = foldedChart(graph);
   const lines = ['stateDiagram-v2'];
   lines.push(`  %% ${graph.id}${graph.description ? `: ${mermaidText(graph.description)}` : ''}`);
+  for (const entry of legend.entries) {
+    const mirrors = entry.functions.length === 0 ? '' : `  (mirrors ${entry.functions.join(', ')})`;
+    lines.push(`  %% ${entry.short}: ${mermaidText(`${entry.condition}${mirrors}`)}`);
+  }
   lines.push(...compoundBody(graph.root, '  '));
-  for (const edge of drawnEdges(graph, { loops: true })) {
-    lines.push(
-      `  ${stateId(edge.from)} --> ${stateId(edge.to)} : ${edge.transitions.map((t) => mermaidText(transitionLabel(t))).join('<br/>')}`,
-    );
+  for (const [state, stays] of chart.stays) {
+    const where = state === '' ? 'in every state' : 'stays';
+    const on = state === '' ? stateId(graph.root.initial ?? '') : stateId(state);
+    if (on === '') continue;
+    lines.push(`  note left of ${on}`, `    ${where}: ${linesText(stays, legend)}`, '  end note');
+  }
+  for (const edge of chart.edges) {
+    lines.push(`  ${stateId(edge.from)} --> ${stateId(edge.to)} : ${linesText(edge.transitions, legend)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -32,3 +32,24 @@ export function inlineSvg(svg: string, idPrefix = ''): string {
     .replace(/url\(#/g, `url(#${idPrefix}`)
     .trim();
 }
+
+/**
+ * The faces a machine chart's SVG asks for, widest first. Graphviz lays the chart out with
+ * Verdana's metrics (`dot.ts`); DejaVu Sans and Bitstream Vera share them, and every later
+ * fallback is narrower, so no text outgrows the box measured for it.
+ */
+export const CHART_FONT_STACK = "Verdana, 'DejaVu Sans', 'Bitstream Vera Sans', Arial, Helvetica, sans-serif";
+
+/**
+ * A machine chart's SVG made to read the same everywhere: its font declared as
+ * `CHART_FONT_STACK`, and each node's and edge's `<title>` (Graphviz writes the DOT names
+ * there) replaced by its tooltip, so hovering shows the full conditions and what they mirror.
+ */
+export function chartSvg(svg: string): string {
+  return svg
+    .replace(/font-family="Verdana"/g, `font-family="${CHART_FONT_STACK}"`)
+    .replace(
+      /<title>[^<]*<\/title>(\s*<g id="a_[^"]*"><a xlink:title="([^"]*)">)/g,
+      (_, anchor: string, tip: string) => `<title>${tip}</title>${anchor}`,
+    );
+}

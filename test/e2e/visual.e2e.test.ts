@@ -1,16 +1,22 @@
 /**
  * `protmem diagram` and `protmem review` end to end, spawned as a user runs them: the files
  * they write, what they print, and their exit codes (review: 0 all pass, 1 a violation or a
- * vacuous property, 2 bad input).
+ * vacuous property, 2 bad input). The largest machine chart is opened in Chromium (see
+ * `test/support/chromium.ts`), screenshot into `test-artifacts/` (not committed) and measured:
+ * every text inside its box, in whatever face the browser substitutes.
  */
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+/// <reference lib="dom" />
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.ts';
 import type { CheckReport } from '../../src/check/report.ts';
 import { diagramOptions, reviewOptions } from '../../src/cli/commands.ts';
 import { displayFlag } from '../../src/cli/options.ts';
+import { inlineSvg } from '../../src/render/svg.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { externalUrls } from '../support/externalUrls.ts';
 import { protmem } from '../support/protmemCli.ts';
 
@@ -65,6 +71,22 @@ describe.concurrent('protmem diagram', () => {
     expect(dot).toContain('"party:host" -> "region:dram" [label="CPU r/w 4/4"');
   });
 
+  it('--flaw draws each machine the flaw reimplements part of, the changes in red', async () => {
+    const out = join(dir, 'flaw');
+    const run = await protmem('diagram', '--flaw', 'reclaimFailureIgnored', '--format', 'dot', '--out', out);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect((await readdir(out)).sort()).toEqual([
+      'dmaBufMachine.reclaimFailureIgnored.dot',
+      'protectedHeapMachine.reclaimFailureIgnored.dot',
+    ]);
+    const dot = await readFile(join(out, 'protectedHeapMachine.reclaimFailureIgnored.dot'), 'utf8');
+    expect(dot).toContain('Flaw reclaimFailureIgnored (in red) reimplements');
+    expect(dot).toMatch(/ -> .*color="#dc2626", penwidth=2/);
+    const unknown = await protmem('diagram', '--flaw', 'noScrubOnFre', '--out', join(dir, 'none'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no flaw "noScrubOnFre" (did you mean "noScrubOnFree"?)');
+  });
+
   it('refuses an unknown machine, suggesting the closest', async () => {
     const run = await protmem('diagram', '--machine', 'pkvmPageMachin', '--out', join(dir, 'none'));
     expect(run.code).toBe(2);
@@ -77,6 +99,75 @@ describe.concurrent('protmem diagram', () => {
     const run = await protmem('diagram', '--format', 'png');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('option --format expects one of mermaid, dot, svg, got "png"');
+  });
+});
+
+/**
+ * The chart before guards had short names and stays were folded: 2,207 x 2,634 px in Chromium
+ * (1,655 x 1,975 pt), every conjunction written out on every edge.
+ */
+const FFA_CHART_BEFORE = { width: 2207, height: 2634 };
+
+describe('the ffaTransaction chart in chromium', { timeout: 120_000 }, () => {
+  it('keeps every text inside its box and is smaller than the chart it replaces', async () => {
+    const out = join(dir, 'ffa');
+    const run = await protmem('diagram', '--machine', 'ffaTransaction', '--format', 'svg', '--out', out);
+    expect(run.code).toBe(0);
+    const svg = await readFile(join(out, 'ffaTransactionMachine.svg'), 'utf8');
+    const html = join(out, 'ffaTransactionMachine.html');
+    await writeFile(
+      html,
+      `<!doctype html><meta charset="utf-8"><body style="margin:0">${inlineSvg(svg)}</body>`,
+    );
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(pathToFileURL(resolve(html)).href, { waitUntil: 'load' });
+      const size = (await page.locator('svg').first().boundingBox())!;
+      await page.setViewportSize({ width: Math.ceil(size.width), height: Math.ceil(size.height) });
+      await mkdir('test-artifacts', { recursive: true });
+      await page.screenshot({ path: join('test-artifacts', 'ffaTransactionMachine.png') });
+      // Each state and cluster: the texts of its label against the outline Graphviz drew round it.
+      const overflows = await page.evaluate(() => {
+        const found: string[] = [];
+        for (const group of document.querySelectorAll('g.node, g.cluster')) {
+          const outline = group.querySelector(
+            ':scope > path, :scope > polygon, :scope > g > a > path, :scope > g > a > polygon',
+          );
+          const texts = [...group.querySelectorAll('text')];
+          if (outline === null || texts.length === 0) continue;
+          const box = outline.getBoundingClientRect();
+          for (const text of texts) {
+            const r = text.getBoundingClientRect();
+            if (
+              r.left < box.left - 0.5 ||
+              r.right > box.right + 0.5 ||
+              r.top < box.top - 0.5 ||
+              r.bottom > box.bottom + 0.5
+            )
+              found.push(
+                `${group.querySelector('title')?.textContent?.slice(0, 40)}: "${text.textContent}" ${Math.round(r.right - box.right)} px past the right`,
+              );
+          }
+        }
+        // The title and legend (the graph's own label) stay inside the drawing.
+        const page = document.querySelector('svg')!.getBoundingClientRect();
+        for (const text of document.querySelectorAll('text')) {
+          const r = text.getBoundingClientRect();
+          if (r.left < page.left || r.right > page.right)
+            found.push(`"${text.textContent}" leaves the drawing`);
+        }
+        return found;
+      });
+      expect(overflows).toEqual([]);
+      const boxes = await page.evaluate(() => document.querySelectorAll('g.node, g.cluster').length);
+      expect(boxes).toBeGreaterThan(5);
+      expect(size.width).toBeLessThan(FFA_CHART_BEFORE.width * 0.8);
+      expect(size.height).toBeLessThan(FFA_CHART_BEFORE.height);
+      expect(size.width * size.height).toBeLessThan(FFA_CHART_BEFORE.width * FFA_CHART_BEFORE.height * 0.7);
+    } finally {
+      await browser.close();
+    }
   });
 });
 

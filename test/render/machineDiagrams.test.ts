@@ -1,15 +1,18 @@
 /**
  * Every machine of `machines/` draws: the registry lists each machine file once, each renders
- * to Mermaid and DOT without error with every event it handles on the chart, and Graphviz
- * (WebAssembly, offline) lays one out as SVG.
+ * to Mermaid and DOT without error with every event it handles on the chart, each guard
+ * condition by a short name the legend spells out once, no self-loop; and Graphviz
+ * (WebAssembly, offline) lays one out as SVG with its font declared and its edges titled.
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.ts';
+import { guardCitations } from '../../src/check/guardCitations.ts';
 import { machineDot } from '../../src/render/dot.ts';
-import { machineGraph } from '../../src/render/machineGraph.ts';
+import { guardLegend } from '../../src/render/guardLegend.ts';
+import { foldedChart, machineGraph } from '../../src/render/machineGraph.ts';
 import { machineMermaid } from '../../src/render/mermaid.ts';
-import { inlineSvg, renderSvg } from '../../src/render/svg.ts';
+import { CHART_FONT_STACK, chartSvg, inlineSvg, renderSvg } from '../../src/render/svg.ts';
 
 describe('the machine registry', () => {
   it('lists every machine file in machines/ once, by its export name', () => {
@@ -45,6 +48,37 @@ describe.each(machines.map((entry) => [entry.name, entry] as const))('%s', (_, e
     expect(dot.startsWith(`digraph "${entry.machine.id}" {`)).toBe(true);
     for (const event of graph.events) expect(dot).toContain(event);
   });
+
+  it('names every guard condition once, by a short name unique in the chart, with its citations', () => {
+    const citations = guardCitations[graph.id] ?? {};
+    const legend = guardLegend(graph, citations);
+    const conditions = new Set(graph.transitions.flatMap((t) => (t.guard ? [t.guard] : [])));
+    expect(legend.entries.map((e) => e.condition).sort()).toEqual([...conditions].sort());
+    const shorts = legend.entries.map((e) => e.short);
+    expect(new Set(shorts).size).toBe(shorts.length);
+    for (const entry of legend.entries) {
+      expect(entry.short.length).toBeLessThanOrEqual(Math.max(4, entry.condition.length));
+      const cited = entry.guards.flatMap((g) => citations[g]?.functions ?? []);
+      expect(new Set(entry.functions)).toEqual(new Set(cited));
+    }
+    // No drawn label spells out a conjunction: only the legend, in the title, does.
+    const [title, ...rest] = machineDot(graph, { citations })
+      .split('\n')
+      .filter((line) => line.includes('label=<'));
+    expect(title).toContain('graph [fontname');
+    expect(
+      rest.filter((line) => / \[(?!tooltip)[^\]]*&amp;&amp;/.test(line.replace(/tooltip="[^"]*"/g, ''))),
+    ).toEqual([]);
+  });
+
+  it('draws no self-loop: what leaves a state where it is is listed in it', () => {
+    const chart = foldedChart(graph);
+    expect(chart.edges.filter((edge) => edge.from === edge.to)).toEqual([]);
+    const listed = new Set([...chart.stays.values()].flat());
+    const drawn = new Set(chart.edges.flatMap((edge) => edge.transitions));
+    for (const transition of graph.transitions)
+      expect(listed.has(transition) || drawn.has(transition)).toBe(true);
+  });
 });
 
 describe('renderSvg', () => {
@@ -55,6 +89,19 @@ describe('renderSvg', () => {
     expect(svg).toContain('<svg');
     expect(svg).toContain('HOST_SHARE_HYP');
     expect(svg).toContain('</svg>');
+  });
+
+  it('declares the font stack and titles every edge with its full conditions and citations', async () => {
+    const ffa = machineGraph(machines.find((m) => m.name === 'ffaTransactionMachine')!.machine);
+    const svg = chartSvg(await renderSvg(machineDot(ffa, { citations: guardCitations.ffaTransaction })));
+    expect(svg).not.toContain('font-family="Verdana"');
+    expect(svg).toContain(`font-family="${CHART_FONT_STACK}"`);
+    const edges = svg.match(/<g id="edge\d+" class="edge">\s*<title>[^<]*<\/title>/g) ?? [];
+    expect(edges.length).toBeGreaterThan(10);
+    const drawn = edges.filter((edge) => !edge.includes('initial&#45;&gt;'));
+    expect(drawn.length).toBe(edges.length - 2); // the machine's and `live`'s initial arrows
+    for (const edge of drawn) expect(edge).toMatch(/<title>[A-Z_]+( \[[^\]]+\]: [^<]+|: no guard)/);
+    expect(svg).toContain('mirrors api_ffa_mem_send()');
   });
 
   it('inlines an SVG without its prolog and DTD, with prefixed ids', async () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { and, assign, not, setup } from 'xstate';
 import { machineDot } from '../../src/render/dot.ts';
-import { drawnEdges, machineGraph, transitionLabel } from '../../src/render/machineGraph.ts';
+import { drawnEdges, foldedChart, machineGraph, transitionLabel } from '../../src/render/machineGraph.ts';
 import { machineMermaid } from '../../src/render/mermaid.ts';
 
 const doorMachine = setup({
@@ -116,12 +116,45 @@ describe('machineGraph', () => {
   });
 });
 
+describe('foldedChart', () => {
+  it('folds every transition that leaves a state where it is into that state, not a loop', () => {
+    const chart = foldedChart(machineGraph(doorMachine));
+    expect([...chart.stays].map(([state, list]) => [state, list.map((t) => t.event)])).toEqual([
+      ['', ['INSPECT']],
+      ['closed', ['KNOCK']],
+    ]);
+    expect(chart.edges.every((edge) => edge.from !== edge.to)).toBe(true);
+    expect(chart.edges).toHaveLength(5);
+    expect(chart.unfoldedEdges).toBe(7);
+  });
+
+  it('folds a transition that re-enters its own state, declared on the parent', () => {
+    const lamp = setup({}).createMachine({
+      id: 'lamp',
+      initial: 'lit',
+      states: {
+        lit: { initial: 'dim', on: { RESET: '.dim' }, states: { dim: { on: { UP: 'bright' } }, bright: {} } },
+      },
+    });
+    const chart = foldedChart(machineGraph(lamp));
+    expect([...chart.stays].map(([state, list]) => [state, list.map((t) => t.event)])).toEqual([
+      ['lit.dim', ['RESET']],
+    ]);
+    expect(chart.edges.map((e) => [e.from, e.to, e.transitions.map((t) => t.event)])).toEqual([
+      ['lit.bright', 'lit.dim', ['RESET']],
+      ['lit.dim', 'lit.bright', ['UP']],
+    ]);
+  });
+});
+
 describe('machineMermaid', () => {
-  it('writes a stateDiagram-v2 with nested states, descriptions and grouped labels', () => {
+  it('writes a stateDiagram-v2 with nested states, short guard names and stays as notes', () => {
     expect(machineMermaid(machineGraph(doorMachine))).toBe(
       [
         'stateDiagram-v2',
         '  %% door: A door that can be locked',
+        '  %% !isLocked: !isLocked',
+        '  %% g1: hasKey && keyFits',
         '  [*] --> closed',
         '  state "open" as open',
         '  open : Anyone can walk through',
@@ -133,13 +166,17 @@ describe('machineMermaid', () => {
         '  note right of closed',
         '    Shut, locked or not',
         '  end note',
-        '  open --> open : INSPECT / log',
-        '  closed --> closed : INSPECT / log<br/>KNOCK / log',
+        '  note left of closed',
+        '    in every state: INSPECT / log',
+        '  end note',
+        '  note left of closed',
+        '    stays: KNOCK / log',
+        '  end note',
         '  open --> closed : CLOSE',
         '  closed --> open : BREAK',
         '  closed__unlocked --> open : OPEN [!isLocked] / countOpen',
-        '  closed__unlocked --> closed__locked : LOCK [hasKey && keyFits] / lock, log',
-        '  closed__locked --> closed__unlocked : UNLOCK [hasKey && keyFits] / unlock<br/>RELOCK',
+        '  closed__unlocked --> closed__locked : LOCK [g1] / lock, log',
+        '  closed__locked --> closed__unlocked : UNLOCK [g1] / unlock<br/>RELOCK',
         '',
       ].join('\n'),
     );
@@ -147,7 +184,9 @@ describe('machineMermaid', () => {
 });
 
 describe('machineDot', () => {
-  const dot = machineDot(machineGraph(doorMachine));
+  const dot = machineDot(machineGraph(doorMachine), {
+    citations: { hasKey: { functions: ['key_present()'], files: [] } },
+  });
 
   it('draws a compound state as a cluster entered through its initial dot', () => {
     expect(dot).toMatch(/^digraph "door" \{/);
@@ -166,9 +205,20 @@ describe('machineDot', () => {
   });
 
   it('gives each edge a label node, leaving and entering clusters at their border', () => {
-    expect(dot).toMatch(/"closed#initial" -> "#label\d+" \[arrowhead=none, ltail="cluster_closed"\];/);
-    expect(dot).toMatch(/"#label\d+" -> "closed#initial" \[lhead="cluster_closed"\];/);
-    expect(dot).toContain('[hasKey &amp;&amp; keyFits]');
-    expect(dot).toContain('UNLOCK<BR ALIGN="LEFT"/>[hasKey &amp;&amp; keyFits]<BR ALIGN="LEFT"/>/ unlock');
+    expect(dot).toMatch(/"closed#initial" -> "#label\d+" \[arrowhead=none, ltail="cluster_closed", /);
+    expect(dot).toMatch(/"#label\d+" -> "closed#initial" \[lhead="cluster_closed", /);
+    expect(dot).toContain('UNLOCK [g1]<BR ALIGN="LEFT"/>/ unlock<BR ALIGN="LEFT"/>RELOCK');
+  });
+
+  it('spells each short guard name out once, in the legend, with what it mirrors', () => {
+    const title = dot.split('\n').find((line) => line.includes('graph [fontname'))!;
+    expect(title).toContain(
+      '<B>g1</B></FONT></TD><TD ALIGN="LEFT" BALIGN="LEFT" VALIGN="TOP">hasKey &amp;&amp; keyFits</TD>',
+    );
+    expect(title).toContain('key_present()');
+    expect(dot.match(/hasKey &amp;&amp; keyFits/g)).toHaveLength(1);
+    expect(dot).toContain(
+      'tooltip="UNLOCK [g1]: hasKey && keyFits; mirrors key_present()\\nRELOCK: no guard"',
+    );
   });
 });
