@@ -116,6 +116,8 @@ export async function runCatalog(
           seed: 0,
           properties: [],
         },
+        // The states the manifest recorded: a longer check starts sooner.
+        cost: entry.states ?? 0,
       };
     }),
   );

@@ -5,10 +5,10 @@
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckProgress } from '../../src/check/check.ts';
-import { type CheckTask, checkInParallel } from '../../src/check/parallelChecks.ts';
+import { type CheckTask, checkInParallel, dispatchOrder } from '../../src/check/parallelChecks.ts';
 import { withoutTimes } from '../../src/check/report.ts';
 import { TopologyError } from '../../src/topology/load.ts';
 import { CATALOG } from '../support/catalog.ts';
@@ -43,6 +43,22 @@ describe('checkInParallel', () => {
     expect([...finished].sort()).toEqual([0, 1, 2, 3]);
     // Every design that boots reports its search's progress; the one that does not boot has none.
     expect([...new Set(progress)].sort()).toEqual([0, 1, 3]);
+  }, 120_000);
+
+  it('hands out the costliest tasks first, ties and uncosted ones in task order', () => {
+    const costed = (costs: (number | undefined)[]): CheckTask[] =>
+      costs.map((cost) => ({ file: 'x.yaml', options, ...(cost === undefined ? {} : { cost }) }));
+    expect(dispatchOrder(costed([10, 800, undefined, 800, 5]))).toEqual([1, 3, 0, 4, 2]);
+    expect(dispatchOrder(costed([undefined, undefined, undefined]))).toEqual([0, 1, 2]);
+  });
+
+  it('returns reports in task order whatever order the workers took them in', async () => {
+    const costed = TASKS.map((task, index) => ({ ...task, cost: index }));
+    const reports = await checkInParallel(costed, 2);
+    expect(reports.map((report) => report.verdict)).toEqual(['violation', 'vacuous', 'unbootable', 'pass']);
+    expect(reports.map((report) => report.topology)).toEqual(
+      TASKS.map((task) => basename(task.file, '.yaml')),
+    );
   }, 120_000);
 
   it('passes on the problems of a design that does not load in a worker', async () => {
