@@ -6,7 +6,8 @@
  * Source: `arch/arm64/kvm/hyp/nvhe/device/device.c`, read in `GrapheneOS/kernel_common-6.12`
  * (android16-6.12): `pkvm_device_hyp_assign_mmio()`, `pkvm_device_reclaim_mmio()`,
  * `__pkvm_group_assign()`, `__pkvm_device_assign()`, `pkvm_device_reset()`,
- * `pkvm_device_request_dma()`, `pkvm_devices_teardown()`. The guest's side of the DMA
+ * `pkvm_device_request_dma()`, `pkvm_devices_teardown()`, `pkvm_devices_get_context()` and
+ * `pkvm_devices_put_context()`. The guest's side of the DMA
  * (its own IOMMU domain) is the pvIOMMU in `arch/arm64/kvm/hyp/nvhe/iommu/pviommu.c`, which the
  * world drives on the device's `iommuDomainMachine`.
  *
@@ -20,15 +21,18 @@
  * - One MMIO resource per device; `-ENODEV` for an unknown resource cannot occur.
  * - The reset handler is registered (`pkvm_device_register_reset()`), so `pkvm_device_reset()`
  *   does not fail with -ENODEV.
- * - `dev->refcount` (endpoints attached to a host domain through `pkvm_devices_get_context()`)
- *   is not modelled: an assignable device is never attached to a host domain here.
+ * - `dev->refcount` counts the device's endpoints attached to a host IOMMU domain
+ *   (`pkvm_devices_get_context()` with no VM, from the host's `kvm_iommu_attach_dev()`): the
+ *   host's driver is still bound. It is 0 or 1 here (one endpoint per device, attached at most once; the host's detach,
+ *   `pkvm_devices_put_context()`, is not a step: a driver bound at boot stays bound). While it is set,
+ *   `pkvm_device_hyp_assign_mmio()` is -EBUSY and `__pkvm_group_assign()` is -EPERM.
  * - The VM is named by its index, as the page machine's guest views are.
  *
  * Event fields the world fills: `GUEST_REQUEST_DMA.groupOwnedByHyp` (every other device of the
  * group is in the hypervisor's hands: `hyp_check_range_owned()` on each, inside
  * `__pkvm_group_assign()`).
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { MachineFlaw } from './flaws.ts';
 import type { RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
@@ -36,9 +40,13 @@ import type { MachineSnapshot } from './snapshot.ts';
 export interface AssignedDeviceContext {
   /** `dev->ctxt`: the VM index the device is assigned to, or null. */
   readonly vm: number | null;
+  /** `dev->refcount`: the device's endpoint is attached to a host IOMMU domain (0 or 1). */
+  readonly refcount: number;
 }
 
 export type AssignedDeviceEvent =
+  /** `kvm_iommu_attach_dev()` from the host → `pkvm_devices_get_context(..., NULL)`: `dev->refcount++`. */
+  | { readonly type: 'HOST_ATTACH_DOMAIN' }
   /** `pkvm_device_hyp_assign_mmio()`: the host donates the device's MMIO to the hypervisor. */
   | { readonly type: 'HOST_ASSIGN_MMIO' }
   /** `pkvm_device_reclaim_mmio()`: the host takes the MMIO back before any VM claimed it. */
@@ -62,6 +70,13 @@ export const assignedDeviceMachine = setup({
      * (`dev->ctxt || dev->refcount` is -EPERM); otherwise none is assigned.
      */
     groupOwnedByHyp: ({ event }) => event.type === 'GUEST_REQUEST_DMA' && event.groupOwnedByHyp,
+    /**
+     * `pkvm_device_hyp_assign_mmio()`: `dev->ctxt || dev->refcount` is -EBUSY; no endpoint of
+     * the device is attached to a host IOMMU domain.
+     */
+    detachedFromHost: ({ context }) => context.refcount === 0,
+    /** `__pkvm_group_assign()`: `dev->ctxt || dev->refcount` is -EPERM, for each device of the group. */
+    noHostEndpoint: ({ context }) => context.refcount === 0,
     /** `pkvm_device_request_dma()`: `dev->ctxt != vm` is -EPERM; the same VM asking again succeeds. */
     assignedToRequester: ({ context, event }) =>
       (event.type === 'GUEST_REQUEST_DMA' || event.type === 'VM_TEARDOWN') && context.vm === event.vm,
@@ -73,19 +88,26 @@ export const assignedDeviceMachine = setup({
     ),
     /** `pkvm_devices_teardown()`: reset, `dev->ctxt = NULL`, MMIO owned by the host again. */
     releaseFromVm: assign({ vm: null }),
+    /** `pkvm_devices_get_context()`: `hyp_refcount_inc(dev->refcount)`. */
+    holdForHost: assign({ refcount: 1 }),
   },
 }).createMachine({
   id: 'assignedDevice',
   description:
     'A device pKVM can assign to a protected VM: owned by the host, handed to the hypervisor, assigned to one VM with its IOMMU group, returned to the host at teardown.',
-  context: { vm: null },
+  context: { vm: null, refcount: 0 },
   initial: 'hostOwned',
   states: {
     hostOwned: {
       description: 'The host owns the MMIO and programs the device',
       on: {
-        /** `pkvm_device_hyp_assign_mmio()` → `___pkvm_host_donate_hyp_prot(..., PAGE_HYP_DEVICE)`. */
-        HOST_ASSIGN_MMIO: { target: 'hypOwned' },
+        /**
+         * `pkvm_device_hyp_assign_mmio()` → `___pkvm_host_donate_hyp_prot(..., PAGE_HYP_DEVICE)`,
+         * refused with -EBUSY while `dev->refcount` is set.
+         */
+        HOST_ASSIGN_MMIO: { guard: 'detachedFromHost', target: 'hypOwned' },
+        /** `pkvm_devices_get_context()`: `dev->ctxt` is NULL, as the host's is. */
+        HOST_ATTACH_DOMAIN: { actions: 'holdForHost' },
       },
     },
     hypOwned: {
@@ -93,9 +115,15 @@ export const assignedDeviceMachine = setup({
       on: {
         /** `pkvm_device_reclaim_mmio()` → `__pkvm_hyp_donate_host()`: `dev->ctxt` is NULL. */
         HOST_RECLAIM_MMIO: { target: 'hostOwned' },
-        GUEST_REQUEST_DMA: { guard: 'groupOwnedByHyp', target: 'assigned', actions: 'assignToVm' },
+        GUEST_REQUEST_DMA: {
+          guard: and(['groupOwnedByHyp', 'noHostEndpoint']),
+          target: 'assigned',
+          actions: 'assignToVm',
+        },
         /** Another device of the group was requested: `__pkvm_group_assign()` assigns this one too. */
-        GROUP_ASSIGN: { target: 'assigned', actions: 'assignToVm' },
+        GROUP_ASSIGN: { guard: 'noHostEndpoint', target: 'assigned', actions: 'assignToVm' },
+        /** `pkvm_devices_get_context()`: no VM holds it yet. */
+        HOST_ATTACH_DOMAIN: { actions: 'holdForHost' },
       },
     },
     assigned: {
@@ -141,6 +169,8 @@ export const assignedDeviceRefusals: RefusalTable<
   unhandled: {
     default: 'EPERM',
     HOST_ASSIGN_MMIO: (_context, _event, state) => (state === 'assigned' ? 'EBUSY' : 'EPERM'),
+    /** `pkvm_devices_get_context()` of a device a VM holds: `dev->ctxt != vm` is -EPERM. */
+    HOST_ATTACH_DOMAIN: 'EPERM',
     HOST_RECLAIM_MMIO: (_context, _event, state) => (state === 'assigned' ? 'EBUSY' : 'EPERM'),
     GROUP_ASSIGN: 'EPERM',
     VM_TEARDOWN: 'NO_EFFECT',
@@ -148,6 +178,8 @@ export const assignedDeviceRefusals: RefusalTable<
   guards: {
     groupOwnedByHyp: 'EPERM',
     assignedToRequester: 'EPERM',
+    detachedFromHost: 'EBUSY',
+    noHostEndpoint: 'EPERM',
   },
 };
 

@@ -7,6 +7,8 @@
 export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
   assignedDevice: [
     'groupOwnedByHyp: __pkvm_group_assign(), hyp_check_range_owned(), __pkvm_device_assign() | ',
+    'detachedFromHost: pkvm_device_hyp_assign_mmio() | ',
+    'noHostEndpoint: __pkvm_group_assign() | ',
     'assignedToRequester: pkvm_device_request_dma() | ',
   ],
   decryptTrustedApp: [

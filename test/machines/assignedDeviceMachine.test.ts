@@ -35,6 +35,7 @@ const request = (vm: number, groupOwnedByHyp = true): AssignedDeviceEvent => ({
 });
 const groupAssign = (vm: number): AssignedDeviceEvent => ({ type: 'GROUP_ASSIGN', vm });
 const teardown = (vm: number): AssignedDeviceEvent => ({ type: 'VM_TEARDOWN', vm });
+const hostAttach: AssignedDeviceEvent = { type: 'HOST_ATTACH_DOMAIN' };
 
 const hostOwned = device.start(undefined);
 const hypOwned = device.accept(hostOwned, donate);
@@ -97,6 +98,32 @@ describe('refusals', () => {
   });
 });
 
+describe('a device attached to a host IOMMU domain (dev->refcount)', () => {
+  const bound = device.accept(hostOwned, hostAttach);
+  it('counts the endpoint the host attaches while no VM holds the device', () => {
+    expect(bound.context).toEqual({ vm: null, refcount: 1 });
+    expect(device.accept(hypOwned, hostAttach).context.refcount).toBe(1);
+  });
+
+  it('is not handed to the hypervisor: pkvm_device_hyp_assign_mmio() is -EBUSY', () => {
+    expect(device.refusedCodes(bound, [donate])).toEqual([['HOST_ASSIGN_MMIO', 'EBUSY']]);
+    expect(device.call(bound, donate)).toMatchObject({ ok: false, failedGuard: 'detachedFromHost' });
+  });
+
+  it('is not assigned, by its own claim or a mate’s: __pkvm_group_assign() is -EPERM', () => {
+    const attachedLate = device.accept(hypOwned, hostAttach);
+    expect(device.refusedCodes(attachedLate, [request(0), groupAssign(0)])).toEqual([
+      ['GUEST_REQUEST_DMA', 'EPERM'],
+      ['GROUP_ASSIGN', 'EPERM'],
+    ]);
+    expect(device.call(attachedLate, request(0))).toMatchObject({ ok: false, failedGuard: 'noHostEndpoint' });
+  });
+
+  it('cannot be attached by the host once a VM holds it: pkvm_devices_get_context() is -EPERM', () => {
+    expect(device.refusedCodes(assigned, [hostAttach])).toEqual([['HOST_ATTACH_DOMAIN', 'EPERM']]);
+  });
+});
+
 describe('flaw partialGroupAssignment', () => {
   it('assigns the device although a mate of its group was never handed to the hypervisor', () => {
     const flawedHyp = flawed.accept(flawed.start(undefined), donate);
@@ -106,7 +133,9 @@ describe('flaw partialGroupAssignment', () => {
 
 describe('compiled and interpreted steppers', () => {
   it('agree on a scripted sequence', () => {
-    const script = [
+    const script = [request(0), hostAttach, donate, request(0), groupAssign(1), teardown(0)];
+    expect(driverDisagreements(assignedDeviceMachine, undefined, script)).toEqual([]);
+    const unbound = [
       request(0),
       donate,
       reclaim,
@@ -119,7 +148,8 @@ describe('compiled and interpreted steppers', () => {
       teardown(0),
       teardown(2),
       request(1),
+      hostAttach,
     ];
-    expect(driverDisagreements(assignedDeviceMachine, undefined, script)).toEqual([]);
+    expect(driverDisagreements(assignedDeviceMachine, undefined, unbound)).toEqual([]);
   });
 });
