@@ -193,6 +193,12 @@ const Device = z.strictObject({
   iommuGroup: Name.optional().describe(
     'The IOMMU group the device is in: devices of one group share a stream translation, so pKVM assigns a group whole.',
   ),
+  hostDriverBound: z
+    .boolean()
+    .optional()
+    .describe(
+      "With assignedTo: the host's driver is still bound when the VMM assigns the device, so the host's IOMMU driver keeps it attached to a host DMA domain (pkvm_devices_get_context(), dev->refcount) and pKVM refuses to take it (docs/model.md#device-assignment).",
+    ),
 });
 
 const Virtio = z.strictObject({

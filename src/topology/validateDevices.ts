@@ -27,6 +27,15 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
       checkAssignment(topology, device, path, problems);
       return;
     }
+    if (device.hostDriverBound !== undefined) {
+      problems.add(
+        'incompatible',
+        [...path, 'hostDriverBound'],
+        'hostDriverBound says how the host lets go of a device it assigns to a VM',
+        'assignedTo: a protected VM, or no hostDriverBound',
+        'no assignedTo',
+      );
+    }
     const needs =
       device.iommu === 'identity' ? 'identity' : device.iommu === 'domain' ? 'dmaDomains' : undefined;
     if (needs !== undefined && iommuMode !== needs) {

@@ -14,4 +14,9 @@ export const UNBOOTABLE_REFUSALS: ReadonlySet<string> = new Set([
    * hypervisor's: `__pkvm_group_assign()` returns -EPERM (the host kept it, or another VM has it).
    */
   'pkvm_device_request_dma() EPERM',
+  /**
+   * A device assigned while the host's driver still has it attached to a host IOMMU domain:
+   * `pkvm_device_hyp_assign_mmio()` returns -EBUSY (`dev->refcount` is set).
+   */
+  'pkvm_device_hyp_assign_mmio() EBUSY',
 ]);

@@ -528,6 +528,23 @@ describe('device assignment', () => {
     });
   });
 
+  it('says whether the host driver is still bound only of a device being assigned', () => {
+    expect(
+      issuesOf(
+        edit(ASSIGNED, '    assignedTo: decrypt\n', '    assignedTo: decrypt\n    hostDriverBound: true\n'),
+      ),
+    ).toEqual([]);
+    const text = edit(PKVM, '    iommu: domain\n', '    iommu: domain\n    hostDriverBound: false\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'false', 'hostDriverBound'),
+      path: 'devices[0].hostDriverBound',
+      expected: 'assignedTo: a protected VM, or no hostDriverBound',
+      found: 'no assignedTo',
+      message: 'hostDriverBound says how the host lets go of a device it assigns to a VM',
+    });
+  });
+
   it('names a declared VM', () => {
     const text = edit(ASSIGNED, '    assignedTo: decrypt', '    assignedTo: decrpt');
     expect(issueAt(text, 'devices[0].assignedTo')).toMatchObject({

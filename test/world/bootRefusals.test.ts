@@ -112,10 +112,15 @@ function bootEdits(topology: Topology): Topology[] {
         out.push(edited);
       }
   });
-  topology.devices.forEach((_, index) => {
+  topology.devices.forEach((device, index) => {
     for (const iommu of ['bypass', 'identity', 'domain'] as const) {
       const edited = structuredClone(topology);
       edited.devices[index]!.iommu = iommu;
+      out.push(edited);
+    }
+    if (device.assignedTo !== undefined) {
+      const edited = structuredClone(topology);
+      edited.devices[index]!.hostDriverBound = true;
       out.push(edited);
     }
   });

@@ -55,21 +55,42 @@ function assignedDevices(devices: readonly Device[], topology: Topology): Assign
   );
 }
 
+/** The topology says the host's driver is still bound to the device when it is assigned. */
+function hostDriverBound(device: Device, topology: Topology): boolean {
+  return topology.devices.find((spec) => spec.name === device.name)?.hostDriverBound === true;
+}
+
 /**
- * The boot of assigned devices: the host hands every assigned device's MMIO to the hypervisor
+ * The boot of assigned devices: when the host's driver is still bound, its IOMMU driver has
+ * the device attached to a host DMA domain (`kvm_iommu_attach_dev()` →
+ * `pkvm_devices_get_context()`, raising `dev->refcount`), and then
+ * the host hands every assigned device's MMIO to the hypervisor
  * (`pkvm_device_hyp_assign_mmio()`); then each VM allocates its IOMMU domain, claims the device
  * (`pkvm_device_request_dma()`, which assigns the device's whole group on the group's first
  * claim) and attaches it to the domain.
  */
 export function assignmentBoot(devices: readonly Device[], topology: Topology): BootStep[] {
   const assigned = assignedDevices(devices, topology);
-  const steps: BootStep[] = assigned.map((device) => ({
-    actor: 'host',
-    call: 'pkvm_device_hyp_assign_mmio()',
-    subject: `device ${device.name}`,
-    text: `host hands the MMIO of ${device.name} to the hypervisor`,
-    deliveries: [send(device.assignment, { type: 'HOST_ASSIGN_MMIO' })],
-  }));
+  const steps: BootStep[] = assigned.flatMap((device) => [
+    ...(hostDriverBound(device, topology)
+      ? [
+          {
+            actor: 'host',
+            call: 'kvm_iommu_attach_dev()',
+            subject: `device ${device.name}`,
+            text: `host's driver for ${device.name} attaches it to a host DMA domain (pkvm_devices_get_context())`,
+            deliveries: [send(device.assignment, { type: 'HOST_ATTACH_DOMAIN' })],
+          },
+        ]
+      : []),
+    {
+      actor: 'host',
+      call: 'pkvm_device_hyp_assign_mmio()',
+      subject: `device ${device.name}`,
+      text: `host hands the MMIO of ${device.name} to the hypervisor`,
+      deliveries: [send(device.assignment, { type: 'HOST_ASSIGN_MMIO' })],
+    },
+  ]);
   const claimedGroups = new Set<string>();
   for (const device of assigned) {
     const guest = `guest ${device.assignedTo}`;
