@@ -36,6 +36,15 @@ export interface EventData {
   readonly [field: string]: unknown;
 }
 
+/** A machine transition `World.take` remembers: the next snapshot's id and what it emitted. */
+interface TakenTransition {
+  readonly id: number;
+  readonly emitted: readonly MachineEvent[];
+}
+
+/** A remembered refusal in `World.take`'s table. */
+const REFUSED_TRANSITION = 0;
+
 /** One machine event for one component. */
 export interface Delivery {
   readonly component: number;
@@ -126,6 +135,8 @@ export class World implements WorldModel {
   private readonly snapsById: MachineSnapshot[][];
   private readonly route: EmitRoute;
   private readonly memo: ReadMemo<number>[];
+  /** Per component, its remembered machine transitions (`take`), by snapshot id and event. */
+  private readonly transitions: Map<string, TakenTransition | typeof REFUSED_TRANSITION>[];
   private readonly candidateIndex: CandidateSteps;
   /** Per component, the mask of the steps whose remembered plans ever read it. */
   private readonly readers: Uint32Array[];
@@ -157,6 +168,7 @@ export class World implements WorldModel {
     }
     this.byKind = byKind;
     this.interned = components.map(() => new Map());
+    this.transitions = components.map(() => new Map());
     this.memo = steps.map(() => new ReadMemo<number>());
     this.candidateIndex = new CandidateSteps(this.memo, components.length);
     this.readers = components.map(() => new Uint32Array(this.candidateIndex.words));
@@ -340,6 +352,32 @@ export class World implements WorldModel {
   }
 
   /**
+   * One machine's transition: the id of the snapshot `event` takes component `component` to from
+   * `snap` (whose id is `id`), with the events it emits, or `undefined` if the machine refuses.
+   * A machine's step is a function of its snapshot and the event alone, so with outcomes
+   * remembered it is remembered too, per (snapshot id, event): steps that read different
+   * tuples of other components but deliver the same event to the same snapshot step the
+   * machine, and intern its next snapshot, once.
+   */
+  private take(
+    component: number,
+    snap: MachineSnapshot,
+    id: number,
+    event: EventData,
+  ): TakenTransition | undefined {
+    const remember = this.memoize;
+    const table = this.transitions[component]!;
+    const key = remember ? `${id}|${JSON.stringify(event)}` : '';
+    const known = remember ? table.get(key) : undefined;
+    if (known !== undefined) return known === REFUSED_TRANSITION ? undefined : known;
+    const emitted: MachineEvent[] = [];
+    const next = this.components[component]!.stepper.step(snap, event, emitted);
+    const taken = next ? { id: this.intern(component, next)[1], emitted } : undefined;
+    if (remember) table.set(key, taken ?? REFUSED_TRANSITION);
+    return taken;
+  }
+
+  /**
    * Runs `step` for real on `view` (whose `parts` it updates as machines step): `REFUSED`, or
    * the number of its outcome (the changed components and their new ids).
    */
@@ -360,15 +398,19 @@ export class World implements WorldModel {
           `step "${step.text}" delivers to ${this.components[delivery.component]!.id}, which it does not declare`,
         );
       }
-      const component = this.components[delivery.component]!;
-      const emitted: MachineEvent[] = [];
-      const next = component.stepper.step(parts[delivery.component]!, delivery.event, emitted);
-      if (!next) {
+      const taking = this.take(
+        delivery.component,
+        parts[delivery.component]!,
+        ids[delivery.component]!,
+        delivery.event,
+      );
+      if (taking === undefined) {
         if (delivery.optional) continue;
         return REFUSED;
       }
       taken?.push(`${delivery.component}|${parts[delivery.component]!.value}|${delivery.event.type}`);
-      const [snap, id] = this.intern(delivery.component, next);
+      const { id, emitted } = taking;
+      const snap = this.snapsById[delivery.component]![id]!;
       parts[delivery.component] = snap;
       ids[delivery.component] = id;
       changed.add(delivery.component);
