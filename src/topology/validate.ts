@@ -12,7 +12,7 @@ import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkPrograms } from './validatePrograms.ts';
-import { audienceParties, checkSecureApps, checkStreamTrust } from './validateTrust.ts';
+import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
@@ -64,7 +64,7 @@ const CHECKS: readonly Check[] = [
   check(['vms', 'buffers', 'heaps', 'memory', 'pipeline', 'hypervisor'], checkPrograms),
   check(['vms', 'buffers', 'memory', 'virtio', 'ffaLends'], checkVirtio),
   check(['secureWorld', 'vms', 'devices', 'heaps'], checkSecureApps),
-  check(['vms', 'devices', 'streams', 'secureWorld'], checkStreams),
+  check(['vms', 'devices', 'streams', 'secureWorld'], checkStreamAudiences),
   check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['flaws'], checkFlaws),
@@ -460,19 +460,6 @@ function checkVirtio(
     const path = ['ffaLends', index];
     buffer([...path, 'buffer'], entry.buffer);
     vm([...path, 'by'], entry.by);
-  });
-}
-
-function checkStreams(
-  topology: Pick<Topology, 'vms' | 'devices' | 'streams' | 'secureWorld'>,
-  problems: Problems,
-): void {
-  const parties = audienceParties(topology);
-  const expected = `a party (${listWords(parties, 'or', 20)})`;
-  topology.streams.forEach((stream, index) => {
-    stream.audience.forEach((member, memberIndex) => {
-      problems.reference(['streams', index, 'audience', memberIndex], member, parties, 'party', expected);
-    });
   });
 }
 

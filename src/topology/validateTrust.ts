@@ -71,6 +71,20 @@ export function checkSecureApps(
   });
 }
 
+/** Every member of a stream's audience is a party of the design. */
+export function checkStreamAudiences(
+  topology: Pick<Topology, 'vms' | 'devices' | 'streams' | 'secureWorld'>,
+  problems: Problems,
+): void {
+  const parties = audienceParties(topology);
+  const expected = `a party (${listWords(parties, 'or', 20)})`;
+  topology.streams.forEach((stream, index) => {
+    stream.audience.forEach((member, memberIndex) => {
+      problems.reference(['streams', index, 'audience', memberIndex], member, parties, 'party', expected);
+    });
+  });
+}
+
 /**
  * A stream's trusted set names the hypervisor or secure apps, and every app it trusts is in
  * its audience too: trust lets a party read the plaintext, so an app trusted with a stream but
