@@ -25,8 +25,18 @@ export function pageLabel(model: SdpModel, state: WorldSnapshot, pfn: number): C
   return (state.parts[model.pages[pfn]!.content] as ComponentSnapshot<ContentLabel>).context;
 }
 
-/** True iff `party` may see the stream's plaintext: in its audience, or trusted by every design. */
+/**
+ * True iff `party` may see the stream's plaintext: in that stream's audience or its trusted
+ * set. Each stream is judged on its own, so a party of one stream's audience reading another
+ * stream's plaintext is outside the second one's audience.
+ */
 export function inAudience(model: SdpModel, stream: string, party: string): boolean {
-  if (model.trusted.includes(party)) return true;
-  return model.streams.find((s) => s.name === stream)?.audience.includes(party) ?? false;
+  const declared = model.streams.find((s) => s.name === stream);
+  if (declared === undefined) return false;
+  return declared.trusted.includes(party) || declared.audience.includes(party);
+}
+
+/** The parties a stream trusts (its trusted computing base besides its audience). */
+export function trustedBy(model: SdpModel, stream: string): readonly string[] {
+  return model.streams.find((s) => s.name === stream)?.trusted ?? [];
 }

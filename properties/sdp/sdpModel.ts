@@ -80,7 +80,14 @@ export interface SdpGuest {
 
 export interface SdpStream {
   readonly name: string;
+  /** The parties allowed to see the stream's plaintext. */
   readonly audience: readonly string[];
+  /**
+   * The stream's trusted computing base besides its audience: by default the hypervisor and
+   * the secure world's apps (the TEE, EL3 and the SPMC, whose firewall configuration the design
+   * relies on; docs/model.md#parties-and-trust).
+   */
+  readonly trusted: readonly string[];
 }
 
 export interface SdpModel extends WorldModel {
@@ -90,11 +97,6 @@ export interface SdpModel extends WorldModel {
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
   readonly streams: readonly SdpStream[];
-  /**
-   * Parties every design trusts with plaintext: the hypervisor and the secure world (the TEE,
-   * EL3 and the SPMC, whose firewall configuration the design relies on; docs/model.md#trust).
-   */
-  readonly trusted: readonly string[];
   /** Who can reach each page (see `Reach`). */
   readonly reach: Reach;
   /** FF-A share-state machines. */

@@ -14,7 +14,7 @@
 import { describeLabel } from '../../machines/contentLabel.ts';
 import type { DmaBufContext } from '../../machines/dmaBufState.ts';
 import type { PkvmPageContext } from '../../machines/pkvmPageState.ts';
-import { accessPaths, pageLabel } from '../../properties/sdp/access.ts';
+import { accessPaths, pageLabel, trustedBy } from '../../properties/sdp/access.ts';
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
@@ -78,7 +78,7 @@ export interface TraceStates {
   readonly violations: readonly ViolationReport[];
   /** Parties of the sequence diagram, in order of first appearance. */
   readonly participants: readonly string[];
-  /** Parties allowed to see the stream's plaintext: its audience and the parties every design trusts. */
+  /** Parties allowed to see the stream's plaintext: its audience and its trusted set. */
   readonly audience: readonly string[];
   /** Whose views the page table shows (pKVM: host, each guest, hyp; a firewall when there is one). */
   readonly viewParties: readonly string[];
@@ -420,7 +420,7 @@ export function describeTrace(
     violations: counterexample.violations,
     audience: [
       ...new Set([
-        ...model.trusted,
+        ...trustedBy(model, topology.pipeline.stream),
         ...(topology.streams.find((s) => s.name === topology.pipeline.stream)?.audience ?? []),
       ]),
     ],

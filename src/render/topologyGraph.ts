@@ -12,7 +12,7 @@
  * imports, swiotlb bounces, FF-A lends) are edges of their own. Pure: topology and composed
  * world in, data out.
  */
-import { accessPaths } from '../../properties/sdp/access.ts';
+import { accessPaths, trustedBy } from '../../properties/sdp/access.ts';
 import type { Topology } from '../topology/schema.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import { HOST_SCRATCH, withHostScratch } from '../world/design.ts';
@@ -31,7 +31,7 @@ export interface TopologyNode {
   readonly details: readonly string[];
   /** The innermost cluster the node sits in. */
   readonly cluster: string;
-  /** For parties and devices: trusted by every design, in the stream's audience, or neither. */
+  /** For parties and devices: in the pipeline stream's trusted set, its audience, or neither. */
   readonly trust?: PartyTrust;
 }
 
@@ -101,8 +101,9 @@ export function topologyGraph(
   const { model, layout } = composed;
   const stream = topology.streams.find((s) => s.name === topology.pipeline.stream);
   const audience = new Set(stream?.audience ?? []);
+  const trusted = new Set(trustedBy(model, topology.pipeline.stream));
   const trustOf = (party: string): PartyTrust =>
-    model.trusted.includes(party) ? 'trusted' : audience.has(party) ? 'audience' : 'untrusted';
+    trusted.has(party) ? 'trusted' : audience.has(party) ? 'audience' : 'untrusted';
   const pkvm = topology.hypervisor.kind === 'pkvm' ? topology.hypervisor : undefined;
   // The secure world is a party when it runs a TEE or an SPMC, or when a firewall region
   // leaves it the only CPU access to some memory.
@@ -156,7 +157,13 @@ export function topologyGraph(
         : []),
     ];
     if (parts.length === 0) parts.push('no TEE or SPMC: firmware behind the firewall');
-    party('secure', 'secure world', 'secure', parts);
+    const apps = topology.secureWorld.apps;
+    if (apps === undefined) party('secure', 'secure world', 'secure', parts);
+    for (const app of apps ?? []) {
+      const mapped =
+        app.heaps === undefined ? 'maps any buffer passed to it' : `maps heaps ${app.heaps.join(', ')}`;
+      party(app.name, `trusted app ${app.name}`, 'secure', [mapped]);
+    }
   }
   for (const device of topology.devices) {
     const iommu = { bypass: 'no IOMMU', identity: 'identity IOMMU domain', domain: 'own IOMMU domain' }[

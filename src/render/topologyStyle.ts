@@ -51,7 +51,12 @@ export const TRUST_STYLES: Record<PartyTrust, NodeStyle> = {
     colorName: 'red',
     meaning: 'untrusted, outside the audience',
   },
-  trusted: { fill: '#f3f4f6', stroke: '#6b7280', colorName: 'grey', meaning: 'trusted by every design' },
+  trusted: {
+    fill: '#f3f4f6',
+    stroke: '#6b7280',
+    colorName: 'grey',
+    meaning: "trusted by the pipeline's stream",
+  },
 };
 
 export const MEMORY_STYLES: Record<'region' | 'heap' | 'buffer', NodeStyle> = {

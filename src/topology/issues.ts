@@ -43,6 +43,10 @@ export type TopologyIssueCode =
   | 'requiresFeature'
   /** Two settings that cannot go together. */
   | 'incompatible'
+  /** A stream trusting a party that cannot be trusted (the host, the VMM, a VM, a device). */
+  | 'untrustableParty'
+  /** A stream trusting a secure app it leaves outside its audience. */
+  | 'trustedOutsideAudience'
   /** A buffer in a region its allocating party does not own. */
   | 'notOwned'
   /** More pages than a region, or the model, holds. */

@@ -44,8 +44,27 @@ const Hypervisor = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const SecureApp = z.strictObject({
+  name: Name.describe(
+    'The trusted app (or secure partition): a party of its own, as audiences, trusted sets and the decrypt stage name it.',
+  ),
+  heaps: z
+    .array(Name)
+    .optional()
+    .describe(
+      'The protected heaps (use cases, drivers/tee/tee_heap.c TEE_DMA_HEAP_*) whose buffers the TEE maps into this app when the host passes one as a memory reference. Without it the app takes any buffer, as OP-TEE maps every memref it is given (docs/model.md#parties-and-trust).',
+    ),
+});
+
 const SecureWorld = z.strictObject({
   tee: z.boolean().default(true).describe('A TEE (OP-TEE) runs the decrypt trusted app.'),
+  apps: z
+    .array(SecureApp)
+    .min(1)
+    .optional()
+    .describe(
+      'The parties of the secure world: trusted apps sharing its memory, each judged on its own (docs/model.md#parties-and-trust). Without it, one app named secure that reaches everything the secure world reaches.',
+    ),
   spmc: z
     .enum(['none', 'hafnium'])
     .default('none')
@@ -295,7 +314,13 @@ const Stream = z.strictObject({
   audience: z
     .array(z.string())
     .min(1)
-    .describe('Parties allowed to see the plaintext: secure, guests, devices.'),
+    .describe('Parties allowed to see the plaintext: secure apps, guests, devices.'),
+  trusted: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "The stream's trusted computing base besides its audience: hyp and secure apps it relies on (docs/model.md#parties-and-trust). Without it, hyp and every secure app.",
+    ),
 });
 
 const Pipeline = z.strictObject({
@@ -303,7 +328,7 @@ const Pipeline = z.strictObject({
   input: Name.describe('The buffer the ciphertext arrives in.'),
   decrypt: z
     .strictObject({
-      by: z.string().describe('secure (the trusted app) or a guest VM'),
+      by: z.string().describe('a secure app (secure unless secureWorld.apps names others) or a guest VM'),
       output: Name.describe('The buffer the plaintext is written to.'),
     })
     .describe('The decrypt stage: who holds the key, and where the plaintext goes.'),
@@ -410,6 +435,8 @@ export type HeapSpec = Topology['heaps'][number];
 export type BufferSpec = Topology['buffers'][number];
 export type DeviceSpec = Topology['devices'][number];
 export type VmSpec = Topology['vms'][number];
+export type SecureAppSpec = NonNullable<Topology['secureWorld']['apps']>[number];
+export type StreamSpec = Topology['streams'][number];
 export type ProgramEntrySpec = NonNullable<VmSpec['program']>[number];
 
 /** The `$id` of the topology format's JSON Schema. */

@@ -6,17 +6,18 @@
  */
 import { FLAW_NAMES } from './flaws.ts';
 import { clip, type FieldPath, listWords, quote, type TopologyProblem } from './issues.ts';
+import { BUILT_IN_PARTIES, secureAppNames } from './parties.ts';
 import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkPrograms } from './validatePrograms.ts';
+import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
 
-/** Parties that exist in every design; VMs and devices may not take their names. */
-export const BUILT_IN_PARTIES = ['host', 'vmm', 'secure', 'hyp'] as const;
+export { BUILT_IN_PARTIES };
 
 const PROTECTED_HEAP_KINDS: ReadonlySet<string> = new Set(['protectedStatic', 'protectedDynamic']);
 const PROTECTION_AWARE_EXPORTERS: ReadonlySet<string> = new Set(['teeHeap', 'mtkRestricted']);
@@ -62,7 +63,9 @@ const CHECKS: readonly Check[] = [
   check(['vms', 'hypervisor', 'devices'], checkDevices),
   check(['vms', 'buffers', 'heaps', 'memory', 'pipeline', 'hypervisor'], checkPrograms),
   check(['vms', 'buffers', 'memory', 'virtio', 'ffaLends'], checkVirtio),
-  check(['vms', 'devices', 'streams'], checkStreams),
+  check(['secureWorld', 'vms', 'devices', 'heaps'], checkSecureApps),
+  check(['vms', 'devices', 'streams', 'secureWorld'], checkStreamAudiences),
+  check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),
@@ -460,16 +463,6 @@ function checkVirtio(
   });
 }
 
-function checkStreams(topology: Pick<Topology, 'vms' | 'devices' | 'streams'>, problems: Problems): void {
-  const parties = [...BUILT_IN_PARTIES, ...names(topology.vms), ...names(topology.devices)];
-  const expected = `a party (${listWords(parties, 'or', 20)})`;
-  topology.streams.forEach((stream, index) => {
-    stream.audience.forEach((member, memberIndex) => {
-      problems.reference(['streams', index, 'audience', memberIndex], member, parties, 'party', expected);
-    });
-  });
-}
-
 function checkPipeline(
   topology: Pick<Topology, 'streams' | 'buffers' | 'vms' | 'pipeline' | 'secureWorld' | 'devices'>,
   problems: Problems,
@@ -490,15 +483,16 @@ function checkPipeline(
   buffer(['pipeline', 'input'], pipeline.input);
   buffer(['pipeline', 'decrypt', 'output'], pipeline.decrypt.output);
   const decryptPath = ['pipeline', 'decrypt', 'by'];
+  const apps = secureAppNames(topology);
   if (
     problems.reference(
       decryptPath,
       pipeline.decrypt.by,
-      ['secure', ...vmNames],
+      [...apps, ...vmNames],
       'decrypting party',
-      partyOf(['secure'], vmNames),
+      partyOf(apps, vmNames),
     ) &&
-    pipeline.decrypt.by === 'secure' &&
+    apps.includes(pipeline.decrypt.by) &&
     !topology.secureWorld.tee
   ) {
     problems.add(

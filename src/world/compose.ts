@@ -16,6 +16,7 @@
  * the design says they do; the adversary does anything its interfaces allow.
  */
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
+import { secureAppNames } from '../topology/parties.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type BootFailure, type BootStep, bootWorld } from './boot.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
@@ -40,6 +41,7 @@ import { type Layout, resolveLayout } from './layout.ts';
 import { sdpModel, sdpPages } from './model.ts';
 import { type PipelineStage, pipelineStages } from './pipelineStages.ts';
 import { createReach } from './reach.ts';
+import { secureAppReach } from './secureApps.ts';
 import type { World, WorldState } from './world.ts';
 
 export interface SdpWorld {
@@ -104,6 +106,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     buffers: heaps.buffers,
     imports: virtio.imports.map((i) => i.component),
     ffaSlots: ffa.slots,
+    secureApps: secureAppReach(topology, layout),
   });
   const holdings = createHoldings(topology, pkvm, ffa, virtio);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
@@ -130,7 +133,16 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   });
   const firewalled = (pfn: number) => pages[pfn]!.tzasc !== undefined;
   const stream = pipeline.stream;
-  const decryptContext = { heaps, content, ffa, holdings, reach, stream, firewalled };
+  const decryptContext = {
+    heaps,
+    content,
+    ffa,
+    holdings,
+    reach,
+    stream,
+    firewalled,
+    secureApps: secureAppNames(topology),
+  };
   addDecryptSteps(inProgramOrder(add, programs), decryptContext, decrypt, pipeline);
   if (pkvm) addGuestProgramSteps(add, programs, pkvm, heaps);
   const pipelineDevices = new Set([pipeline.display.by, ...(pipeline.decode ? [pipeline.decode.by] : [])]);

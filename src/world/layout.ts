@@ -3,6 +3,7 @@
  * which region each belongs to, which pages each buffer occupies, and who the parties are.
  * Component indices are filled in as families add their machines.
  */
+import { secureAppNames } from '../topology/parties.ts';
 import type { Topology } from '../topology/schema.ts';
 
 export interface PageLayout {
@@ -27,7 +28,7 @@ export interface Layout {
   readonly pages: readonly PageLayout[];
   readonly regionPages: ReadonlyMap<string, readonly number[]>;
   readonly buffers: readonly BufferLayout[];
-  /** Every party a report may name: host, vmm, hyp, secure, guests, devices, back-ends. */
+  /** Every party a report may name: host, vmm, hyp, the secure apps, guests, devices, back-ends. */
   readonly parties: readonly string[];
 }
 
@@ -65,7 +66,7 @@ export function resolveLayout(topology: Topology): Layout {
     'host',
     'vmm',
     ...(topology.hypervisor.kind === 'pkvm' ? ['hyp'] : []),
-    ...(topology.secureWorld.tee || topology.secureWorld.spmc !== 'none' ? ['secure'] : []),
+    ...(topology.secureWorld.tee || topology.secureWorld.spmc !== 'none' ? secureAppNames(topology) : []),
     ...topology.vms.map((vm) => vm.name),
     ...topology.devices.map((device) => device.name),
     ...topology.virtio.backends.map((backend) => backend.name),

@@ -4,6 +4,7 @@
  * can reach each page.
  */
 import type { Reach, SdpModel, SdpPage } from '../../properties/sdp/sdpModel.ts';
+import { streamTrusted } from '../topology/parties.ts';
 import type { Topology } from '../topology/schema.ts';
 import type { DeviceFamily } from './families/deviceFamily.ts';
 import type { DmaHeapFamily } from './families/dmaHeapFamily.ts';
@@ -59,10 +60,13 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     guests: pkvm
       ? topology.vms.map((vm, i) => ({ name: vm.name, protected: vm.protected, component: pkvm.guests[i]! }))
       : [],
-    streams: topology.streams,
-    // The trusted computing base every design relies on: EL2, and the TEE, EL3 and the SPMC
-    // (docs/model.md#trust).
-    trusted: ['hyp', 'secure'],
+    // Each stream's trusted computing base: its own, or EL2 and the secure world's apps
+    // (docs/model.md#parties-and-trust).
+    streams: topology.streams.map((stream) => ({
+      name: stream.name,
+      audience: stream.audience,
+      trusted: streamTrusted(topology, stream),
+    })),
     reach: parts.reach,
     ffaTransactions: ffa.slots,
     imports: virtio.imports.map((i) => ({ component: i.component, guest: i.guest })),

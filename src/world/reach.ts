@@ -40,7 +40,20 @@ export interface ReachLayout {
   readonly imports: readonly number[];
   /** FF-A share-state machines. */
   readonly ffaSlots: readonly number[];
+  /**
+   * The secure world's parties, each with the pages the TEE maps into it (undefined: every
+   * page the secure world reaches). Without it, one party `secure` reaching everything.
+   */
+  readonly secureApps?: readonly SecureAppReach[];
 }
+
+/** One secure-world party and the pages it can be handed (undefined: any). */
+export interface SecureAppReach {
+  readonly name: string;
+  readonly pages?: ReadonlySet<number>;
+}
+
+const ONE_SECURE_WORLD: readonly SecureAppReach[] = [{ name: 'secure' }];
 
 /** The NSAID the interconnect stamps on the CPU's non-secure transactions. */
 export const CPU_NSAID = 0;
@@ -257,25 +270,43 @@ function privilegedPaths(
     if (hyp === 'OWNED' || hyp === 'SHARED_BORROWED')
       out.push({ party: 'hyp', kind: 'cpu', via: `hyp stage-1 (${hyp})` });
   }
+  const apps = (context.layout.secureApps ?? ONE_SECURE_WORLD).filter(
+    (app) => app.pages === undefined || app.pages.has(page.pfn),
+  );
+  if (apps.length === 0) return;
   if (
     firewall(page, state) &&
     firewallAllows(page, state, CPU_NSAID, access, true) &&
     !firewallAllows(page, state, CPU_NSAID, access, false)
   ) {
-    out.push({ party: 'secure', kind: 'secure', via: 'secure world through the firewall region' });
+    for (const app of apps)
+      out.push({ party: app.name, kind: 'secure', via: secureVia(app, 'the firewall region') });
   }
   for (const snap of covering(context, state, page.pfn)) {
     snap.context.receivers.forEach((receiver, i) => {
       const retrieved = (snap.context.retrievedFragmentCount[i] ?? 0) > 0;
-      if (retrieved && receiver.secure && !out.some((p) => p.party === 'secure')) {
+      if (!retrieved || !receiver.secure) return;
+      for (const app of apps) {
+        if (out.some((p) => p.party === app.name)) continue;
         out.push({
-          party: 'secure',
+          party: app.name,
           kind: 'secure',
-          via: `secure world through ${snap.context.shareFunc} (retrieved)`,
+          via: secureVia(app, `${snap.context.shareFunc} (retrieved)`),
         });
       }
     });
   }
+}
+
+/**
+ * How a secure-world party reaches a page, in words. An app the TEE maps only some heaps into
+ * gets them as memory references the host passes it (`TEE_IOC_SHM_REGISTER_FD`, then
+ * `TEE_IOC_INVOKE`), which the host, its untrusted client, chooses.
+ */
+function secureVia(app: SecureAppReach, through: string): string {
+  if (app.pages === undefined && app.name === 'secure') return `secure world through ${through}`;
+  const mapped = app.pages === undefined ? 'any buffer the host passes it' : 'buffers of its heaps';
+  return `secure world through ${through}, mapped into ${app.name} (${mapped})`;
 }
 
 /** The reach of a layout. */

@@ -38,7 +38,7 @@ describe('topologyGraph of the carveout design (no hypervisor)', async () => {
 
   it('marks the stream audience, the untrusted and the trusted parties', () => {
     const trust = (id: string) => graph.nodes.find((n) => n.id === id)!.trust;
-    // The secure world is trusted by every design, in the audience or not.
+    // The secure world is trusted by default, in the audience or not.
     expect([trust('party:secure'), trust('party:vdec'), trust('party:host')]).toEqual([
       'trusted',
       'audience',

@@ -1,6 +1,6 @@
 /**
- * A design's mirror image for metamorphic tests: every name a design gives (VMs, regions, heaps,
- * buffers, devices, streams, back-ends, IOMMU groups) renamed, and every list reversed except a
+ * A design's mirror image for metamorphic tests: every name a design gives (VMs, secure apps,
+ * regions, heaps, buffers, devices, streams, back-ends, IOMMU groups) renamed, and every list reversed except a
  * guest's program, whose order is the design's. The result is the same
  * design up to the order of its parts, so checking it must give the same status for every
  * property, the same number of distinct states and the same counterexample lengths: any
@@ -15,9 +15,20 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
   const rename = (name: string) => (BUILT_IN.has(name) ? name : `${prefix}${name}`);
   const names = (list: readonly string[]) => [...list].reverse().map(rename);
   const reversed = <T>(list: readonly T[], map: (item: T) => T): T[] => [...list].reverse().map(map);
-  const { virtio, pipeline } = topology;
+  const { virtio, pipeline, secureWorld } = topology;
   return {
     ...topology,
+    secureWorld: {
+      ...secureWorld,
+      ...(secureWorld.apps !== undefined
+        ? {
+            apps: reversed(secureWorld.apps, (app) => ({
+              name: rename(app.name),
+              ...(app.heaps !== undefined ? { heaps: names(app.heaps) } : {}),
+            })),
+          }
+        : {}),
+    },
     // A program is an order the design gives, so its entries keep theirs.
     vms: reversed(topology.vms, (vm) => ({
       ...vm,
@@ -90,6 +101,7 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
     streams: reversed(topology.streams, (stream) => ({
       name: rename(stream.name),
       audience: names(stream.audience),
+      ...(stream.trusted !== undefined ? { trusted: names(stream.trusted) } : {}),
     })),
     pipeline: {
       stream: rename(pipeline.stream),

@@ -169,7 +169,7 @@ export interface SdpWorld {
 }
 
 /** The default stream: `movie`, for the decoder and the display. */
-export const MOVIE: SdpStream = { name: 'movie', audience: ['vdec', 'dpu'] };
+export const MOVIE: SdpStream = { name: 'movie', audience: ['vdec', 'dpu'], trusted: ['hyp', 'secure'] };
 
 /** A world model that is not an SDP world (no page layout): the SDP properties have nothing to judge. */
 export const NOT_SDP_MODEL: WorldModel = {
@@ -356,7 +356,6 @@ export function sdpWorld(spec: SdpSpec): SdpWorld {
     buffers,
     guests,
     streams,
-    trusted: ['hyp', 'secure'],
     reach: stubReach(spec.reach),
     ffaTransactions,
     imports,

@@ -70,8 +70,9 @@ describe('the SdpModel composed from a design', () => {
 
   it('carries the streams, the trusted parties and the plaintext buffers of the pipeline', () => {
     const { sdp } = harness(TZ);
-    expect(sdp.model.streams).toStrictEqual([{ name: 'movie', audience: ['secure', 'vdec', 'dpu'] }]);
-    expect(sdp.model.trusted).toStrictEqual(['hyp', 'secure']);
+    expect(sdp.model.streams).toStrictEqual([
+      { name: 'movie', audience: ['secure', 'vdec', 'dpu'], trusted: ['hyp', 'secure'] },
+    ]);
     expect(sdp.model.pipeline).toStrictEqual({
       stream: 'movie',
       display: 'dpu',

@@ -76,6 +76,8 @@ export interface DecryptStepContext {
   /** The firewall region protecting each page, if any. */
   readonly firewalled: (pfn: number) => boolean;
   readonly stream: string;
+  /** The secure world's apps (docs/model.md#parties-and-trust); without it, the one app `secure`. */
+  readonly secureApps?: readonly string[];
 }
 
 /**
@@ -89,12 +91,13 @@ function secureToTrustedApp(
   context: DecryptStepContext,
   state: WorldState,
   pages: readonly number[],
+  app: string,
 ): boolean {
   return pages.every((pfn) => {
     if (context.reach.inSecurePas(state, pfn)) return true;
     if (context.firewalled(pfn)) {
       const paths = context.reach.paths(state, pfn, 'read');
-      const secure = paths.some((p) => p.party === 'secure');
+      const secure = paths.some((p) => p.party === app);
       const normalCpu = paths.some((p) => p.kind === 'cpu' && p.party !== 'hyp');
       if (secure && !normalCpu) return true;
     }
@@ -136,7 +139,7 @@ export function writeCiphertext(context: DecryptStepContext, input: HeapBuffer):
 /**
  * `INVOKE_DECRYPT`: the host, the trusted app's client (`TEE_IOC_INVOKE`), asks it to decrypt
  * the stream from one buffer it holds into another. The app decides with its own view of which
- * memory is secure (see `secureToTrustedApp`).
+ * memory is secure (see `secureToTrustedApp`): the pages the TEE maps into it.
  */
 export function invokeDecrypt(
   context: DecryptStepContext,
@@ -144,15 +147,17 @@ export function invokeDecrypt(
   input: HeapBuffer,
   output: HeapBuffer,
   legitimate: boolean,
+  app = 'secure',
 ): StepInput {
   const { holdings, content, reach, stream } = context;
+  const named = app === 'secure' ? 'the trusted app' : `the trusted app ${app}`;
   return {
     action: 'invokeDecrypt',
     call: 'INVOKE_DECRYPT',
     actor: 'host',
     role: legitimate ? 'pipeline' : 'adversary',
     args: { input: input.name, output: output.name },
-    text: `host asks the trusted app to decrypt ${stream} from ${input.name} into ${output.name}`,
+    text: `host asks ${named} to decrypt ${stream} from ${input.name} into ${output.name}`,
     touches: () => [
       ta,
       ...holdings.holdsReads(input),
@@ -171,10 +176,10 @@ export function invokeDecrypt(
           isSecure: true,
           input: input.name,
           inputPages: input.pages,
-          inputNonSecure: !secureToTrustedApp(context, state, input.pages),
+          inputNonSecure: !secureToTrustedApp(context, state, input.pages, app),
           output: output.name,
           outputPages: output.pages,
-          outputSecure: secureToTrustedApp(context, state, output.pages),
+          outputSecure: secureToTrustedApp(context, state, output.pages, app),
         }),
       ];
     },
@@ -239,12 +244,13 @@ export function addDecryptSteps(
 ): void {
   const { heaps } = context;
   add(writeCiphertext(context, heaps.bufferByName.get(pipeline.input)!));
-  if (pipeline.decrypt.by === 'secure' && decrypt.ta !== undefined) {
+  const app = pipeline.decrypt.by;
+  if ((context.secureApps ?? ['secure']).includes(app) && decrypt.ta !== undefined) {
     for (const input of heaps.buffers) {
       for (const output of heaps.buffers) {
         if (input === output) continue;
         const legitimate = input.name === pipeline.input && output.name === pipeline.decrypt.output;
-        add(invokeDecrypt(context, decrypt.ta, input, output, legitimate));
+        add(invokeDecrypt(context, decrypt.ta, input, output, legitimate, app));
       }
     }
   } else {

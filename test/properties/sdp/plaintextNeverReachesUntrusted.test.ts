@@ -30,7 +30,7 @@ function world(reach: ReachAnswers, extra: Partial<SdpSpec> = {}) {
       { name: 'dpu', role: 'display' },
       { name: 'gpu', role: 'gpu' },
     ],
-    streams: [{ name: 'movie', audience: ['vdec', 'dpu'] }],
+    streams: [{ name: 'movie', audience: ['vdec', 'dpu'], trusted: ['hyp', 'secure'] }],
     reach,
     ...extra,
   });
@@ -103,8 +103,8 @@ describe('plaintextNeverReachesUntrusted', () => {
       { 0: { read: [dma('vdec')] } },
       {
         streams: [
-          { name: 'movie', audience: ['vdec', 'dpu'] },
-          { name: 'ad', audience: ['dpu'] },
+          { name: 'movie', audience: ['vdec', 'dpu'], trusted: ['hyp', 'secure'] },
+          { name: 'ad', audience: ['dpu'], trusted: ['hyp', 'secure'] },
         ],
       },
     );
@@ -120,6 +120,30 @@ describe('plaintextNeverReachesUntrusted', () => {
     ]);
   });
 
+  it("judges each secure app by the stream's own trusted set, not by a constant", () => {
+    const ui = { party: 'trusted-ui', kind: 'secure', via: 'secure world, mapped into trusted-ui' } as const;
+    const video = {
+      party: 'secure-video',
+      kind: 'secure',
+      via: 'secure world, mapped into secure-video',
+    } as const;
+    const w = world(
+      { 0: { read: [ui, video] } },
+      {
+        streams: [
+          { name: 'movie', audience: ['secure-video', 'dpu'], trusted: ['hyp', 'secure-video'] },
+          { name: 'menu', audience: ['trusted-ui', 'dpu'], trusted: ['hyp', 'trusted-ui'] },
+        ],
+      },
+    );
+    const movie = labelled(w.initial, w.content(0), plaintextOf('movie'));
+    expect(check(w, movie).map((v) => [v.parties, v.expected])).toStrictEqual([
+      [['trusted-ui'], 'audience is secure-video, dpu'],
+    ]);
+    const menu = labelled(w.initial, w.content(0), plaintextOf('menu'));
+    expect(check(w, menu).map((v) => v.parties)).toStrictEqual([['secure-video']]);
+  });
+
   it('flags one violation per page and untrusted reader, in page order', () => {
     const w = world({ 0: { read: [HOST_CPU, cpu('vmm')] }, 1: { read: [HOST_CPU] } });
     let state = labelled(w.initial, w.content(0), plaintextOf('movie'));
@@ -131,12 +155,10 @@ describe('plaintextNeverReachesUntrusted', () => {
     ]);
   });
 
-  it('gives a stream the topology does not declare no audience: only trusted parties may read it', () => {
+  it('gives a stream the topology does not declare no audience and no trusted set: every reader leaks it', () => {
     const w = world({ 0: { read: [dma('dpu'), secure()] } });
     const state = labelled(w.initial, w.content(0), plaintextOf('trailer'));
-    expect(check(w, state).map((v) => [v.parties, v.actual])).toStrictEqual([
-      [['dpu'], 'holds plaintext of stream "trailer"; readable by dpu via DMA by dpu'],
-    ]);
+    expect(check(w, state).map((v) => v.parties)).toStrictEqual([['dpu'], ['secure']]);
   });
 
   it('flags exactly the readers outside the audience and the trusted parties, whoever they are', () => {

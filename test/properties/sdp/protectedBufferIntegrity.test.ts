@@ -29,7 +29,7 @@ function world(reach: ReachAnswers, extra: Partial<SdpSpec> = {}) {
       { name: 'frame', pages: [2], heap: 'system' },
       { name: 'scratch', pages: [3], heap: 'system' },
     ],
-    streams: [{ name: 'movie', audience: ['vdec', 'dpu'] }],
+    streams: [{ name: 'movie', audience: ['vdec', 'dpu'], trusted: ['hyp', 'secure'] }],
     pipeline: { stream: 'movie', plaintextBuffers: ['frame'] },
     reach,
     ...extra,
@@ -111,7 +111,7 @@ describe('protectedBufferIntegrity', () => {
         pages: ['decrypt-ram', 'decrypt-ram'],
         guests: [{ name: 'decrypt', protected: true }],
         buffers: [{ name: 'frame', pages: [0, 1], ...buffer }],
-        streams: [{ name: 'movie', audience: ['decrypt', 'dpu'] }],
+        streams: [{ name: 'movie', audience: ['decrypt', 'dpu'], trusted: ['hyp', 'secure'] }],
         pipeline: { stream: 'movie', plaintextBuffers: ['frame'] },
         reach: { 0: { write: [dma('gpu', 'DMA with no IOMMU translation')] } },
       });

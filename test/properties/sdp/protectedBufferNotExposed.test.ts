@@ -17,8 +17,8 @@ function world(extra: Partial<SdpSpec> = {}) {
       { name: 'ciphertext', pages: [2], heap: 'system' },
     ],
     streams: [
-      { name: 'movie', audience: ['vdec', 'dpu'] },
-      { name: 'ad', audience: ['host'] },
+      { name: 'movie', audience: ['vdec', 'dpu'], trusted: ['hyp', 'secure'] },
+      { name: 'ad', audience: ['host'], trusted: ['hyp', 'secure'] },
     ],
     pipeline: { stream: 'movie' },
     imports: [{ buffer: 'bitstream', guest: 'display' }],
@@ -118,7 +118,9 @@ describe('protectedBufferNotExposed', () => {
   });
 
   it('holds for the import when the VMM is in the audience', () => {
-    const w = world({ streams: [{ name: 'movie', audience: ['vdec', 'dpu', 'vmm'] }] });
+    const w = world({
+      streams: [{ name: 'movie', audience: ['vdec', 'dpu', 'vmm'], trusted: ['hyp', 'secure'] }],
+    });
     const blob = edit(w.initial, w.import('bitstream', 'display'), 'blobCreated', { pages: [0, 1] });
     expect(check(w, blob)).toStrictEqual([]);
   });
