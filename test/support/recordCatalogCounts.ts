@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { loadManifest } from '../../src/catalog/manifest.ts';
 import { check } from '../../src/check/check.ts';
 import { loadTopologyFile } from '../../src/topology/load.ts';
-import { catalogSearchTable, withCatalogSearchTable } from './catalogSearchTable.ts';
+import { catalogSearchSummary, catalogSearchTable, withCatalogSearchTable } from './catalogSearchTable.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'topologies');
 const FILE = join(DIR, 'manifest.yaml');
@@ -44,8 +44,12 @@ for (const [file, entry] of Object.entries(manifest.topologies)) {
 }
 await writeFile(FILE, document.toString({ lineWidth: 110 }));
 const README = join(DIR, '..', 'README.md');
-const table = catalogSearchTable(await loadManifest(FILE));
-await writeFile(README, withCatalogSearchTable(await readFile(README, 'utf8'), table));
+const recorded = await loadManifest(FILE);
+const readme = await readFile(README, 'utf8');
+await writeFile(
+  README,
+  withCatalogSearchTable(readme, catalogSearchSummary(recorded), catalogSearchTable(recorded)),
+);
 // The house formatter has the last word on layout, so what is recorded passes `npm run lint`.
 execFileSync(join(DIR, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', FILE, README], {
   stdio: 'inherit',
