@@ -9,7 +9,9 @@
  * `__pkvm_host_share_guest()`, `__pkvm_host_share_hyp()`, `__pkvm_host_unshare_hyp()`,
  * `__pkvm_host_donate_hyp()`), `nvhe/hyp-main.c` (their handlers); the Android Common Kernel's
  * `nvhe/iommu/iommu.c` (`kvm_iommu_map_pages()`, `kvm_iommu_unmap_pages()`) and
- * `nvhe/mem_protect.c` (`__pkvm_host_use_dma()`, `__pkvm_host_unuse_dma()`), android16-6.12.
+ * `nvhe/mem_protect.c` (`__pkvm_host_use_dma()`, `__pkvm_host_unuse_dma()`,
+ * `__host_check_page_state_range()`), android16-6.12 read in `GrapheneOS/kernel_common-6.12`
+ * at `0a68c948`.
  */
 import type { PkvmPageEvent } from '../../../machines/pkvmPageMachine.ts';
 import type { Topology } from '../../topology/schema.ts';
@@ -68,8 +70,8 @@ export function pagesTheHostNames(topology: Topology, layout: Layout): ReadonlyS
 /**
  * The host backs a guest page on the guest's stage-2 fault: the guest runs, touches an IPA the
  * host has not backed yet, and the host's fault handler (`pkvm_mem_abort()` in
- * `arch/arm64/kvm/mmu.c`) donates the page with `__pkvm_host_donate_guest()`, from the loaded
- * vCPU that faulted. The legitimate run needs it, so it is a pipeline step.
+ * `arch/arm64/kvm/mmu.c`, as the pKVM series on kvmarm and ACK have it) donates the page with
+ * `__pkvm_host_donate_guest()`, from the loaded vCPU that faulted. The legitimate run needs it, so it is a pipeline step.
  */
 export function faultDonation(
   pkvm: PkvmFamily,
