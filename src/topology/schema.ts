@@ -115,12 +115,6 @@ const Region = z.strictObject({
     .describe(
       'memory, a MEMBLOCK_NOMAP carveout the kernel never maps, or an MMIO range (device registers, not memory); check_range_allowed_memory refuses ownership changes of the last two (docs/model.md#mmio-and-no-map-ranges).',
     ),
-  donatedAt: z
-    .enum(['boot', 'fault'])
-    .optional()
-    .describe(
-      "For a protected VM's region: when the host donates its pages. boot (the default): before the pipeline starts; fault: on the guest's first stage-2 fault after boot, so until then the host owns the pages and may use them (docs/model.md#host-hypercalls-after-boot).",
-    ),
   knownBy: z
     .enum(['deviceTree', 'runtimeQuery', 'dynamicLending'])
     .default('deviceTree')
@@ -145,6 +139,12 @@ const Region = z.strictObject({
     .default(false)
     .describe(
       'A pVM region its guest shares back with the host at boot (MEM_SHARE), like a swiotlb bounce pool.',
+    ),
+  donatedAt: z
+    .enum(['boot', 'fault'])
+    .optional()
+    .describe(
+      "For a protected VM's region: when the host donates its pages. boot (the default): before the pipeline starts; fault: on the guest's first stage-2 fault after boot, so until then the host owns the pages and may use them (docs/model.md#host-hypercalls-after-boot).",
     ),
 });
 
