@@ -190,3 +190,39 @@ describe('sharing with and donating to the hypervisor, sharing with a non-protec
     expect(r.outcome('HOST_SHARE_GUEST', { page: 0, vm: 'infotainment' })).toBe('page:0 EPERM');
   });
 });
+
+describe('an MMIO range (check_range_allowed_memory())', () => {
+  const mmio = () =>
+    composeWorld(
+      tinyDesign(`
+hypervisor: { kind: pkvm, kernel: upstream, iommu: none, hostCalls: [shareHyp, donateHyp, donateGuest] }
+secureWorld: { tee: false }
+vms:
+  - { name: decrypt, protected: true }
+memory:
+  - { name: decrypt-ram, pages: 2, owner: decrypt }
+  - { name: regs, pages: 1, type: mmio }
+buffers:
+  - { name: ciphertext, region: decrypt-ram, allocatedBy: decrypt }
+  - { name: frame, region: decrypt-ram, allocatedBy: decrypt }
+devices:
+  - { name: dpu, role: display, controlledBy: host }
+streams:
+  - { name: movie, audience: [decrypt, dpu] }
+pipeline: { stream: movie, input: ciphertext, decrypt: { by: decrypt, output: frame }, display: { by: dpu } }
+`),
+    ).world;
+
+  it('is refused for every ownership change with -EPERM', () => {
+    const world = mmio();
+    let state = world.initial;
+    state = applied(world, state, stepOf(world, 'VCPU_LOAD', { vm: 'decrypt' }));
+    const code = (call: string, args: StepArgs) => {
+      const outcome = world.deliver(state, stepOf(world, call, args).plan(state)!);
+      return 'refused' in outcome ? `${outcome.refused.component.id} ${outcome.refused.code}` : 'accepted';
+    };
+    expect(code('HOST_SHARE_HYP', { page: 2 })).toBe('page:2 EPERM');
+    expect(code('HOST_DONATE_HYP', { page: 2 })).toBe('page:2 EPERM');
+    expect(code('HOST_DONATE_GUEST', { page: 2, vm: 'decrypt' })).toBe('page:2 EPERM');
+  });
+});
