@@ -153,10 +153,10 @@ export function hostIommuUnmap(
 
 /**
  * Every step of this file, in the order the world offers them: the fault donations, then per
- * page the host names the calls `hostCalls` lists, in the order it lists them. A donation to a guest is offered
- * to protected VMs and a share to non-protected ones (the handlers refuse the others with
- * -EINVAL before reading any page); a (page, VM) the guest's fault already backs is not offered
- * twice.
+ * page the host names the calls `hostCalls` lists, in the order it lists them. A donation to a
+ * guest is offered to protected VMs and a share to non-protected ones (the handlers refuse the
+ * others with -EINVAL before reading any page); a (page, VM) the guest's fault already backs is
+ * not offered twice.
  */
 export function addHostCallSteps(add: (step: StepInput) => void, context: HostCallContext): void {
   const { pkvm, topology, layout } = context;
