@@ -191,7 +191,7 @@ export function topologyGraph(
       details.push("the host's own page, which it can always hand out as a buffer");
     } else {
       details.push(
-        `${spec.pages} page${spec.pages === 1 ? '' : 's'}${spec.type === 'nomap' ? ', no-map' : ''}`,
+        `${spec.pages} page${spec.pages === 1 ? '' : 's'}${spec.type === 'nomap' ? ', no-map' : spec.type === 'mmio' ? ', MMIO' : ''}`,
       );
       const firewall = firewallText(spec);
       if (firewall) details.push(firewall);

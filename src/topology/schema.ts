@@ -17,6 +17,13 @@ export const Name = z
   .string()
   .regex(/^[a-z][a-z0-9-]*$/, 'a name of lower-case letters, digits and dashes, starting with a letter');
 
+/** An ownership hypercall the host may issue after boot (docs/model.md#host-hypercalls-after-boot). */
+const HostCall = z
+  .enum(['donateGuest', 'shareGuest', 'shareHyp', 'donateHyp', 'iommuMap'])
+  .describe(
+    'donateGuest: __pkvm_host_donate_guest() to a protected VM; shareGuest: __pkvm_host_share_guest() and __pkvm_host_unshare_guest() with a non-protected VM; shareHyp: __pkvm_host_share_hyp() and __pkvm_host_unshare_hyp(); donateHyp: __pkvm_host_donate_hyp(); iommuMap: kvm_iommu_map_pages() and kvm_iommu_unmap_pages() into the domain of a device the host controls (Android, iommu: dmaDomains).',
+  );
+
 const Hypervisor = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('none').describe('No hypervisor: the host OS runs directly in the normal world.'),
@@ -40,6 +47,12 @@ const Hypervisor = z.discriminatedUnion('kind', [
       .default('share')
       .describe(
         'What the FF-A proxy does to the host on MEM_LEND (docs/model.md#ffa): share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
+      ),
+    hostCalls: z
+      .array(HostCall)
+      .optional()
+      .describe(
+        'Ownership hypercalls the untrusted host may try after boot, on every modelled page (docs/model.md#host-hypercalls-after-boot). Left out, the host makes none of them.',
       ),
   }),
 ]);
@@ -116,10 +129,10 @@ const Region = z.strictObject({
   name: Name.describe('The region, as heaps and buffers name it.'),
   pages: z.number().int().min(1).max(8).describe('Pages modelled in this region.'),
   type: z
-    .enum(['memory', 'nomap'])
+    .enum(['memory', 'nomap', 'mmio'])
     .default('memory')
     .describe(
-      'memory, or a MEMBLOCK_NOMAP carveout the kernel never maps (check_range_allowed_memory refuses it).',
+      'memory, a MEMBLOCK_NOMAP carveout the kernel never maps, or an MMIO range (device registers, not memory); check_range_allowed_memory refuses ownership changes of the last two (docs/model.md#mmio-and-no-map-ranges).',
     ),
   knownBy: z
     .enum(['deviceTree', 'runtimeQuery', 'dynamicLending'])
@@ -145,6 +158,12 @@ const Region = z.strictObject({
     .default(false)
     .describe(
       'A pVM region its guest shares back with the host at boot (MEM_SHARE), like a swiotlb bounce pool.',
+    ),
+  donatedAt: z
+    .enum(['boot', 'fault'])
+    .optional()
+    .describe(
+      "For a protected VM's region: when the host donates its pages. boot (the default): before the pipeline starts; fault: on the guest's first stage-2 fault after boot, so until then the host owns the pages and may use them (docs/model.md#host-hypercalls-after-boot).",
     ),
 });
 

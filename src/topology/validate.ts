@@ -11,6 +11,7 @@ import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
+import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
 import { checkPrograms } from './validatePrograms.ts';
 import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
 
@@ -69,6 +70,9 @@ const CHECKS: readonly Check[] = [
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),
+  check(['memory', 'heaps', 'buffers'], checkMmio),
+  check(['memory', 'vms', 'hypervisor'], checkDonation),
+  check(['hypervisor'], checkHostCalls),
 ];
 
 /** Every problem with references between the sections of a (shape-checked) topology. */

@@ -29,6 +29,7 @@ import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
 import { addHeapSteps, addPoolSteps } from './families/dmaHeapSteps.ts';
 import { addFfaFamily, addGuestLendSteps } from './families/ffaFamily.ts';
 import { addGuestProgramSteps, addGuestPrograms, inProgramOrder } from './families/guestPrograms.ts';
+import { addHostCallSteps } from './families/hostCalls.ts';
 import { addPageContentFamily } from './families/pageContentFamily.ts';
 import { guestBootSteps } from './families/pkvmBoot.ts';
 import { addPkvmFamily, pageMachineFor } from './families/pkvmFamily.ts';
@@ -71,6 +72,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const { pipeline } = topology;
 
   // Every family's machines, what their emissions cause, and their boot calls.
+  const bounds = { hypPins: 1, dmaMappings: Math.max(1, topology.devices.length), vcpus: 1 };
   const pkvm = hypervisor
     ? addPkvmFamily(builder, {
         kernel: hypervisor.kernel,
@@ -80,7 +82,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
           memoryType: topology.memory.find((r) => r.name === page.region)!.type,
         })),
         guests: topology.vms,
-        bounds: { hypPins: 1, dmaMappings: Math.max(1, topology.devices.length), vcpus: 1 },
+        bounds,
         rawFfaCalls: false,
         scope: 'sdp',
         pageMachine: pageMachineFor(hypervisor, topology.flaws),
@@ -148,6 +150,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const pipelineDevices = new Set([pipeline.display.by, ...(pipeline.decode ? [pipeline.decode.by] : [])]);
   addDeviceSteps(add, { devices, heaps, content, ...optionalPkvm, holdings, reach, pipelineDevices });
   if (pkvm) addAssignmentSteps(add, { devices: devices.devices, heaps, pkvm, topology });
+  if (pkvm) addHostCallSteps(add, { pkvm, topology, layout, devices: devices.devices, bounds });
   addPoolSteps(add, heapContext);
   const virtioContext = { virtio, heaps, content, ...optionalPkvm, holdings, reach, layout };
   addVirtioSteps(add, virtioContext, topology);

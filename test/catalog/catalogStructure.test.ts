@@ -46,6 +46,7 @@ describe('reference catalog', async () => {
     expect(cells(section)).toEqual(cells(catalogSearchTable(manifest)));
     // The counts above the table, which biome may rewrap.
     expect(section.replace(/\s+/g, ' ')).toContain(catalogSearchSummary(manifest));
+    expect(readme).toContain(`\`topologies/\` holds ${files.length} designs`);
   });
 
   it('switches every named flaw on in a design that is expected to be violated', () => {

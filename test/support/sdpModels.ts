@@ -103,6 +103,8 @@ export interface DeviceSpec {
   /** Default `bypass`; `domain` gives the device an IOMMU domain machine. */
   readonly iommu?: SdpDevice['iommu'];
   readonly secureMaster?: boolean;
+  /** A protected VM the device is assigned to: its domain is that VM's own (pvIOMMU). */
+  readonly assignedTo?: string;
 }
 
 export interface PoolSpec {
@@ -289,6 +291,7 @@ export function sdpWorld(spec: SdpSpec): SdpWorld {
       secureMaster: d.secureMaster ?? false,
       nsaid: i + 1,
       ...(domain !== undefined ? { domain } : {}),
+      ...(d.assignedTo !== undefined ? { assignedTo: d.assignedTo } : {}),
     };
   });
 

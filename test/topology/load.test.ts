@@ -124,7 +124,7 @@ describe('shape mistakes', () => {
       message: 'unknown key; did you mean "type"?',
     });
     expect(issue.expected).toBe(
-      'one of the keys name, pages, type, knownBy, protection, tzasc, owner or sharedWithHost',
+      'one of the keys name, pages, type, knownBy, protection, tzasc, owner, sharedWithHost or donatedAt',
     );
   });
 

@@ -19,6 +19,8 @@ export function guestBootSteps(family: PkvmFamily, topology: Topology, layout: L
   const regions = topology.memory.map((region) => ({
     owner: region.owner,
     sharedWithHost: region.sharedWithHost,
+    // A region the host backs on the guest's fault is donated after boot (`faultDonation()`).
+    atBoot: region.donatedAt !== 'fault',
     pages: layout.regionPages.get(region.name)!.map((pfn) => layout.pages[pfn]!),
   }));
   topology.vms.forEach((vm, index) => {
@@ -44,7 +46,7 @@ export function guestBootSteps(family: PkvmFamily, topology: Topology, layout: L
         send(component, { type: 'VCPU_LOAD' }),
       ]),
     );
-    for (const region of regions.filter((r) => r.owner === vm.name)) {
+    for (const region of regions.filter((r) => r.owner === vm.name && r.atBoot)) {
       for (const { pfn, label } of region.pages) {
         const page = family.pages[pfn]!;
         steps.push(

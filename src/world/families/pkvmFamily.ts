@@ -185,7 +185,7 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
  */
 export function hostPageCall(
   family: PkvmFamily,
-  spec: PkvmFamilySpec,
+  spec: Pick<PkvmFamilySpec, 'bounds'>,
   pfn: number,
   label: string,
   call: (typeof PAGE_CALLS)[number],

@@ -9,7 +9,8 @@ import { edit, NOT_SDP_MODEL, sdpWorld, violationsOf } from '../../support/sdpMo
 
 /**
  * Under pKVM: a heap buffer `frame` (page 0), the decrypt VM's own buffer `picture` in its RAM
- * (page 1), a display with an IOMMU domain and one with none, a display VM importing both
+ * (page 1), a display assigned to the decrypt VM with its domain, a decoder with no IOMMU, a
+ * host DMA engine with a domain of its own, a display VM importing both
  * buffers over virtio-gpu, a UUID for each, and the back-end `camera-backend` that exported
  * `preview` (page 2).
  */
@@ -27,8 +28,9 @@ function world() {
       { name: 'preview', pages: [2], heap: 'system' },
     ],
     devices: [
-      { name: 'dpu', role: 'display', iommu: 'domain' },
+      { name: 'dpu', role: 'display', iommu: 'domain', assignedTo: 'decrypt' },
       { name: 'vdec', role: 'decoder', iommu: 'bypass' },
+      { name: 'dma-engine', role: 'dma', iommu: 'domain' },
     ],
     imports: [
       { buffer: 'frame', guest: 'display' },
@@ -92,6 +94,15 @@ describe('noDanglingAccessAfterRelease', () => {
       const w = world();
       const freed = edit(mappedInDomain(w, allocated(w), [2]), w.buffer('frame'), 'free', { pages: [] });
       expect(check(w, freed)).toStrictEqual([]);
+    });
+
+    // A domain the host set up maps only host-owned pages (__pkvm_host_use_dma()): a destroyed
+    // guest's page in it was mapped after the host took the page back, or before the guest
+    // ever got it, and refers to no guest data.
+    it("of a destroyed guest's page in a domain the host set up is none", () => {
+      const w = world();
+      const mapped = edit(allocated(w), w.domain('dma-engine'), 'allocated', { mapped: [1] });
+      expect(check(w, decryptDestroyed(w, mapped))).toStrictEqual([]);
     });
 
     it('of a buffer whose guest is destroyed is flagged, naming the guest', () => {

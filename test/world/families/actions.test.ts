@@ -26,6 +26,7 @@ const DESIGNS = [
   'split-vms-import-outlives-exporter.yaml',
   'pkvm-pvm-decrypt-assigned-display-identity.yaml',
   'pkvm-pvm-unshare-then-decrypt.yaml',
+  'pkvm-host-dma-map-then-donate-dma-domains.yaml',
 ];
 
 interface FamilyFile {
