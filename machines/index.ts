@@ -25,6 +25,7 @@ import { tzascRegionMachine } from './tzascRegionMachine.ts';
 import { vhostBackendMachine } from './vhostBackendMachine.ts';
 import { virtioDmabufExportMachine } from './virtioDmabufExportMachine.ts';
 import { virtioGpuImportMachine } from './virtioGpuImportMachine.ts';
+import { xenGrantEntryMachine } from './xenGrantEntryMachine.ts';
 
 export interface MachineEntry {
   /** The export's name, which is also the file's name: `pkvmPageMachine`. */
@@ -57,4 +58,5 @@ export const machines: readonly MachineEntry[] = [
   vhostBackendMachine,
   virtioDmabufExportMachine,
   virtioGpuImportMachine,
+  xenGrantEntryMachine,
 ].map(entry);

@@ -33,7 +33,8 @@ export type ComponentKind =
   | 'swiotlbBounce'
   | 'mediaDevice'
   | 'assignedDevice'
-  | 'guestProgram';
+  | 'guestProgram'
+  | 'xenGrantEntry';
 
 export interface ComponentInfo {
   readonly index: number;

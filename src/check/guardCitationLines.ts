@@ -256,4 +256,10 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'kernelFencesSignalled: virtgpu_dma_buf_import_sgt() | ',
     'exporterMapSucceeds: dma_buf_map_attachment(), map_dma_buf() | ',
   ],
+  xenGrantEntry: [
+    'mapperIsGrantee: _set_status_v1() | xen/common/grant_table.c',
+    'writeMapOfWritableGrant: _set_status_v1() | xen/common/grant_table.c',
+    'unmapperHoldsMapping: unmap_common() | xen/common/grant_table.c',
+    'grantNotInUse: gnttab_try_end_foreign_access() | drivers/xen/grant-table.c',
+  ],
 };
