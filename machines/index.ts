@@ -11,6 +11,7 @@ import { assignedDeviceMachine } from './assignedDeviceMachine.ts';
 import { decryptTrustedAppMachine } from './decryptTrustedAppMachine.ts';
 import { dmaBufMachine } from './dmaBufMachine.ts';
 import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
+import { gntdevDmabufMachine } from './gntdevDmabufMachine.ts';
 import { guestProgramMachine } from './guestProgramMachine.ts';
 import { guestVmMachine } from './guestVmMachine.ts';
 import { iommuDomainMachine } from './iommuDomainMachine.ts';
@@ -44,6 +45,7 @@ export const machines: readonly MachineEntry[] = [
   decryptTrustedAppMachine,
   dmaBufMachine,
   ffaTransactionMachine,
+  gntdevDmabufMachine,
   guestProgramMachine,
   guestVmMachine,
   iommuDomainMachine,

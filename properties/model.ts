@@ -34,7 +34,8 @@ export type ComponentKind =
   | 'mediaDevice'
   | 'assignedDevice'
   | 'guestProgram'
-  | 'xenGrantEntry';
+  | 'xenGrantEntry'
+  | 'gntdevDmabuf';
 
 export interface ComponentInfo {
   readonly index: number;

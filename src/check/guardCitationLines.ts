@@ -107,6 +107,9 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'abortingPartitionIsSender: ffa_memory_reclaim_from_partition() | ',
     'abortingPartitionHoldsMemory: ffa_memory_relinquish_from_partition(), retrieved_fragment_count() | ',
   ],
+  gntdevDmabuf: [
+    'notUsePtemod: gntdev_ioctl_dmabuf_exp_from_refs(), use_ptemod() | drivers/xen/gntdev-dmabuf.c',
+  ],
   guestProgram: ['entryIsNext:  | ', 'lastEntry:  | '],
   guestVm: [
     'vcpuInitialised: pkvm_load_hyp_vcpu(), created_vcpus() | nvhe/pkvm.c',
