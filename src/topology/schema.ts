@@ -42,7 +42,48 @@ const Hypervisor = z.discriminatedUnion('kind', [
         'What the FF-A proxy does to the host on MEM_LEND (docs/model.md#ffa): share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
       ),
   }),
+  z.strictObject({
+    kind: z
+      .literal('xen')
+      .describe(
+        'Xen: dom0 is the host party (the toolstack, and by default the back-end domain), vms are domUs; buffers cross domains as grant references (docs/model.md#xen-grant-tables).',
+      ),
+  }),
 ]);
+
+const Xen = z.strictObject({
+  dom0Privileged: z
+    .boolean()
+    .default(true)
+    .describe(
+      "dom0 may map any domain's pages (privcmd IOCTL_PRIVCMD_MMAPBATCH_V2, XENMEM_add_to_physmap_batch with XENMAPSPACE_gmfn_foreign); false stands for an XSM policy that refuses it.",
+    ),
+  grants: z
+    .array(
+      z.strictObject({
+        buffer: Name.describe('The buffer whose pages are granted, one grant entry per page.'),
+        by: z.string().describe('The granting domain: a domU that owns the pages, or host (dom0).'),
+        to: z.string().describe('The domain the grant entries name (domid): a domU, or host (dom0).'),
+        readonly: z
+          .boolean()
+          .default(false)
+          .describe('GTF_readonly: the grantee may map the pages read-only only.'),
+      }),
+    )
+    .default([])
+    .describe('Grant entries the granting domain writes at boot (gnttab_grant_foreign_access_ref()).'),
+  gntdevExports: z
+    .array(
+      z.strictObject({
+        buffer: Name.describe('The granted buffer whose grant references are exported.'),
+        by: z.string().describe('The grantee domain that maps the references and exports them as a dma-buf.'),
+      }),
+    )
+    .default([])
+    .describe(
+      'gntdev dma-buf exports (IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS): the grantee maps the grants read-write and gets a dma-buf its devices can use, with no notion of protection.',
+    ),
+});
 
 const SecureWorld = z.strictObject({
   tee: z.boolean().default(true).describe('A TEE (OP-TEE) runs the decrypt trusted app.'),
@@ -177,7 +218,7 @@ const Device = z.strictObject({
     .enum(['bypass', 'identity', 'domain'])
     .default('bypass')
     .describe(
-      'How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain).',
+      "How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain; under Xen, the IOMMU with its controlling domain's p2m).",
     ),
   secureMaster: z
     .boolean()
@@ -361,7 +402,7 @@ export const TopologyFields = z
       .describe(
         'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
       ),
-    hypervisor: Hypervisor.describe('What runs at EL2: nothing, or pKVM in one of its variants.'),
+    hypervisor: Hypervisor.describe('What runs at EL2: nothing, pKVM in one of its variants, or Xen.'),
     secureWorld: SecureWorld.describe('What the secure world offers (docs/model.md#secure-world).').default({
       tee: true,
       spmc: 'none',
@@ -380,6 +421,11 @@ export const TopologyFields = z
       .array(FfaLend)
       .default([])
       .describe('Buffers a guest lends to the secure world over FF-A (with secureWorld.spmc: hafnium).'),
+    xen: Xen.describe('Xen grant tables and gntdev dma-bufs, with hypervisor.kind: xen.').default({
+      dom0Privileged: true,
+      grants: [],
+      gntdevExports: [],
+    }),
     virtio: Virtio.describe('How buffers cross VMs through virtio (docs/model.md#virtio).').default({
       sharedObjects: { accessControl: false },
       backends: [],

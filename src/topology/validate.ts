@@ -11,6 +11,7 @@ import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkPrograms } from './validatePrograms.ts';
+import { checkXen } from './validateXen.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
@@ -64,6 +65,7 @@ const CHECKS: readonly Check[] = [
   check(['vms', 'buffers', 'memory', 'virtio', 'ffaLends'], checkVirtio),
   check(['vms', 'devices', 'streams'], checkStreams),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
+  check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),
 ];
@@ -212,7 +214,7 @@ function checkMemory(
         partyOf(['host'], vmNames),
       ) &&
       region.owner !== 'host' &&
-      topology.hypervisor.kind !== 'pkvm'
+      topology.hypervisor.kind === 'none'
     ) {
       problems.add(
         'requiresFeature',
