@@ -84,11 +84,13 @@ export interface SdpStream {
 }
 
 export interface SdpModel extends WorldModel {
-  readonly hypervisor: 'none' | 'pkvm';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen';
   readonly pages: readonly SdpPage[];
   readonly devices: readonly SdpDevice[];
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
+  /** Xen domUs: live for the whole run (their lifecycle is not modelled). */
+  readonly domains?: readonly string[];
   readonly streams: readonly SdpStream[];
   /**
    * Parties every design trusts with plaintext: the hypervisor and the secure world (the TEE,

@@ -35,12 +35,29 @@ import { addSwiotlbSteps } from './families/swiotlbSteps.ts';
 import { addTzascFamily } from './families/tzascFamily.ts';
 import { addVirtioFamily } from './families/virtioFamily.ts';
 import { addVirtioSteps } from './families/virtioSteps.ts';
+import { addXenFamily, type XenFamily } from './families/xenFamily.ts';
+import { addXenSteps } from './families/xenSteps.ts';
 import { createHoldings } from './holdings.ts';
 import { type Layout, resolveLayout } from './layout.ts';
 import { sdpModel, sdpPages } from './model.ts';
 import { type PipelineStage, pipelineStages } from './pipelineStages.ts';
 import { createReach } from './reach.ts';
 import type { World, WorldState } from './world.ts';
+
+/** The grant entries and page owners Xen reach reads. */
+function xenReachLayout(xen: XenFamily) {
+  return {
+    owners: xen.owners,
+    dom0Privileged: xen.dom0Privileged,
+    grants: xen.grants.flatMap((grant) =>
+      grant.entries.map((entry, i) => ({
+        component: entry.component,
+        page: entry.page,
+        ref: grant.firstRef + i,
+      })),
+    ),
+  };
+}
 
 export interface SdpWorld {
   readonly world: World;
@@ -93,11 +110,13 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const ffa = addFfaFamily(builder, topology, pkvm, content);
   const virtio = addVirtioFamily(builder, topology, layout, content, pkvm);
   const programs = pkvm ? addGuestPrograms(builder, topology) : [];
+  const xen = topology.hypervisor.kind === 'xen' ? addXenFamily(builder, topology, layout) : undefined;
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
   const pages = sdpPages(layout, content, pkvm, tzasc);
   const reach = createReach({
-    hypervisor: hypervisor ? 'pkvm' : 'none',
+    hypervisor: topology.hypervisor.kind,
+    ...(xen ? { xen: xenReachLayout(xen) } : {}),
     pages,
     guests: topology.vms.map((vm) => vm.name),
     devices: devices.devices,
@@ -105,7 +124,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     imports: virtio.imports.map((i) => i.component),
     ffaSlots: ffa.slots,
   });
-  const holdings = createHoldings(topology, pkvm, ffa, virtio);
+  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
   const vmNames = new Set(topology.vms.map((vm) => vm.name));
   const optionalPkvm = pkvm ? { pkvm } : {};
@@ -140,6 +159,10 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const virtioContext = { virtio, heaps, content, ...optionalPkvm, holdings, reach, layout };
   addVirtioSteps(add, virtioContext, topology);
   addSwiotlbSteps(add, virtioContext);
+  if (xen) {
+    const domains = ['host', ...vmNames];
+    addXenSteps(add, xen, { trusted: (party) => audience.includes(party), domains });
+  }
   if (pkvm && ffa.slots.length > 0) {
     const lends = topology.ffaLends.flatMap((lend) => {
       const vm = topology.vms.findIndex((g) => g.name === lend.by);
@@ -174,6 +197,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ...decrypt.boot,
     ...ffa.boot,
     ...virtio.boot,
+    ...(xen ? xen.boot : []),
     ...heaps.boot,
   ];
   const booted = bootWorld(world, boot);

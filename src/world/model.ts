@@ -52,13 +52,14 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     guestProtected: world.guestProtected,
     byKind: world.byKind,
     kernel: world.kernel,
-    hypervisor: topology.hypervisor.kind === 'pkvm' ? 'pkvm' : 'none',
+    hypervisor: topology.hypervisor.kind,
     pages: parts.pages,
     devices: devices.devices,
     buffers: heaps.buffers,
     guests: pkvm
       ? topology.vms.map((vm, i) => ({ name: vm.name, protected: vm.protected, component: pkvm.guests[i]! }))
       : [],
+    ...(topology.hypervisor.kind === 'xen' ? { domains: topology.vms.map((vm) => vm.name) } : {}),
     streams: topology.streams,
     // The trusted computing base every design relies on: EL2, and the TEE, EL3 and the SPMC
     // (docs/model.md#trust).
