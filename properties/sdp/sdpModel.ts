@@ -91,6 +91,8 @@ export interface SdpModel extends WorldModel {
   readonly guests: readonly SdpGuest[];
   /** Xen domUs: live for the whole run (their lifecycle is not modelled). */
   readonly domains?: readonly string[];
+  /** Xen grant entry machines, with the page each grants. */
+  readonly grants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];
   readonly streams: readonly SdpStream[];
   /**
    * Parties every design trusts with plaintext: the hypervisor and the secure world (the TEE,

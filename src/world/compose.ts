@@ -189,7 +189,18 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     guestProtected: topology.vms.map((vm) => vm.protected),
     kernel: hypervisor?.kernel ?? 'upstream',
   });
-  const model = sdpModel(world, { topology, pages, reach, ...optionalPkvm, heaps, devices, ffa, virtio });
+  const xenGrants = xen ? { xenGrants: xenReachLayout(xen).grants } : {};
+  const model = sdpModel(world, {
+    topology,
+    pages,
+    reach,
+    ...optionalPkvm,
+    heaps,
+    devices,
+    ffa,
+    virtio,
+    ...xenGrants,
+  });
   const boot = [
     ...(pkvm ? guestBootSteps(pkvm, topology, layout) : []),
     ...tzasc.boot,

@@ -36,6 +36,8 @@ export interface ModelParts {
   readonly topology: Topology;
   readonly pages: readonly SdpPage[];
   readonly reach: Reach;
+  /** Xen grant entries and their pages, with `hypervisor.kind: xen`. */
+  readonly xenGrants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];
   readonly pkvm?: PkvmFamily;
   readonly heaps: DmaHeapFamily;
   readonly devices: DeviceFamily;
@@ -59,7 +61,9 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     guests: pkvm
       ? topology.vms.map((vm, i) => ({ name: vm.name, protected: vm.protected, component: pkvm.guests[i]! }))
       : [],
-    ...(topology.hypervisor.kind === 'xen' ? { domains: topology.vms.map((vm) => vm.name) } : {}),
+    ...(topology.hypervisor.kind === 'xen'
+      ? { domains: topology.vms.map((vm) => vm.name), grants: parts.xenGrants ?? [] }
+      : {}),
     streams: topology.streams,
     // The trusted computing base every design relies on: EL2, and the TEE, EL3 and the SPMC
     // (docs/model.md#trust).

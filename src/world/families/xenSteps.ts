@@ -132,7 +132,7 @@ export function freeGrantedPage(grant: XenGrant): StepInput {
     action: 'freeGrantedPage',
     call: 'FREE_GRANTED_PAGE',
     actor: by,
-    role: 'adversary',
+    role: 'pipeline',
     args: { buffer: grant.spec.buffer, domain: by },
     text: `${by}'s frontend frees the pages of ${pagesText(grant)} while ${grant.spec.to} maps them`,
     touches: grant.entries.map((e) => e.component),
