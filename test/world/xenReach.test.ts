@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { accessPaths } from '../../properties/sdp/access.ts';
+import { noDanglingAccessAfterRelease } from '../../properties/sdp/noDanglingAccessAfterRelease.ts';
 import { parseTopology } from '../../src/topology/load.ts';
 import { composeWorld } from '../../src/world/compose.ts';
 import type { WorldState } from '../../src/world/world.ts';
@@ -13,6 +14,7 @@ import { applied, appliedAll, stepOf } from '../support/tinyWorld.ts';
 
 const SOUND = 'topologies/xen-cluster-gntdev-display.yaml';
 const PRIVILEGED = 'topologies/xen-cluster-gntdev-dom0-privileged.yaml';
+const FREES = 'topologies/xen-cluster-frontend-frees-mapped-grant.yaml';
 
 function harness(file: string, edit: (text: string) => string = (text) => text) {
   const sdp = composeWorld(parseTopology(edit(readFileSync(file, 'utf8')), file).topology);
@@ -98,6 +100,31 @@ describe('xen reach', () => {
     expect(reach(sdp.world.initial, frame, 'write')).toEqual([
       'host: CPU through a foreign mapping by privileged dom0 (privcmd IOCTL_PRIVCMD_MMAPBATCH_V2)',
       "infotainment: CPU through infotainment's own p2m",
+    ]);
+  });
+
+  it('reports a grant mapping that outlives its freed page (noDanglingAccessAfterRelease)', () => {
+    const dangling = (file: string) => {
+      const { sdp } = harness(file);
+      const world = sdp.world;
+      const exported = applied(
+        world,
+        world.initial,
+        stepOf(world, 'IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS', args),
+      );
+      const free = stepOf(world, 'FREE_GRANTED_PAGE', { buffer: 'frame', domain: 'infotainment' });
+      const freed = world.apply(exported, free);
+      return freed === undefined ? undefined : noDanglingAccessAfterRelease.world!(freed, sdp.model);
+    };
+    expect(dangling(SOUND)).toBeUndefined();
+    expect(dangling(FREES)).toEqual([
+      {
+        property: 'noDanglingAccessAfterRelease',
+        subject: `page ${frame}`,
+        parties: ['cluster'],
+        expected: 'no reference after free or teardown',
+        actual: 'freed by infotainment while cluster still maps it through grant ref 8',
+      },
     ]);
   });
 });
