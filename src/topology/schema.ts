@@ -11,11 +11,10 @@
  * `protmem schema` prints this schema as JSON Schema for editors.
  */
 import { z } from 'zod';
+import { Name } from './schemaName.ts';
+import { Xen, XenHypervisor } from './schemaXen.ts';
 
-/** A lower-case name: letters, digits and dashes, starting with a letter. */
-export const Name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*$/, 'a name of lower-case letters, digits and dashes, starting with a letter');
+export { Name };
 
 const Hypervisor = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -42,48 +41,8 @@ const Hypervisor = z.discriminatedUnion('kind', [
         'What the FF-A proxy does to the host on MEM_LEND (docs/model.md#ffa): share (mainline, and Android by default: the host keeps its mapping), unmapOnLend (Android kvm_ffa_unmap_on_lend: CPU mapping removed, IOMMU left alone), unmapAll (CPU and IOMMU mappings removed: the fix neither kernel has).',
       ),
   }),
-  z.strictObject({
-    kind: z
-      .literal('xen')
-      .describe(
-        'Xen: dom0 is the host party (the toolstack, and by default the back-end domain), vms are domUs; buffers cross domains as grant references (docs/model.md#xen-grant-tables).',
-      ),
-  }),
+  XenHypervisor,
 ]);
-
-const Xen = z.strictObject({
-  dom0Privileged: z
-    .boolean()
-    .default(true)
-    .describe(
-      "dom0 may map any domain's pages (privcmd IOCTL_PRIVCMD_MMAPBATCH_V2, XENMEM_add_to_physmap_batch with XENMAPSPACE_gmfn_foreign); false stands for an XSM policy that refuses it.",
-    ),
-  grants: z
-    .array(
-      z.strictObject({
-        buffer: Name.describe('The buffer whose pages are granted, one grant entry per page.'),
-        by: z.string().describe('The granting domain: a domU that owns the pages, or host (dom0).'),
-        to: z.string().describe('The domain the grant entries name (domid): a domU, or host (dom0).'),
-        readonly: z
-          .boolean()
-          .default(false)
-          .describe('GTF_readonly: the grantee may map the pages read-only only.'),
-      }),
-    )
-    .default([])
-    .describe('Grant entries the granting domain writes at boot (gnttab_grant_foreign_access_ref()).'),
-  gntdevExports: z
-    .array(
-      z.strictObject({
-        buffer: Name.describe('The granted buffer whose grant references are exported.'),
-        by: z.string().describe('The grantee domain that maps the references and exports them as a dma-buf.'),
-      }),
-    )
-    .default([])
-    .describe(
-      'gntdev dma-buf exports (IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS): the grantee maps the grants read-write and gets a dma-buf its devices can use, with no notion of protection.',
-    ),
-});
 
 const SecureWorld = z.strictObject({
   tee: z.boolean().default(true).describe('A TEE (OP-TEE) runs the decrypt trusted app.'),
