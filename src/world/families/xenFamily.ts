@@ -54,7 +54,8 @@ export interface XenFamily {
 export function addXenFamily(builder: WorldBuilder, topology: Topology, layout: Layout): XenFamily {
   const boot: BootStep[] = [];
   const entryMachine = withFlaws(xenGrantEntryMachine, 'xenGrantEntry', topology.flaws);
-  let ref = 8; // Linux keeps the first GNTTAB_NR_RESERVED_ENTRIES (8) for the toolstack.
+  // xen/include/public/grant_table.h keeps the first GNTTAB_NR_RESERVED_ENTRIES (8) for the tools.
+  let ref = 8;
   const grants = topology.xen.grants.map((spec): XenGrant => {
     const pages = layout.buffers.find((b) => b.name === spec.buffer)!.pages;
     const firstRef = ref;
