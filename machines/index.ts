@@ -11,6 +11,7 @@ import { assignedDeviceMachine } from './assignedDeviceMachine.ts';
 import { decryptTrustedAppMachine } from './decryptTrustedAppMachine.ts';
 import { dmaBufMachine } from './dmaBufMachine.ts';
 import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
+import { gntdevDmabufMachine } from './gntdevDmabufMachine.ts';
 import { guestProgramMachine } from './guestProgramMachine.ts';
 import { guestVmMachine } from './guestVmMachine.ts';
 import { iommuDomainMachine } from './iommuDomainMachine.ts';
@@ -25,6 +26,7 @@ import { tzascRegionMachine } from './tzascRegionMachine.ts';
 import { vhostBackendMachine } from './vhostBackendMachine.ts';
 import { virtioDmabufExportMachine } from './virtioDmabufExportMachine.ts';
 import { virtioGpuImportMachine } from './virtioGpuImportMachine.ts';
+import { xenGrantEntryMachine } from './xenGrantEntryMachine.ts';
 
 export interface MachineEntry {
   /** The export's name, which is also the file's name: `pkvmPageMachine`. */
@@ -43,6 +45,7 @@ export const machines: readonly MachineEntry[] = [
   decryptTrustedAppMachine,
   dmaBufMachine,
   ffaTransactionMachine,
+  gntdevDmabufMachine,
   guestProgramMachine,
   guestVmMachine,
   iommuDomainMachine,
@@ -57,4 +60,5 @@ export const machines: readonly MachineEntry[] = [
   vhostBackendMachine,
   virtioDmabufExportMachine,
   virtioGpuImportMachine,
+  xenGrantEntryMachine,
 ].map(entry);

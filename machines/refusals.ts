@@ -46,6 +46,13 @@ export type FfaStatus =
   | 'FFA_RET_DENIED'
   | 'FFA_RET_ABORTED';
 
+/** Xen grant-table status codes (`GNTST_*`, xen/include/public/grant_table.h). */
+export type XenGrantStatus =
+  | 'GNTST_general_error'
+  | 'GNTST_bad_gntref'
+  | 'GNTST_bad_handle'
+  | 'GNTST_permission_denied';
+
 /** Status words of other layers (TEE Internal Core API, Widevine CDM, virtio, QEMU). */
 export type OtherStatus =
   /** TEE Internal Core API (`TEE_CheckMemoryAccessRights()` and friends). */
@@ -61,7 +68,9 @@ export type OtherStatus =
   /** QEMU's shared-object table (`hw/display/virtio-dmabuf.c`, `hw/virtio/vhost-user.c`). */
   | 'QEMU_SHARED_OBJECT_EXISTS'
   | 'QEMU_NOT_OWNER'
-  | 'QEMU_NO_SUCH_OBJECT';
+  | 'QEMU_NO_SUCH_OBJECT'
+  /** Linux `gnttab_end_foreign_access_ref()` returns 0: the grant entry is still in use. */
+  | 'XEN_GRANT_IN_USE';
 
 /**
  * The modelled caller never makes this call in this state: a sequencing rule of the caller (the
@@ -69,7 +78,7 @@ export type OtherStatus =
  */
 export type NotIssued = 'NOT_ISSUED';
 
-export type ErrorCode = Errno | KernelBug | NoEffect | NotIssued | FfaStatus | OtherStatus;
+export type ErrorCode = Errno | KernelBug | NoEffect | NotIssued | FfaStatus | XenGrantStatus | OtherStatus;
 
 /**
  * The code for an event the current state has no transition for. A function when the source

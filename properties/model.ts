@@ -33,7 +33,9 @@ export type ComponentKind =
   | 'swiotlbBounce'
   | 'mediaDevice'
   | 'assignedDevice'
-  | 'guestProgram';
+  | 'guestProgram'
+  | 'xenGrantEntry'
+  | 'gntdevDmabuf';
 
 export interface ComponentInfo {
   readonly index: number;

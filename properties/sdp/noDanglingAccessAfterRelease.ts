@@ -5,13 +5,16 @@
  * points at it, no UUID still names it, and no guest PTE of a destroyed VM still maps a page.
  * Each of these is access that outlives the reason it was granted, and lets the next user's
  * data reach the previous user's device, VMM or VM. (A device queue cannot outlive a dma-buf:
- * the queue holds a reference, so the release waits for it.)
+ * the queue holds a reference, so the release waits for it.) Under Xen, a granter that frees a
+ * page while the grantee still maps it (the frontends XSA-396 fixed) leaves the same kind of
+ * access behind: the grantee sees whatever the page holds next.
  */
 import { bufferIsFree } from '../../machines/dmaBufMachine.ts';
 import type { IommuDomainContext } from '../../machines/iommuDomainMachine.ts';
 import { guestPteIsMapped, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import { entryIsAbsent } from '../../machines/sharedObjectEntryMachine.ts';
 import { blobIsCreated, type VirtioGpuImportContext } from '../../machines/virtioGpuImportMachine.ts';
+import { grantOutlivedByMapping, type XenGrantEntryContext } from '../../machines/xenGrantEntryMachine.ts';
 import type { Invariant, Violation, WorldSnapshot } from '../model.ts';
 import { liveGuests } from './pagesInUse.ts';
 import { part } from './part.ts';
@@ -34,7 +37,7 @@ function goneBuffers(model: SdpModel, state: WorldSnapshot): Set<string> {
 export const noDanglingAccessAfterRelease: Invariant = {
   name: 'noDanglingAccessAfterRelease',
   summary:
-    'True iff no IOMMU mapping, VMM blob or shared-object UUID refers to a freed buffer, and no destroyed VM still maps a page.',
+    'True iff no IOMMU mapping, VMM blob or shared-object UUID refers to a freed buffer, no destroyed VM still maps a page, and no Xen grant mapping outlives its freed page.',
   kind: 'safety',
   world(state, model) {
     if (!isSdpModel(model)) return [];
@@ -81,6 +84,17 @@ export const noDanglingAccessAfterRelease: Invariant = {
           violation(what, 'its UUID is still in the shared-object table');
         }
       }
+    }
+    for (const grant of model.grants ?? []) {
+      const snap = part<XenGrantEntryContext>(state, grant.component);
+      if (!grantOutlivedByMapping(snap)) continue;
+      const { granter, grantee } = snap.context;
+      const page = model.pages[grant.page]!;
+      violation(
+        `page ${page.label}`,
+        `freed by ${granter} while ${grantee} still maps it through grant ref ${grant.ref}`,
+        grantee === null ? [] : [grantee],
+      );
     }
     const live = liveGuests(model, state);
     for (const [vm, guest] of model.guests.entries()) {

@@ -21,7 +21,8 @@ export type PageUse =
 
 /** Live guests: created and not yet destroyed. */
 export function liveGuests(model: SdpModel, state: WorldSnapshot): Set<string> {
-  return new Set(model.guests.filter((g) => !vmIsDestroyed(part(state, g.component))).map((g) => g.name));
+  const live = model.guests.filter((g) => !vmIsDestroyed(part(state, g.component))).map((g) => g.name);
+  return new Set(model.domains === undefined ? live : [...live, ...model.domains]);
 }
 
 /** What keeps page `pfn` in use, or undefined when it is free for reuse. */

@@ -91,11 +91,15 @@ export interface SdpStream {
 }
 
 export interface SdpModel extends WorldModel {
-  readonly hypervisor: 'none' | 'pkvm';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen';
   readonly pages: readonly SdpPage[];
   readonly devices: readonly SdpDevice[];
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
+  /** Xen domUs: live for the whole run (their lifecycle is not modelled). */
+  readonly domains?: readonly string[];
+  /** Xen grant entry machines, with the page each grants. */
+  readonly grants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];
   readonly streams: readonly SdpStream[];
   /** Who can reach each page (see `Reach`). */
   readonly reach: Reach;

@@ -60,7 +60,14 @@ export function assumptionsOf(topology: Topology): string[] {
   const h = topology.hypervisor;
   const out: string[] = [];
   if (h.kind === 'none') out.push('no hypervisor: the host kernel can map all normal-world memory');
-  else {
+  else if (h.kind === 'xen') {
+    out.push('Xen: domains reach foreign pages only through grant mappings');
+    out.push(
+      topology.xen.dom0Privileged
+        ? 'privileged dom0: it can foreign-map any page (privcmd)'
+        : 'dom0 not privileged over domU memory (an XSM policy refuses foreign mappings)',
+    );
+  } else {
     out.push(`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`);
     out.push(
       {

@@ -107,6 +107,9 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'abortingPartitionIsSender: ffa_memory_reclaim_from_partition() | ',
     'abortingPartitionHoldsMemory: ffa_memory_relinquish_from_partition(), retrieved_fragment_count() | ',
   ],
+  gntdevDmabuf: [
+    'notUsePtemod: gntdev_ioctl_dmabuf_exp_from_refs(), use_ptemod() | drivers/xen/gntdev-dmabuf.c',
+  ],
   guestProgram: ['entryIsNext:  | ', 'lastEntry:  | '],
   guestVm: [
     'vcpuInitialised: pkvm_load_hyp_vcpu(), created_vcpus() | nvhe/pkvm.c',
@@ -255,5 +258,11 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'exporterAcceptsAttach: dma_buf_dynamic_attach() | dma-buf.c',
     'kernelFencesSignalled: virtgpu_dma_buf_import_sgt() | ',
     'exporterMapSucceeds: dma_buf_map_attachment(), map_dma_buf() | ',
+  ],
+  xenGrantEntry: [
+    'mapperIsGrantee: _set_status_v1() | xen/common/grant_table.c',
+    'writeMapOfWritableGrant: _set_status_v1() | xen/common/grant_table.c',
+    'unmapperHoldsMapping: unmap_common() | xen/common/grant_table.c',
+    'grantNotInUse: gnttab_try_end_foreign_access() | drivers/xen/grant-table.c',
   ],
 };

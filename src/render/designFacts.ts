@@ -37,10 +37,15 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
       value:
         h.kind === 'none'
           ? 'none: the host kernel maps all normal-world memory'
-          : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
+          : h.kind === 'xen'
+            ? `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`
+            : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
     },
-    { aspect: 'IOMMU', value: h.kind === 'pkvm' ? h.iommu : 'no hypervisor' },
-    { aspect: 'FF-A MEM_LEND', value: h.kind === 'pkvm' ? h.ffaLend : 'no hypervisor' },
+    { aspect: 'IOMMU', value: h.kind === 'pkvm' ? h.iommu : h.kind === 'xen' ? 'Xen p2m' : 'no hypervisor' },
+    {
+      aspect: 'FF-A MEM_LEND',
+      value: h.kind === 'pkvm' ? h.ffaLend : h.kind === 'xen' ? 'not modelled with Xen' : 'no hypervisor',
+    },
     {
       aspect: 'secure world',
       value: [

@@ -15,6 +15,7 @@ import { pkvmPageFlaws } from '../../machines/pkvmPageMachine.ts';
 import { protectedHeapFlaws } from '../../machines/protectedHeapMachine.ts';
 import { sharedObjectEntryFlaws } from '../../machines/sharedObjectEntryMachine.ts';
 import { virtioGpuImportFlaws } from '../../machines/virtioGpuImportMachine.ts';
+import { xenGrantEntryFlaws } from '../../machines/xenGrantEntryMachine.ts';
 import type { ComponentKind } from '../../properties/model.ts';
 
 /** One machine's flaws, and the kind of the components the world builds from that machine. */
@@ -34,6 +35,7 @@ export const FLAW_SOURCES: readonly FlawSource[] = [
   { kind: 'mediaDevice', flaws: mediaDeviceFlaws },
   { kind: 'decryptTrustedApp', flaws: decryptTrustedAppFlaws },
   { kind: 'assignedDevice', flaws: assignedDeviceFlaws },
+  { kind: 'xenGrantEntry', flaws: xenGrantEntryFlaws },
 ];
 
 export interface FlawInfo {

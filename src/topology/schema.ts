@@ -11,11 +11,10 @@
  * `protmem schema` prints this schema as JSON Schema for editors.
  */
 import { z } from 'zod';
+import { Name } from './schemaName.ts';
+import { Xen, XenHypervisor } from './schemaXen.ts';
 
-/** A lower-case name: letters, digits and dashes, starting with a letter. */
-export const Name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*$/, 'a name of lower-case letters, digits and dashes, starting with a letter');
+export { Name };
 
 /** An ownership hypercall the host may issue after boot (docs/model.md#host-hypercalls-after-boot). */
 const HostCall = z
@@ -55,6 +54,7 @@ const Hypervisor = z.discriminatedUnion('kind', [
         'Ownership hypercalls the untrusted host may try after boot, on every modelled page (docs/model.md#host-hypercalls-after-boot). Left out, the host makes none of them.',
       ),
   }),
+  XenHypervisor,
 ]);
 
 const SecureApp = z.strictObject({
@@ -215,7 +215,7 @@ const Device = z.strictObject({
     .enum(['bypass', 'identity', 'domain'])
     .default('bypass')
     .describe(
-      'How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain).',
+      "How its DMA is translated: bypass (no IOMMU), identity (the pKVM identity domain), domain (an explicit pKVM DMA domain; under Xen, the IOMMU with its controlling domain's p2m).",
     ),
   secureMaster: z
     .boolean()
@@ -405,7 +405,7 @@ export const TopologyFields = z
       .describe(
         'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
       ),
-    hypervisor: Hypervisor.describe('What runs at EL2: nothing, or pKVM in one of its variants.'),
+    hypervisor: Hypervisor.describe('What runs at EL2: nothing, pKVM in one of its variants, or Xen.'),
     secureWorld: SecureWorld.describe('What the secure world offers (docs/model.md#secure-world).').default({
       tee: true,
       spmc: 'none',
@@ -424,6 +424,11 @@ export const TopologyFields = z
       .array(FfaLend)
       .default([])
       .describe('Buffers a guest lends to the secure world over FF-A (with secureWorld.spmc: hafnium).'),
+    xen: Xen.describe('Xen grant tables and gntdev dma-bufs, with hypervisor.kind: xen.').default({
+      dom0Privileged: true,
+      grants: [],
+      gntdevExports: [],
+    }),
     virtio: Virtio.describe('How buffers cross VMs through virtio (docs/model.md#virtio).').default({
       sharedObjects: { accessControl: false },
       backends: [],

@@ -14,6 +14,7 @@ import { checkDevices } from './validateDevices.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
 import { checkPrograms } from './validatePrograms.ts';
 import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
+import { checkXen } from './validateXen.ts';
 
 /** Pages the model holds across all memory regions. */
 export const MAX_TOTAL_PAGES = 16;
@@ -68,6 +69,7 @@ const CHECKS: readonly Check[] = [
   check(['vms', 'devices', 'streams', 'secureWorld'], checkStreamAudiences),
   check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
+  check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),
   check(['memory', 'heaps', 'buffers'], checkMmio),
@@ -219,7 +221,7 @@ function checkMemory(
         partyOf(['host'], vmNames),
       ) &&
       region.owner !== 'host' &&
-      topology.hypervisor.kind !== 'pkvm'
+      topology.hypervisor.kind === 'none'
     ) {
       problems.add(
         'requiresFeature',

@@ -13,7 +13,9 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
   const hypervisor = topology.hypervisor;
   const iommuMode = hypervisor.kind === 'pkvm' ? hypervisor.iommu : undefined;
   const hypervisorText =
-    hypervisor.kind === 'pkvm' ? `hypervisor pkvm with iommu: ${hypervisor.iommu}` : 'hypervisor none';
+    hypervisor.kind === 'pkvm'
+      ? `hypervisor pkvm with iommu: ${hypervisor.iommu}`
+      : `hypervisor ${hypervisor.kind}`;
   topology.devices.forEach((device, index) => {
     const path = ['devices', index];
     problems.reference(
@@ -38,7 +40,9 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
     }
     const needs =
       device.iommu === 'identity' ? 'identity' : device.iommu === 'domain' ? 'dmaDomains' : undefined;
-    if (needs !== undefined && iommuMode !== needs) {
+    // Xen's IOMMU translates a device's DMA with its controlling domain's p2m.
+    const xenDomain = hypervisor.kind === 'xen' && device.iommu === 'domain';
+    if (needs !== undefined && iommuMode !== needs && !xenDomain) {
       problems.add(
         'requiresFeature',
         [...path, 'iommu'],

@@ -37,6 +37,8 @@ import { addSwiotlbSteps } from './families/swiotlbSteps.ts';
 import { addTzascFamily } from './families/tzascFamily.ts';
 import { addVirtioFamily } from './families/virtioFamily.ts';
 import { addVirtioSteps } from './families/virtioSteps.ts';
+import { addXenFamily, type XenFamily } from './families/xenFamily.ts';
+import { addXenSteps } from './families/xenSteps.ts';
 import { createHoldings } from './holdings.ts';
 import { type Layout, resolveLayout } from './layout.ts';
 import { sdpModel, sdpPages } from './model.ts';
@@ -44,6 +46,21 @@ import { type PipelineStage, pipelineStages } from './pipelineStages.ts';
 import { createReach } from './reach.ts';
 import { secureAppReach } from './secureApps.ts';
 import type { World, WorldState } from './world.ts';
+
+/** The grant entries and page owners Xen reach reads. */
+function xenReachLayout(xen: XenFamily) {
+  return {
+    owners: xen.owners,
+    dom0Privileged: xen.dom0Privileged,
+    grants: xen.grants.flatMap((grant) =>
+      grant.entries.map((entry, i) => ({
+        component: entry.component,
+        page: entry.page,
+        ref: grant.firstRef + i,
+      })),
+    ),
+  };
+}
 
 export interface SdpWorld {
   readonly world: World;
@@ -97,11 +114,13 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const ffa = addFfaFamily(builder, topology, pkvm, content);
   const virtio = addVirtioFamily(builder, topology, layout, content, pkvm);
   const programs = pkvm ? addGuestPrograms(builder, topology) : [];
+  const xen = topology.hypervisor.kind === 'xen' ? addXenFamily(builder, topology, layout) : undefined;
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
   const pages = sdpPages(layout, content, pkvm, tzasc);
   const reach = createReach({
-    hypervisor: hypervisor ? 'pkvm' : 'none',
+    hypervisor: topology.hypervisor.kind,
+    ...(xen ? { xen: xenReachLayout(xen) } : {}),
     pages,
     guests: topology.vms.map((vm) => vm.name),
     devices: devices.devices,
@@ -110,7 +129,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ffaSlots: ffa.slots,
     secureApps: secureAppReach(topology, layout),
   });
-  const holdings = createHoldings(topology, pkvm, ffa, virtio);
+  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
   const vmNames = new Set(topology.vms.map((vm) => vm.name));
   const optionalPkvm = pkvm ? { pkvm } : {};
@@ -155,6 +174,10 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const virtioContext = { virtio, heaps, content, ...optionalPkvm, holdings, reach, layout };
   addVirtioSteps(add, virtioContext, topology);
   addSwiotlbSteps(add, virtioContext);
+  if (xen) {
+    const domains = ['host', ...vmNames];
+    addXenSteps(add, xen, { trusted: (party) => audience.includes(party), domains });
+  }
   if (pkvm && ffa.slots.length > 0) {
     const lends = topology.ffaLends.flatMap((lend) => {
       const vm = topology.vms.findIndex((g) => g.name === lend.by);
@@ -181,7 +204,18 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     guestProtected: topology.vms.map((vm) => vm.protected),
     kernel: hypervisor?.kernel ?? 'upstream',
   });
-  const model = sdpModel(world, { topology, pages, reach, ...optionalPkvm, heaps, devices, ffa, virtio });
+  const xenGrants = xen ? { xenGrants: xenReachLayout(xen).grants } : {};
+  const model = sdpModel(world, {
+    topology,
+    pages,
+    reach,
+    ...optionalPkvm,
+    heaps,
+    devices,
+    ffa,
+    virtio,
+    ...xenGrants,
+  });
   const boot = [
     ...(pkvm ? guestBootSteps(pkvm, topology, layout) : []),
     ...tzasc.boot,
@@ -189,6 +223,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ...decrypt.boot,
     ...ffa.boot,
     ...virtio.boot,
+    ...(xen ? xen.boot : []),
     ...heaps.boot,
   ];
   const booted = bootWorld(world, boot);

@@ -12,6 +12,7 @@ import type { HeapBuffer } from './families/dmaHeapFamily.ts';
 import type { FfaFamily } from './families/ffaFamily.ts';
 import type { PkvmFamily } from './families/pkvmFamily.ts';
 import type { VirtioFamily } from './families/virtioFamily.ts';
+import type { XenFamily } from './families/xenFamily.ts';
 import type { WorldState } from './world.ts';
 
 export interface Holdings {
@@ -34,6 +35,7 @@ export function createHoldings(
   pkvm: PkvmFamily | undefined,
   ffa: FfaFamily,
   virtio: VirtioFamily,
+  xen?: XenFamily,
 ): Holdings {
   const vmIndex = new Map(topology.vms.map((vm, index) => [vm.name, index]));
   const npVms = new Set(topology.vms.filter((vm) => !vm.protected).map((vm) => vm.name));
@@ -53,6 +55,12 @@ export function createHoldings(
         return bufferIsExported(snap) && snap.context.fdHolders.includes(party);
       }
       if (buffer.allocatedBy === party) return true;
+      if (xen !== undefined) {
+        // Under Xen a domain holds a foreign buffer through its grant mappings; a privileged
+        // dom0 (and its device model) can foreign-map any domU's pages.
+        if (HOST_PARTIES.has(party) && xen.dom0Privileged) return true;
+        return xen.mapsBuffer(state, party, buffer.name);
+      }
       // The VMM maps a non-protected guest's whole RAM (QEMU's guest memory backend).
       if (HOST_PARTIES.has(party) && npVms.has(buffer.allocatedBy)) return true;
       const exporterAlive = !destroyed(state, buffer.allocatedBy);
@@ -68,6 +76,7 @@ export function createHoldings(
     holdsReads(buffer) {
       if (buffer.dmaBuf !== undefined) return [buffer.dmaBuf];
       const gpuExport = virtio.exportOf(buffer.name);
+      if (xen !== undefined) return [...xen.entriesOf(buffer.name)];
       return [
         ...(gpuExport !== undefined ? [gpuExport] : []),
         ...ffa.slots,

@@ -37,6 +37,8 @@ export interface ModelParts {
   readonly topology: Topology;
   readonly pages: readonly SdpPage[];
   readonly reach: Reach;
+  /** Xen grant entries and their pages, with `hypervisor.kind: xen`. */
+  readonly xenGrants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];
   readonly pkvm?: PkvmFamily;
   readonly heaps: DmaHeapFamily;
   readonly devices: DeviceFamily;
@@ -53,13 +55,16 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     guestProtected: world.guestProtected,
     byKind: world.byKind,
     kernel: world.kernel,
-    hypervisor: topology.hypervisor.kind === 'pkvm' ? 'pkvm' : 'none',
+    hypervisor: topology.hypervisor.kind,
     pages: parts.pages,
     devices: devices.devices,
     buffers: heaps.buffers,
     guests: pkvm
       ? topology.vms.map((vm, i) => ({ name: vm.name, protected: vm.protected, component: pkvm.guests[i]! }))
       : [],
+    ...(topology.hypervisor.kind === 'xen'
+      ? { domains: topology.vms.map((vm) => vm.name), grants: parts.xenGrants ?? [] }
+      : {}),
     // Each stream's trusted computing base: its own, or EL2 and the secure world's apps
     // (docs/model.md#parties-and-trust).
     streams: topology.streams.map((stream) => ({

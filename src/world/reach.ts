@@ -22,10 +22,13 @@ import { tzascAllows } from '../../machines/tzascRegionState.ts';
 import { blobIsCreated } from '../../machines/virtioGpuImportMachine.ts';
 import type { WorldSnapshot } from '../../properties/model.ts';
 import type { Access, AccessPath, Reach, SdpDevice, SdpPage } from '../../properties/sdp/sdpModel.ts';
+import { type XenReachLayout, xenCpuPath, xenReads } from './xenReach.ts';
 
 /** What reach is computed from: where each page's machines are, and who masters DMA through what. */
 export interface ReachLayout {
-  readonly hypervisor: 'none' | 'pkvm';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen';
+  /** Grant entries and page owners, with `hypervisor: 'xen'`. */
+  readonly xen?: XenReachLayout;
   readonly pages: readonly SdpPage[];
   /** Guest VM names, in VM index order (the index a page's guest views use). */
   readonly guests: readonly string[];
@@ -134,6 +137,8 @@ function cpuPath(
 ): string | undefined {
   if (inSecurePas(context, state, page.pfn)) return undefined;
   if (!firewallAllows(page, state, CPU_NSAID, access, false)) return undefined;
+  if (context.layout.hypervisor === 'xen')
+    return xenCpuPath(context.layout.xen!, state, page.pfn, domain, access);
   if (context.layout.hypervisor === 'none') {
     return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
   }
@@ -161,6 +166,12 @@ function dmaPath(
   if (!firewallAllows(page, state, device.nsaid, access, false)) return undefined;
   const through = page.tzasc === undefined ? '' : ' (firewall allows this master)';
   if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
+  if (context.layout.hypervisor === 'xen') {
+    const via = xenCpuPath(context.layout.xen!, state, page.pfn, device.controller, access);
+    return via === undefined
+      ? undefined
+      : `DMA through the IOMMU with ${device.controller}'s p2m (${via})${through}`;
+  }
   if (device.iommu === 'identity') {
     if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
     if (part<PkvmPageContext>(state, page.pkvm).context.iommuIdmapMapped)
@@ -219,6 +230,9 @@ function dmaRefusal(
   }
   if (!firewallAllows(page, state, device.nsaid, access, device.secureMaster)) {
     return `the firewall of region ${page.region} refuses ${access}s by NSAID ${device.nsaid} to page ${page.label}`;
+  }
+  if (context.layout.hypervisor === 'xen') {
+    return `the IOMMU translates with ${device.controller}'s p2m, which maps page ${page.label} neither as its own nor through a grant mapping`;
   }
   if (device.iommu === 'identity') {
     return `the identity IOMMU domain does not map page ${page.label}: it mirrors the host stage-2, where the page is ${hostView(context, state, page)} (kvm_iommu_host_stage2_idmap())`;
@@ -337,6 +351,7 @@ export function createReach(layout: ReachLayout): WorldReach {
       ...layout.devices.flatMap((d) => (d.assignment !== undefined ? [d.assignment] : [])),
       ...layout.buffers.flatMap((b) => (b.dmaBuf !== undefined && b.pages.includes(pfn) ? [b.dmaBuf] : [])),
       ...layout.imports,
+      ...(layout.xen !== undefined ? xenReads(layout.xen, pfn) : []),
     ];
   };
   return {

@@ -1,6 +1,6 @@
 /**
  * A design's mirror image for metamorphic tests: every name a design gives (VMs, secure apps,
- * regions, heaps, buffers, devices, streams, back-ends, IOMMU groups) renamed, and every list reversed except a
+ * regions, heaps, buffers, devices, streams, back-ends, IOMMU groups, Xen grants) renamed, and every list reversed except a
  * guest's program, whose order is the design's. The result is the same
  * design up to the order of its parts, so checking it must give the same status for every
  * property, the same number of distinct states and the same counterexample lengths: any
@@ -75,6 +75,19 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
       ...(device.iommuGroup !== undefined ? { iommuGroup: rename(device.iommuGroup) } : {}),
     })),
     ffaLends: reversed(topology.ffaLends, (lend) => ({ buffer: rename(lend.buffer), by: rename(lend.by) })),
+    xen: {
+      ...topology.xen,
+      grants: reversed(topology.xen.grants, (grant) => ({
+        ...grant,
+        buffer: rename(grant.buffer),
+        by: rename(grant.by),
+        to: rename(grant.to),
+      })),
+      gntdevExports: reversed(topology.xen.gntdevExports, (entry) => ({
+        buffer: rename(entry.buffer),
+        by: rename(entry.by),
+      })),
+    },
     virtio: {
       ...virtio,
       backends: reversed(virtio.backends, (backend) => ({

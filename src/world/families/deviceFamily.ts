@@ -73,8 +73,9 @@ export function addDeviceFamily(
             },
             refusals: mediaDeviceRefusals,
           });
+    // Under Xen the IOMMU translates with the controlling domain's p2m (reach.ts): no pKVM domain.
     const domain =
-      device.iommu === 'domain'
+      device.iommu === 'domain' && topology.hypervisor.kind !== 'xen'
         ? builder.addComponent({
             id: `iommu:${device.name}`,
             kind: 'iommuDomain',

@@ -1,0 +1,120 @@
+/**
+ * The Xen checks of a topology: the `xen` section only with `hypervisor.kind: xen`, the pKVM
+ * features Xen has no counterpart for (protected VMs, guest hypercall programs, device
+ * assignment, FF-A lends, swiotlb bounce pools shared back with the host),
+ * and the references of grants and gntdev exports.
+ */
+import { quote } from './issues.ts';
+import { declared, names, type Problems, partyOf } from './problems.ts';
+import type { Topology } from './schema.ts';
+
+type XenTopology = Pick<
+  Topology,
+  'hypervisor' | 'xen' | 'vms' | 'buffers' | 'devices' | 'ffaLends' | 'virtio' | 'memory'
+>;
+
+export function checkXen(topology: XenTopology, problems: Problems): void {
+  if (topology.hypervisor.kind === 'xen') checkPkvmOnly(topology, problems);
+  else checkXenOnly(topology, problems);
+  checkGrants(topology, problems);
+}
+
+/** The `xen` section's fields that say something only under Xen. */
+function checkXenOnly(topology: XenTopology, problems: Problems): void {
+  const found = `hypervisor.kind: ${topology.hypervisor.kind}`;
+  const needs = (path: (string | number)[], what: string) =>
+    problems.add('requiresFeature', path, `${what} needs Xen`, 'hypervisor.kind: xen', found);
+  if (topology.xen.grants.length > 0) needs(['xen', 'grants'], 'a grant table');
+  if (topology.xen.gntdevExports.length > 0) needs(['xen', 'gntdevExports'], 'a gntdev dma-buf export');
+  if (!topology.xen.dom0Privileged) needs(['xen', 'dom0Privileged'], 'dom0Privileged: false');
+}
+
+/** pKVM features a Xen design cannot have. */
+function checkPkvmOnly(topology: XenTopology, problems: Problems): void {
+  const pkvm = (path: (string | number)[], message: string, found: string) =>
+    problems.add(
+      'incompatible',
+      path,
+      message,
+      'hypervisor.kind: pkvm',
+      `${found} with hypervisor.kind: xen`,
+    );
+  topology.vms.forEach((vm, index) => {
+    if (vm.protected)
+      pkvm(
+        ['vms', index, 'protected'],
+        'Xen has no protected VMs: a domU is protected: false',
+        'protected: true',
+      );
+    if (vm.program !== undefined)
+      pkvm(['vms', index, 'program'], 'a program lists pKVM guest hypercalls (MEM_SHARE, ...)', 'a program');
+  });
+  topology.devices.forEach((device, index) => {
+    if (device.assignedTo !== undefined)
+      pkvm(['devices', index, 'assignedTo'], 'assignedTo is pKVM device assignment', 'assignedTo');
+  });
+  if (topology.ffaLends.length > 0) pkvm(['ffaLends'], 'ffaLends go through the pKVM FF-A proxy', 'ffaLends');
+  if (topology.virtio.bounce.length > 0)
+    pkvm(['virtio', 'bounce'], 'a swiotlb bounce pool is a pVM sharing pages back with the host', 'bounce');
+  topology.memory.forEach((region, index) => {
+    if (region.sharedWithHost)
+      pkvm(
+        ['memory', index, 'sharedWithHost'],
+        'sharedWithHost is a pVM MEM_SHARE at boot',
+        'sharedWithHost',
+      );
+  });
+}
+
+/** Grants name declared buffers and domains; the granter is the buffer's owner; exports name a grant. */
+function checkGrants(topology: XenTopology, problems: Problems): void {
+  const vmNames = names(topology.vms);
+  const bufferNames = names(topology.buffers);
+  const domain = partyOf(['host'], vmNames);
+  topology.xen.grants.forEach((grant, index) => {
+    const path = ['xen', 'grants', index];
+    const buffer = topology.buffers.find((b) => b.name === grant.buffer);
+    problems.reference(
+      [...path, 'buffer'],
+      grant.buffer,
+      bufferNames,
+      'buffer',
+      declared('buffer', bufferNames),
+    );
+    const byKnown = problems.reference([...path, 'by'], grant.by, ['host', ...vmNames], 'domain', domain);
+    problems.reference([...path, 'to'], grant.to, ['host', ...vmNames], 'domain', domain);
+    if (byKnown && buffer !== undefined && buffer.allocatedBy !== grant.by) {
+      problems.add(
+        'incompatible',
+        [...path, 'by'],
+        'a domain grants access to its own pages only',
+        `the buffer's owner ${quote(buffer.allocatedBy)}`,
+        quote(grant.by),
+      );
+    }
+    if (grant.to === grant.by) {
+      problems.add(
+        'incompatible',
+        [...path, 'to'],
+        'a grant names another domain',
+        `not ${quote(grant.by)}`,
+        quote(grant.to),
+      );
+    }
+  });
+  topology.xen.gntdevExports.forEach((spec, index) => {
+    const path = ['xen', 'gntdevExports', index];
+    const granted = topology.xen.grants.filter((g) => g.buffer === spec.buffer).map((g) => g.to);
+    if (!granted.includes(spec.by)) {
+      problems.add(
+        'unknownReference',
+        [...path, 'by'],
+        `no grant of buffer ${quote(spec.buffer)} names ${quote(spec.by)}`,
+        granted.length === 0
+          ? `a buffer granted in xen.grants`
+          : `a grantee of ${quote(spec.buffer)} (${granted.join(', ')})`,
+        quote(spec.by),
+      );
+    }
+  });
+}
