@@ -27,6 +27,9 @@ const DESIGNS = [
   'pkvm-pvm-decrypt-assigned-display-identity.yaml',
   'pkvm-pvm-unshare-then-decrypt.yaml',
   'pkvm-host-dma-map-then-donate-dma-domains.yaml',
+  'xen-cluster-gntdev-dom0-privileged.yaml',
+  'xen-cluster-frontend-frees-mapped-grant.yaml',
+  'xen-cluster-readonly-grant-to-monitor.yaml',
 ];
 
 interface FamilyFile {
