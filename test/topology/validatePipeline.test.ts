@@ -113,17 +113,22 @@ describe('a compose stage', () => {
   });
 });
 
-describe('every stage', () => {
-  it('reads a buffer an earlier stage wrote: none writes the pipeline input', () => {
+describe('the decrypt and decode stages', () => {
+  it('keep their meaning: a decoder may still be named to write the buffer it reads', () => {
     const text = edit(
       COMPOSED,
       'decode: { by: vdec, output: frame }',
-      'decode: { by: vdec, output: ciphertext }',
+      'decode: { by: vdec, output: bitstream }',
     );
+    expect(() => parseTopology(edit(text, 'output: composed }', 'output: frame }'), 't.yaml')).not.toThrow();
+  });
+
+  it('leave the compose stage checked against every buffer before it', () => {
+    const text = edit(COMPOSED, 'output: composed }', 'output: ciphertext }');
     expect(onlyIssue(text)).toMatchObject({
       code: 'incompatible',
-      path: 'pipeline.decode.output',
-      message: 'the decode stage writes buffer "ciphertext", which pipeline.input already names',
+      path: 'pipeline.compose.output',
+      message: 'the compose stage writes buffer "ciphertext", which pipeline.input already names',
     });
   });
 });
