@@ -24,8 +24,11 @@
  * The check is made when buffers are queued: a dma-buf's protection is fixed at allocation
  * (it comes from a protected heap or not), so it cannot change while the buffer is queued.
  *
- * A GPU behaves like the decoder but has no secure mode unless its input says so
- * (`secureOutputEnforced`, a protected context such as Mali protected mode).
+ * A GPU (the pipeline's compose stage) behaves like the decoder; for it `secureOutputEnforced`
+ * is its protected mode, as Arm's kbase driver enters it for a protected job
+ * (`kbase_jm_enter_protected_mode()` in `drivers/gpu/arm/bifrost/backend/gpu/mali_kbase_jm_rb.c`,
+ * read in external-mirrors/chromiumos-third_party-kernel), with the platform binding a
+ * protected-mode job's writes to protected memory (docs/model.md#devices).
  *
  * Event fields the world fills:
  * - `VIDIOC_QBUF.input/output.protected`: whether the dma-buf comes from a protected heap;
@@ -135,7 +138,8 @@ export const mediaDeviceMachine = setup({
      * Secure in ⇒ secure out: with enforcement on, a protected input needs a protected output.
      * Mirrors the restricted-queue checks of `vb2_core_reqbufs()` and `vb2_dc_map_dmabuf()` in
      * `drivers/media/common/videobuf2/` (MediaTek secure video series, -EINVAL) and Qualcomm's
-     * hardware-enforced output security (US8910307).
+     * hardware-enforced output security (US8910307); for a GPU, its protected mode
+     * (`kbase_jm_enter_protected_mode()` in kbase's `backend/gpu/mali_kbase_jm_rb.c`).
      */
     secureInputImpliesSecureOutput: ({ context, event }) =>
       event.type !== 'VIDIOC_QBUF' ||

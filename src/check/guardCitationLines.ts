@@ -126,7 +126,7 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
   ],
   mediaDevice: [
     'buffersFitRole: v4l2_m2m_try_schedule() | ',
-    'secureInputImpliesSecureOutput: vb2_core_reqbufs(), vb2_dc_map_dmabuf() | drivers/media/common/videobuf2/',
+    'secureInputImpliesSecureOutput: vb2_core_reqbufs(), vb2_dc_map_dmabuf(), kbase_jm_enter_protected_mode() | drivers/media/common/videobuf2/, backend/gpu/mali_kbase_jm_rb.c',
     'roleIsMemToMem: device_run() | ',
     'roleIsDisplay:  | ',
   ],

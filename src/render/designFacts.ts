@@ -90,6 +90,7 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
   facts.push(
     { aspect: 'decrypt by', value: pipeline.decrypt.by },
     { aspect: 'decode by', value: pipeline.decode?.by ?? 'no decode stage' },
+    ...(pipeline.compose ? [{ aspect: 'compose by', value: pipeline.compose.by }] : []),
     { aspect: 'display by', value: pipeline.display.by },
   );
   const crossings = topologyCrossings(topology);

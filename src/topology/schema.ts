@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { Name } from './schemaName.ts';
+import { Pipeline } from './pipelineSchema.ts';
 import { Xen, XenHypervisor } from './schemaXen.ts';
 
 export { Name };
@@ -340,27 +341,6 @@ const Stream = z.strictObject({
     .describe(
       "The stream's trusted computing base besides its audience: hyp and secure apps it relies on (docs/model.md#parties-and-trust). Without it, hyp and every secure app.",
     ),
-});
-
-const Pipeline = z.strictObject({
-  stream: Name.describe('The stream the pipeline carries.'),
-  input: Name.describe('The buffer the ciphertext arrives in.'),
-  decrypt: z
-    .strictObject({
-      by: z.string().describe('a secure app (secure unless secureWorld.apps names others) or a guest VM'),
-      output: Name.describe('The buffer the plaintext is written to.'),
-    })
-    .describe('The decrypt stage: who holds the key, and where the plaintext goes.'),
-  decode: z
-    .strictObject({
-      by: Name.describe('a decoder device'),
-      output: Name.describe('The buffer the decoded frame is written to.'),
-    })
-    .optional()
-    .describe('The decode stage, when the stream is compressed.'),
-  display: z
-    .strictObject({ by: Name.describe('a display device') })
-    .describe('The display stage: a frame of the stream scanned out is the pipeline reached.'),
 });
 
 const CheckDefaults = z.strictObject({

@@ -6,12 +6,12 @@
  */
 import { FLAW_NAMES } from './flaws.ts';
 import { clip, type FieldPath, listWords, quote, type TopologyProblem } from './issues.ts';
-import { BUILT_IN_PARTIES, secureAppNames } from './parties.ts';
+import { BUILT_IN_PARTIES } from './parties.ts';
 import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
-import { didYouMean } from './suggest.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
+import { checkPipeline } from './validatePipeline.ts';
 import { checkPrograms } from './validatePrograms.ts';
 import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
 import { checkXen } from './validateXen.ts';
@@ -467,82 +467,6 @@ function checkVirtio(
     buffer([...path, 'buffer'], entry.buffer);
     vm([...path, 'by'], entry.by);
   });
-}
-
-function checkPipeline(
-  topology: Pick<Topology, 'streams' | 'buffers' | 'vms' | 'pipeline' | 'secureWorld' | 'devices'>,
-  problems: Problems,
-): void {
-  const { pipeline } = topology;
-  const streamNames = names(topology.streams);
-  const bufferNames = names(topology.buffers);
-  const vmNames = names(topology.vms);
-  const buffer = (path: FieldPath, value: string) =>
-    problems.reference(path, value, bufferNames, 'buffer', declared('buffer', bufferNames));
-  problems.reference(
-    ['pipeline', 'stream'],
-    pipeline.stream,
-    streamNames,
-    'stream',
-    declared('stream', streamNames),
-  );
-  buffer(['pipeline', 'input'], pipeline.input);
-  buffer(['pipeline', 'decrypt', 'output'], pipeline.decrypt.output);
-  const decryptPath = ['pipeline', 'decrypt', 'by'];
-  const apps = secureAppNames(topology);
-  if (
-    problems.reference(
-      decryptPath,
-      pipeline.decrypt.by,
-      [...apps, ...vmNames],
-      'decrypting party',
-      partyOf(apps, vmNames),
-    ) &&
-    apps.includes(pipeline.decrypt.by) &&
-    !topology.secureWorld.tee
-  ) {
-    problems.add(
-      'requiresFeature',
-      decryptPath,
-      'decrypting in the secure world needs a TEE',
-      'secureWorld.tee: true',
-      'secureWorld.tee: false',
-    );
-  }
-  if (pipeline.decode !== undefined) {
-    checkDeviceRole(topology, problems, ['pipeline', 'decode', 'by'], pipeline.decode.by, 'decoder');
-    buffer(['pipeline', 'decode', 'output'], pipeline.decode.output);
-  }
-  checkDeviceRole(topology, problems, ['pipeline', 'display', 'by'], pipeline.display.by, 'display');
-}
-
-function checkDeviceRole(
-  topology: Pick<Topology, 'devices'>,
-  problems: Problems,
-  path: FieldPath,
-  name: string,
-  role: string,
-): void {
-  const withRole = topology.devices.filter((device) => device.role === role).map((device) => device.name);
-  const expected = `a ${role} device (${withRole.length === 0 ? `no device has role ${role}` : listWords(withRole, 'or')})`;
-  const device = topology.devices.find((candidate) => candidate.name === name);
-  if (device === undefined) {
-    problems.add(
-      'unknownReference',
-      path,
-      `unknown device ${quote(name)}${didYouMean(name, withRole)}`,
-      expected,
-      quote(name),
-    );
-  } else if (device.role !== role) {
-    problems.add(
-      'wrongRole',
-      path,
-      `device ${quote(name)} is not a ${role}`,
-      expected,
-      `${quote(name)} with role ${device.role}`,
-    );
-  }
 }
 
 function checkFlaws(topology: Pick<Topology, 'flaws'>, problems: Problems): void {

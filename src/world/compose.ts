@@ -17,6 +17,7 @@
  */
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
 import { secureAppNames } from '../topology/parties.ts';
+import { pipelineDevices } from '../topology/pipelineChain.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type BootFailure, type BootStep, bootWorld } from './boot.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
@@ -166,8 +167,16 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   };
   addDecryptSteps(inProgramOrder(add, programs), decryptContext, decrypt, pipeline);
   if (pkvm) addGuestProgramSteps(add, programs, pkvm, heaps);
-  const pipelineDevices = new Set([pipeline.display.by, ...(pipeline.decode ? [pipeline.decode.by] : [])]);
-  addDeviceSteps(add, { devices, heaps, content, ...optionalPkvm, holdings, reach, pipelineDevices });
+  const stageDevices = new Set(pipelineDevices(pipeline));
+  addDeviceSteps(add, {
+    devices,
+    heaps,
+    content,
+    ...optionalPkvm,
+    holdings,
+    reach,
+    pipelineDevices: stageDevices,
+  });
   if (pkvm) addAssignmentSteps(add, { devices: devices.devices, heaps, pkvm, topology });
   if (pkvm) addHostCallSteps(add, { pkvm, topology, layout, devices: devices.devices, bounds });
   addPoolSteps(add, heapContext);

@@ -5,6 +5,7 @@
  */
 import type { Reach, SdpModel, SdpPage } from '../../properties/sdp/sdpModel.ts';
 import { streamTrusted } from '../topology/parties.ts';
+import { plaintextBuffers } from '../topology/pipelineChain.ts';
 import type { Topology } from '../topology/schema.ts';
 import type { DeviceFamily } from './families/deviceFamily.ts';
 import type { DmaHeapFamily } from './families/dmaHeapFamily.ts';
@@ -87,7 +88,7 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     pipeline: {
       stream: pipeline.stream,
       display: pipeline.display.by,
-      plaintextBuffers: [pipeline.decrypt.output, ...(pipeline.decode ? [pipeline.decode.output] : [])],
+      plaintextBuffers: plaintextBuffers(pipeline),
     },
   };
 }

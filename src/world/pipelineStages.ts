@@ -1,10 +1,11 @@
 /**
  * The legitimate pipeline as a sequence of stages, each a fact about one world state and the
  * steps that bring it about: the input buffer is allocated, the ciphertext is written into it,
- * it is decrypted into the output, (decoded,) and a frame of the stream is on the display. How
- * far a search got along them says where a vacuous design's pipeline gets stuck.
+ * it is decrypted into the output, (decoded, composed,) and a frame of the stream is on the
+ * display. How far a search got along them says where a vacuous design's pipeline gets stuck.
  */
 import { bufferIsExported } from '../../machines/dmaBufMachine.ts';
+import { pipelineChain } from '../topology/pipelineChain.ts';
 import type { Topology } from '../topology/schema.ts';
 import { snapshotOf } from './builder.ts';
 import type { DmaHeapFamily } from './families/dmaHeapFamily.ts';
@@ -12,7 +13,7 @@ import type { PageContentFamily } from './families/pageContentFamily.ts';
 import type { StepDef, World, WorldState } from './world.ts';
 
 export interface PipelineStage {
-  /** `allocate`, `write`, `decrypt`, `decode`, `display`. */
+  /** `allocate`, `write`, `decrypt`, `decode`, `compose`, `display`. */
   readonly name: string;
   /** The stage done, in words: "frame holds plaintext of movie". */
   readonly text: string;
@@ -66,23 +67,23 @@ export function pipelineStages(sources: StageSources): PipelineStage[] {
       steps: stepsOf((step) => step.action === 'invokeDecrypt' || step.action === 'cdmDecrypt'),
     },
   ];
-  let carrier = output.name;
-  if (pipeline.decode) {
-    const decoded = heaps.bufferByName.get(pipeline.decode.output)!;
-    const by = pipeline.decode.by;
-    stages.push({
-      name: 'decode',
-      text: `${by} decoded ${stream} into ${decoded.name}`,
-      reached: holdsPlaintext(decoded),
-      steps: deviceSteps(by, output.name),
-    });
-    carrier = decoded.name;
+  for (const stage of pipelineChain(pipeline)) {
+    if (stage.kind === 'decode' || stage.kind === 'compose') {
+      const written = heaps.bufferByName.get(stage.output!)!;
+      stages.push({
+        name: stage.kind,
+        text: `${stage.by} ${stage.kind === 'decode' ? 'decoded' : 'composed'} ${stream} into ${written.name}`,
+        reached: holdsPlaintext(written),
+        steps: deviceSteps(stage.by, stage.reads),
+      });
+    } else if (stage.kind === 'display') {
+      stages.push({
+        name: 'display',
+        text: `${stage.by} shows a frame of ${stream}`,
+        reached: sources.displayed,
+        steps: deviceSteps(stage.by, stage.reads),
+      });
+    }
   }
-  stages.push({
-    name: 'display',
-    text: `${pipeline.display.by} shows a frame of ${stream}`,
-    reached: sources.displayed,
-    steps: deviceSteps(pipeline.display.by, carrier),
-  });
   return stages;
 }

@@ -123,6 +123,9 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
       ...(pipeline.decode
         ? { decode: { by: rename(pipeline.decode.by), output: rename(pipeline.decode.output) } }
         : {}),
+      ...(pipeline.compose
+        ? { compose: { by: rename(pipeline.compose.by), output: rename(pipeline.compose.output) } }
+        : {}),
       display: { by: rename(pipeline.display.by) },
     },
     flaws: [...topology.flaws].reverse(),

@@ -44,7 +44,7 @@ export interface DeviceFamily {
   queued(state: WorldState, buffer: string): boolean;
   /** True iff the device has the buffer queued. */
   queues(state: WorldState, machine: MediaDevice, buffer: string): boolean;
-  /** True iff the pipeline's display shows plaintext of the stream. */
+  /** True iff the pipeline's display shows plaintext of the stream (with a compose stage: the composed frame). */
   displayed(state: WorldState): boolean;
 }
 
@@ -121,6 +121,21 @@ export function addDeviceFamily(
     return c.input?.buffer === buffer || c.output?.buffer === buffer;
   };
   const display = deviceByName.get(topology.pipeline.display.by);
+  const compose = topology.pipeline.compose;
+  const composer = compose ? deviceByName.get(compose.by)?.machine : undefined;
+  const composed = compose ? heaps.bufferByName.get(compose.output) : undefined;
+  const stream = topology.pipeline.stream;
+  /** True iff the GPU's last job composed a frame of the stream into the compose output, now on screen. */
+  const showsComposed = (state: WorldState, input: string | undefined) => {
+    if (composed === undefined || composer === undefined) return true;
+    const gpu = snapshotOf(state, composer).context;
+    return (
+      input === composed.name &&
+      gpu.output?.buffer === composed.name &&
+      gpu.lastFrame?.plaintext.includes(stream) === true &&
+      content.label(state, composed.pages).plaintext.includes(stream)
+    );
+  };
   return {
     devices,
     deviceByName,
@@ -130,8 +145,10 @@ export function addDeviceFamily(
     queues,
     displayed: (state) => {
       if (display?.machine === undefined) return false;
-      const frame = snapshotOf(state, display.machine).context.lastFrame;
-      return frame?.plaintext.includes(topology.pipeline.stream) === true;
+      const { lastFrame, input } = snapshotOf(state, display.machine).context;
+      // With a compose stage, what counts is the GPU's composed frame on screen, not a frame
+      // the display was handed some other way.
+      return lastFrame?.plaintext.includes(stream) === true && showsComposed(state, input?.buffer);
     },
   };
 }
