@@ -11,6 +11,7 @@ import { minimizeTrace } from '../engine/minimizeTrace.ts';
 import { randomSearch } from '../engine/randomSearch.ts';
 import type { LoadedTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/schema.ts';
+import { spmcName, spmcProtectionWords, spmcProtects } from '../topology/spmcLabel.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import type { StepDef, World, WorldState } from '../world/world.ts';
 import { coverageOf } from './coverage.ts';
@@ -86,9 +87,9 @@ export function assumptionsOf(topology: Topology): string[] {
   }
   const s = topology.secureWorld;
   out.push(s.tee ? 'OP-TEE decrypt trusted app' : 'no TEE');
-  if (s.spmc === 'hafnium') {
+  if (spmcName(s) !== undefined) {
     out.push(
-      `Hafnium SPMC${s.protectsLentMemory ? ' moving lent memory to the secure PAS' : ' leaving lent memory non-secure'}`,
+      `${spmcName(s)}${spmcProtects(s) ? ` ${spmcProtectionWords(s)}` : ' leaving lent memory non-secure'}`,
     );
   }
   for (const region of topology.memory.filter((r) => r.protection === 'tzasc')) {

@@ -7,6 +7,7 @@
  */
 import type { CheckReport } from '../check/report.ts';
 import type { Topology } from '../topology/schema.ts';
+import { spmcName, spmcProtectionWords, spmcProtects } from '../topology/spmcLabel.ts';
 import { topologyCrossings } from './topologyCrossings.ts';
 
 export interface DesignFact {
@@ -50,8 +51,8 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
       aspect: 'secure world',
       value: [
         s.tee ? 'OP-TEE decrypt app' : 'no TEE',
-        ...(s.spmc === 'hafnium'
-          ? [`Hafnium SPMC${s.protectsLentMemory ? ' moving lent memory to the secure PAS' : ''}`]
+        ...(spmcName(s) !== undefined
+          ? [`${spmcName(s)}${spmcProtects(s) ? ` ${spmcProtectionWords(s)}` : ''}`]
           : []),
       ].join(', '),
     },

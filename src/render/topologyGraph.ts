@@ -14,6 +14,7 @@
  */
 import { accessPaths, trustedBy } from '../../properties/sdp/access.ts';
 import type { Topology } from '../topology/schema.ts';
+import { spmcName, spmcProtects } from '../topology/spmcLabel.ts';
 import { composeWorld, type SdpWorld } from '../world/compose.ts';
 import { HOST_SCRATCH, withHostScratch } from '../world/design.ts';
 import type { WorldState } from '../world/world.ts';
@@ -150,9 +151,9 @@ export function topologyGraph(
   if (hasSecure) {
     const parts = [
       ...(topology.secureWorld.tee ? ['OP-TEE decrypt trusted app'] : []),
-      ...(topology.secureWorld.spmc === 'hafnium'
+      ...(spmcName(topology.secureWorld) !== undefined
         ? [
-            `Hafnium SPMC${topology.secureWorld.protectsLentMemory ? ' (moves lent memory to secure PAS)' : ''}`,
+            `${spmcName(topology.secureWorld)}${spmcProtects(topology.secureWorld) ? (topology.secureWorld.spmc === 'optee' ? ' (protects lent memory: plat_set_protmem_range)' : ' (moves lent memory to secure PAS)') : ''}`,
           ]
         : []),
     ];

@@ -11,8 +11,8 @@
  * `protmem schema` prints this schema as JSON Schema for editors.
  */
 import { z } from 'zod';
-import { Name } from './schemaName.ts';
 import { Pipeline } from './pipelineSchema.ts';
+import { Name } from './schemaName.ts';
 import { Xen, XenHypervisor } from './schemaXen.ts';
 
 export { Name };
@@ -80,14 +80,22 @@ const SecureWorld = z.strictObject({
       'The parties of the secure world: trusted apps sharing its memory, each judged on its own (docs/model.md#parties-and-trust). Without it, one app named secure that reaches everything the secure world reaches.',
     ),
   spmc: z
-    .enum(['none', 'hafnium'])
+    .enum(['none', 'hafnium', 'optee', 'el3spmc'])
     .default('none')
-    .describe('An FF-A SPMC (Hafnium) arbitrates memory sharing with the secure world.'),
+    .describe(
+      'The FF-A memory manager (SPMC) that arbitrates memory sharing with the secure world: hafnium (Hafnium at S-EL2), optee (OP-TEE as S-EL1 SPMC), el3spmc (the TF-A EL3 SPMC) (docs/model.md#ffa-managers).',
+    ),
   protectsLentMemory: z
     .boolean()
     .default(false)
     .describe(
       'The SPMC moves lent or donated normal-world memory to the secure address space (arch_memory_protect, RME or dynamic TrustZone), so the lender can no longer read it.',
+    ),
+  protmemHook: z
+    .boolean()
+    .default(false)
+    .describe(
+      "With spmc: optee, the platform implements plat_set_protmem_range(): OP-TEE's protect_mem() reprograms the memory firewall when a protected-memory LEND is registered, so the lender can no longer read it. False is the CFG_INSECURE weak default, which protects nothing.",
     ),
   dumpCommand: z
     .boolean()
@@ -390,6 +398,7 @@ export const TopologyFields = z
       tee: true,
       spmc: 'none',
       protectsLentMemory: false,
+      protmemHook: false,
       dumpCommand: false,
     }),
     vms: z.array(Vm).default([]).describe('Guest VMs besides the host.'),
@@ -403,7 +412,9 @@ export const TopologyFields = z
     ffaLends: z
       .array(FfaLend)
       .default([])
-      .describe('Buffers a guest lends to the secure world over FF-A (with secureWorld.spmc: hafnium).'),
+      .describe(
+        'Buffers a guest lends to the secure world over FF-A (with an FF-A SPMC in secureWorld.spmc).',
+      ),
     xen: Xen.describe('Xen grant tables and gntdev dma-bufs, with hypervisor.kind: xen.').default({
       dom0Privileged: true,
       grants: [],

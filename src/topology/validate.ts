@@ -70,6 +70,7 @@ const CHECKS: readonly Check[] = [
   check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
+  check(['secureWorld'], checkSecureWorld),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),
   check(['memory', 'heaps', 'buffers'], checkMmio),
@@ -323,7 +324,7 @@ function checkHeaps(
         `region ${quote(region.name)} with knownBy: dynamicLending`,
       );
     }
-    if (heap.kind === 'protectedDynamic' && topology.secureWorld.spmc !== 'hafnium') {
+    if (heap.kind === 'protectedDynamic' && topology.secureWorld.spmc === 'none') {
       // optee_ffa_lend_protmem() lends over FF-A; under pKVM there is no other way to the secure
       // world. The SMC ABI's optee_smc_lend_protmem() (drivers/tee/optee/smc_abi.c) is not
       // modelled, so without an SPMC the pool could never be lent and no buffer allocated.
@@ -333,11 +334,38 @@ function checkHeaps(
         topology.hypervisor.kind === 'pkvm'
           ? 'a protectedDynamic heap under pKVM lends memory through an FF-A SPMC'
           : "a protectedDynamic heap lends memory to the TEE over FF-A (optee_ffa_lend_protmem()); the SMC ABI's lend is not modelled",
-        'secureWorld.spmc: hafnium',
+        'secureWorld.spmc: hafnium, optee or el3spmc',
         `secureWorld.spmc: ${topology.secureWorld.spmc}`,
       );
     }
   });
+}
+
+/**
+ * Each SPMC protects lent memory its own way (`machines/ffaSpmcVariants.ts`): OP-TEE through
+ * its platform hook `plat_set_protmem_range()`, Hafnium and the EL3 SPMC through the platform's
+ * PAS change, so each switch belongs to its managers.
+ */
+function checkSecureWorld(topology: Pick<Topology, 'secureWorld'>, problems: Problems): void {
+  const { spmc, protmemHook, protectsLentMemory } = topology.secureWorld;
+  if (protmemHook && spmc !== 'optee') {
+    problems.add(
+      'requiresFeature',
+      ['secureWorld', 'protmemHook'],
+      "protmemHook is OP-TEE's plat_set_protmem_range(), called from protect_mem() when OP-TEE is the SPMC",
+      'secureWorld.spmc: optee',
+      `secureWorld.spmc: ${spmc}`,
+    );
+  }
+  if (protectsLentMemory && spmc === 'optee') {
+    problems.add(
+      'incompatible',
+      ['secureWorld', 'protectsLentMemory'],
+      'OP-TEE as SPMC protects lent memory only through its platform hook: use protmemHook',
+      'secureWorld.protmemHook',
+      'secureWorld.protectsLentMemory with spmc: optee',
+    );
+  }
 }
 
 /** The region a buffer's pages come from: its own, or its heap's. */

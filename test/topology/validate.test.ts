@@ -339,19 +339,19 @@ describe('heaps', () => {
     });
   });
 
-  it('a protectedDynamic heap under pKVM needs Hafnium', () => {
+  it('a protectedDynamic heap under pKVM needs an FF-A SPMC', () => {
     const text = edit(PKVM, 'secureWorld:\n  spmc: hafnium\n', '');
     expect(onlyIssue(text)).toMatchObject({
       code: 'requiresFeature',
       ...positionOf(text, 'protectedDynamic'),
       path: 'heaps[1].kind',
-      expected: 'secureWorld.spmc: hafnium',
+      expected: 'secureWorld.spmc: hafnium, optee or el3spmc',
       found: 'secureWorld.spmc: none',
       message: 'a protectedDynamic heap under pKVM lends memory through an FF-A SPMC',
     });
   });
 
-  it('a protectedDynamic heap without a hypervisor needs Hafnium too: only the FF-A lend is modelled', () => {
+  it('a protectedDynamic heap without a hypervisor needs an FF-A SPMC too: only the FF-A lend is modelled', () => {
     const text = edit(
       edit(
         CARVEOUT,
@@ -365,10 +365,35 @@ describe('heaps', () => {
       code: 'requiresFeature',
       ...positionOf(text, 'protectedDynamic'),
       path: 'heaps[2].kind',
-      expected: 'secureWorld.spmc: hafnium',
+      expected: 'secureWorld.spmc: hafnium, optee or el3spmc',
       found: 'secureWorld.spmc: none',
       message:
         "a protectedDynamic heap lends memory to the TEE over FF-A (optee_ffa_lend_protmem()); the SMC ABI's lend is not modelled",
+    });
+  });
+
+  it('a protectedDynamic heap is lent through any of the three FF-A SPMCs', () => {
+    for (const spmc of ['optee', 'el3spmc']) {
+      expect(issuesOf(edit(PKVM, 'spmc: hafnium\n', `spmc: ${spmc}\n`))).toEqual([]);
+    }
+  });
+
+  it("protmemHook is OP-TEE's platform hook and needs spmc: optee", () => {
+    const text = edit(PKVM, 'spmc: hafnium\n', 'spmc: hafnium\n  protmemHook: true\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'requiresFeature',
+      path: 'secureWorld.protmemHook',
+      expected: 'secureWorld.spmc: optee',
+      found: 'secureWorld.spmc: hafnium',
+    });
+  });
+
+  it('OP-TEE as SPMC protects lent memory through its hook, not protectsLentMemory', () => {
+    const text = edit(PKVM, 'spmc: hafnium\n', 'spmc: optee\n  protectsLentMemory: true\n');
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      path: 'secureWorld.protectsLentMemory',
+      expected: 'secureWorld.protmemHook',
     });
   });
 });

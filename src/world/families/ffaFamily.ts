@@ -1,9 +1,12 @@
 /**
- * The FF-A family: Hafnium's share-state slots (two handles) when the secure world runs an SPMC,
+ * The FF-A family: the SPMC's share-state slots (two handles) when the secure world runs one
+ * (Hafnium, OP-TEE or the EL3 SPMC, each with its own refusal codes: `machines/ffaSpmcVariants.ts`),
  * the pKVM FF-A proxy at EL2 when a hypervisor sits between the host and it, and the memory
  * calls that move pages to the secure world: the one `FFA_MEM_LEND` builder that heap pools and
  * guests both lend with, and a guest's lend, retrieve and reclaim of one of its buffers.
  */
+
+import { spmcProtectsLend, spmcRefusals } from '../../../machines/ffaSpmcVariants.ts';
 import {
   type FfaTransactionContext,
   ffaTransactionMachine,
@@ -53,16 +56,21 @@ export function addFfaFamily(
   content: PageContentFamily,
 ): FfaFamily {
   const hypervisor = topology.hypervisor.kind === 'pkvm' ? topology.hypervisor : undefined;
-  const spmc = topology.secureWorld.spmc === 'hafnium';
-  const slots: Slot[] = spmc
+  const secureWorld = topology.secureWorld;
+  const manager = secureWorld.spmc === 'none' ? undefined : secureWorld.spmc;
+  const spmc = manager !== undefined;
+  const pasProtection =
+    manager !== undefined &&
+    spmcProtectsLend(manager, secureWorld.protectsLentMemory, secureWorld.protmemHook);
+  const slots: Slot[] = manager
     ? [0, 1].map((handle) =>
         builder.addComponent({
           id: `ffa:${handle}`,
           kind: 'ffaTransaction',
           label: `FF-A handle ${handle}`,
           machine: ffaTransactionMachine,
-          input: { handle, pasProtection: topology.secureWorld.protectsLentMemory },
-          refusals: ffaTransactionRefusals,
+          input: { handle, pasProtection },
+          refusals: spmcRefusals(ffaTransactionRefusals, manager),
         }),
       )
     : [];
