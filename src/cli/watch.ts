@@ -34,31 +34,46 @@ export async function watchFile<T>(
   const { debounceMs = 100, signal } = options;
   const textOf = () => readFile(file, 'utf8').catch(() => undefined);
   let lastText = await textOf();
-  let last = await run();
-  if (signal?.aborted) return last;
-  return new Promise<T>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> = Promise.resolve();
-    const recheck = () => {
-      running = running.then(async () => {
-        const text = await textOf();
-        if (text !== undefined && text === lastText) return;
-        lastText = text;
-        announce();
-        last = await run();
-      });
-    };
-    const watcher = watch(dirname(file), (_event, name) => {
-      if (name !== null && name !== basename(file)) return;
-      clearTimeout(timer);
-      timer = setTimeout(recheck, debounceMs);
+  let timer: NodeJS.Timeout | undefined;
+  // The folder is watched before the first run, so a save made while it runs (or just after it
+  // prints) is seen: it is checked again once the first run is done.
+  let running: Promise<void> = Promise.resolve();
+  let last: T | undefined;
+  const recheck = () => {
+    running = running.then(async () => {
+      const text = await textOf();
+      if (text !== undefined && text === lastText) return;
+      lastText = text;
+      announce();
+      last = await run();
     });
+  };
+  const watcher = watch(dirname(file), (_event, name) => {
+    if (name !== null && name !== basename(file)) return;
+    clearTimeout(timer);
+    timer = setTimeout(recheck, debounceMs);
+  });
+  running = run().then((result) => {
+    last = result;
+  });
+  try {
+    await running;
+  } catch (error) {
+    watcher.close();
+    throw error;
+  }
+  if (signal?.aborted) {
+    clearTimeout(timer);
+    watcher.close();
+    return last as T;
+  }
+  return new Promise<T>((resolve) => {
     signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(timer);
         watcher.close();
-        void running.then(() => resolve(last));
+        void running.then(() => resolve(last as T));
       },
       { once: true },
     );
