@@ -25,6 +25,7 @@ import {
 } from '../../src/topology/load.ts';
 import { topologyJsonSchema } from '../../src/topology/schema.ts';
 import { MAX_NESTING_DEPTH } from '../../src/topology/source.ts';
+import { positionOf } from '../support/topologyIssues.ts';
 
 const FIXTURE = 'test/fixtures/tzasc-carveout.yaml';
 const VALID = readFileSync(FIXTURE, 'utf8');
@@ -33,14 +34,6 @@ const VALID = readFileSync(FIXTURE, 'utf8');
 function edit(from: string, to: string, text = VALID): string {
   expect(text.split(from)).toHaveLength(2);
   return text.replace(from, to);
-}
-
-/** 1-based line and column of `marker`'s first occurrence (after `after`, if given). */
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
 }
 
 function errorOf(text: string, file = 'topology.yaml'): TopologyError {

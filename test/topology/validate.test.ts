@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
+import { parseTopology, TopologyError } from '../../src/topology/load.ts';
+import { edit, issueAt, issuesOf, onlyIssue, positionOf } from '../support/topologyIssues.ts';
 
 /** The small no-hypervisor design: a TZASC carveout behind a protectedStatic heap. */
 const CARVEOUT = readFileSync('test/fixtures/tzasc-carveout.yaml', 'utf8');
@@ -88,42 +89,6 @@ pipeline:
   display: { by: dpu }
 flaws: [lendTreatedAsShare]
 `;
-
-function edit(text: string, from: string, to: string): string {
-  expect(text.split(from)).toHaveLength(2);
-  return text.replace(from, to);
-}
-
-/** 1-based line and column of `marker`, searching from the first `after`. */
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
-
-function issuesOf(text: string): readonly TopologyIssue[] {
-  try {
-    parseTopology(text, 't.yaml');
-  } catch (error) {
-    if (error instanceof TopologyError) return error.issues;
-    throw error;
-  }
-  return [];
-}
-
-function onlyIssue(text: string): TopologyIssue {
-  const issues = issuesOf(text);
-  expect(issues).toHaveLength(1);
-  return issues[0]!;
-}
-
-/** The one issue at `path`. */
-function issueAt(text: string, path: string): TopologyIssue {
-  const matching = issuesOf(text).filter((issue) => issue.path === path);
-  expect(matching).toHaveLength(1);
-  return matching[0]!;
-}
 
 describe('the example designs', () => {
   it('are valid', () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
 import { runCaptured } from '../support/runCliInProcess.ts';
+import { edit, issuesOf, onlyIssue, positionOf } from '../support/topologyIssues.ts';
 
 /** A pVM decrypts into its own memory; the host keeps a region of its own and a DMA engine. */
 const DESIGN = `name: host-calls
@@ -59,35 +59,6 @@ pipeline:
   decrypt: { by: decrypt, output: frame }
   display: { by: dpu }
 `;
-
-function edit(text: string, from: string, to: string): string {
-  expect(text.split(from)).toHaveLength(2);
-  return text.replace(from, to);
-}
-
-/** 1-based line and column of `marker`, searching from the first `after`. */
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
-
-function issuesOf(text: string): readonly TopologyIssue[] {
-  try {
-    parseTopology(text, 't.yaml');
-  } catch (error) {
-    if (error instanceof TopologyError) return error.issues;
-    throw error;
-  }
-  return [];
-}
-
-function onlyIssue(text: string): TopologyIssue {
-  const issues = issuesOf(text);
-  expect(issues).toHaveLength(1);
-  return issues[0]!;
-}
 
 describe('the example design', () => {
   it('is valid: an MMIO range, a region donated on fault, and host calls', () => {

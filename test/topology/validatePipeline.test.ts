@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
 import { pipelineChain, pipelineDevices, plaintextBuffers } from '../../src/topology/pipelineChain.ts';
+import { edit, positionOf } from '../support/topologyIssues.ts';
 
 /** The carveout design with a GPU composing the decoded frame before the display shows it. */
 const COMPOSED = readFileSync('test/fixtures/tzasc-carveout.yaml', 'utf8')
@@ -16,19 +17,6 @@ const COMPOSED = readFileSync('test/fixtures/tzasc-carveout.yaml', 'utf8')
     '  - name: dpu\n    role: display\n  - name: gpu\n    role: gpu',
   )
   .replace('  display: { by: dpu }', '  compose: { by: gpu, output: composed }\n  display: { by: dpu }');
-
-function edit(text: string, from: string, to: string): string {
-  expect(text.split(from)).toHaveLength(2);
-  return text.replace(from, to);
-}
-
-/** 1-based line and column of `marker`, searching from the first `after`. */
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
 
 function onlyIssue(text: string): TopologyIssue {
   try {

@@ -5,15 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { edit, issuesOf, onlyIssue, positionOf } from '../support/topologyIssues.ts';
 
 /** The small TrustZone design with no apps declared: one secure party named `secure`. */
 const CARVEOUT = readFileSync('test/fixtures/tzasc-carveout.yaml', 'utf8');
-
-function edit(text: string, from: string, to: string): string {
-  expect(text.split(from)).toHaveLength(2);
-  return text.replace(from, to);
-}
 
 /** The same design with a secure-video and a trusted-UI app, the movie trusting only the first. */
 const TWO_APPS = [
@@ -27,29 +23,6 @@ const TWO_APPS = [
   ],
   ['decrypt: { by: secure,', 'decrypt: { by: secure-video,'],
 ].reduce((text, [from, to]) => edit(text, from!, to!), CARVEOUT);
-
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
-
-function issuesOf(text: string): readonly TopologyIssue[] {
-  try {
-    parseTopology(text, 't.yaml');
-  } catch (error) {
-    if (error instanceof TopologyError) return error.issues;
-    throw error;
-  }
-  return [];
-}
-
-function onlyIssue(text: string): TopologyIssue {
-  const issues = issuesOf(text);
-  expect(issues).toHaveLength(1);
-  return issues[0]!;
-}
 
 describe('secure apps', () => {
   it('default to one party named secure, and several may be declared', () => {

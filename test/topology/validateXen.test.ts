@@ -5,37 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTopology, TopologyError, type TopologyIssue } from '../../src/topology/load.ts';
+import { edit, issueAt, issuesOf, positionOf } from '../support/topologyIssues.ts';
 
 const XEN = readFileSync('topologies/xen-cluster-gntdev-display.yaml', 'utf8');
-
-function edit(text: string, from: string, to: string): string {
-  expect(text.split(from)).toHaveLength(2);
-  return text.replace(from, to);
-}
-
-function positionOf(text: string, marker: string, after = ''): { line: number; column: number } {
-  const offset = text.indexOf(marker, text.indexOf(after));
-  expect(offset).toBeGreaterThanOrEqual(0);
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
-
-function issuesOf(text: string): readonly TopologyIssue[] {
-  try {
-    parseTopology(text, 't.yaml');
-  } catch (error) {
-    if (error instanceof TopologyError) return error.issues;
-    throw error;
-  }
-  return [];
-}
-
-function issueAt(text: string, path: string): TopologyIssue {
-  const matching = issuesOf(text).filter((issue) => issue.path === path);
-  expect(matching).toHaveLength(1);
-  return matching[0]!;
-}
 
 describe('a Xen design', () => {
   it('is valid as the catalog writes it', () => {
