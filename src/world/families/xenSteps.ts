@@ -94,13 +94,11 @@ export function endForeignAccessRef(grant: XenGrant): StepInput {
   const { by } = grant.spec;
   return {
     action: 'endForeignAccessRef',
-    call: 'GNTTAB_END_FOREIGN_ACCESS_REF',
-    actor: by,
-    role: 'pipeline',
-    args: { buffer: grant.spec.buffer, domain: by },
-    text: `${by} ends ${grant.spec.to}'s access to ${pagesText(grant)} (gnttab_end_foreign_access_ref)`,
-    touches: grant.entries.map((e) => e.component),
-    plan: () => grant.entries.map((e) => send(e.component, { type: 'GNTTAB_END_FOREIGN_ACCESS_REF' })),
+    ...granterCall(
+      grant,
+      'GNTTAB_END_FOREIGN_ACCESS_REF',
+      `${by} ends ${grant.spec.to}'s access to ${pagesText(grant)} (gnttab_end_foreign_access_ref)`,
+    ),
   };
 }
 
@@ -112,13 +110,11 @@ export function endForeignAccess(grant: XenGrant): StepInput {
   const { by } = grant.spec;
   return {
     action: 'endForeignAccess',
-    call: 'GNTTAB_END_FOREIGN_ACCESS',
-    actor: by,
-    role: 'pipeline',
-    args: { buffer: grant.spec.buffer, domain: by },
-    text: `${by} ends ${grant.spec.to}'s access to ${pagesText(grant)}, deferred while mapped (gnttab_end_foreign_access)`,
-    touches: grant.entries.map((e) => e.component),
-    plan: () => grant.entries.map((e) => send(e.component, { type: 'GNTTAB_END_FOREIGN_ACCESS' })),
+    ...granterCall(
+      grant,
+      'GNTTAB_END_FOREIGN_ACCESS',
+      `${by} ends ${grant.spec.to}'s access to ${pagesText(grant)}, deferred while mapped (gnttab_end_foreign_access)`,
+    ),
   };
 }
 
@@ -130,13 +126,11 @@ export function freeGrantedPage(grant: XenGrant): StepInput {
   const { by } = grant.spec;
   return {
     action: 'freeGrantedPage',
-    call: 'FREE_GRANTED_PAGE',
-    actor: by,
-    role: 'pipeline',
-    args: { buffer: grant.spec.buffer, domain: by },
-    text: `${by}'s frontend frees the pages of ${pagesText(grant)} while ${grant.spec.to} maps them`,
-    touches: grant.entries.map((e) => e.component),
-    plan: () => grant.entries.map((e) => send(e.component, { type: 'FREE_GRANTED_PAGE' })),
+    ...granterCall(
+      grant,
+      'FREE_GRANTED_PAGE',
+      `${by}'s frontend frees the pages of ${pagesText(grant)} while ${grant.spec.to} maps them`,
+    ),
   };
 }
 
@@ -152,6 +146,27 @@ export function mapForeignGrant(grant: XenGrant, domain: string): StepInput {
     touches: grant.entries.map((e) => e.component),
     plan: () =>
       grant.entries.map((e) => send(e.component, { type: 'GNTTABOP_MAP_GRANT_REF', domain, readonly: true })),
+  };
+}
+
+/**
+ * A call the granting domain makes on every entry of its grant, delivering the event named as
+ * the call: what ending access and freeing the pages have in common.
+ */
+function granterCall(
+  grant: XenGrant,
+  call: 'GNTTAB_END_FOREIGN_ACCESS_REF' | 'GNTTAB_END_FOREIGN_ACCESS' | 'FREE_GRANTED_PAGE',
+  text: string,
+): Omit<StepInput, 'action'> {
+  const { by } = grant.spec;
+  return {
+    call,
+    actor: by,
+    role: 'pipeline',
+    args: { buffer: grant.spec.buffer, domain: by },
+    text,
+    touches: grant.entries.map((e) => e.component),
+    plan: () => grant.entries.map((e) => send(e.component, { type: call })),
   };
 }
 
