@@ -48,19 +48,29 @@ export function topologyCrossings(topology: Topology): CrossingEdge[] {
       label: `virtio-gpu import of ${imported.buffer} into ${imported.into}`,
     });
   }
+  const receivePool = new Map(
+    virtio.bounce.filter((b) => b.direction === 'fromDevice').map((b) => [b.buffer, b.pool] as const),
+  );
   for (const bounce of virtio.bounce) {
+    const receiving = bounce.direction === 'fromDevice';
     out.push({
-      from: `buffer:${bounce.buffer}`,
-      to: `region:${bounce.pool}`,
+      from: receiving ? `region:${bounce.pool}` : `buffer:${bounce.buffer}`,
+      to: receiving ? `buffer:${bounce.buffer}` : `region:${bounce.pool}`,
       kind: 'swiotlbBounce',
-      label: `swiotlb bounce of ${bounce.buffer} by ${bounce.vm}`,
+      label: receiving
+        ? `swiotlb bounce into ${bounce.buffer}, received by ${bounce.vm}`
+        : `swiotlb bounce of ${bounce.buffer} by ${bounce.vm}`,
     });
     if (bounce.deliverTo !== undefined) {
+      const pool = receivePool.get(bounce.deliverTo);
       out.push({
         from: `region:${bounce.pool}`,
-        to: `buffer:${bounce.deliverTo}`,
+        to: pool === undefined ? `buffer:${bounce.deliverTo}` : `region:${pool}`,
         kind: 'swiotlbBounce',
-        label: `the VMM copies the bounce into ${bounce.deliverTo}`,
+        label:
+          pool === undefined
+            ? `the VMM copies the bounce into ${bounce.deliverTo}`
+            : `the VMM copies the bounce into ${pool}'s slots for ${bounce.deliverTo}`,
       });
     }
   }

@@ -281,13 +281,19 @@ const Virtio = z.strictObject({
         buffer: Name.describe(
           'The buffer whose contents the guest bounces through the pool to reach a host device.',
         ),
+        direction: z
+          .enum(['toDevice', 'fromDevice'])
+          .default('toDevice')
+          .describe(
+            'toDevice (default): the guest sends the buffer out (DMA_TO_DEVICE). fromDevice: the guest maps its buffer to receive (DMA_FROM_DEVICE); the VMM writes into the slots and unmapping copies them back into the buffer.',
+          ),
         deliverTo: Name.optional().describe(
-          'A host-side buffer the VMM copies the bounced data into (the virtio back-end receiving it).',
+          "Where the VMM copies a toDevice bounce: a host-side buffer (the virtio back-end receiving it), or a buffer a guest receives through a fromDevice bounce of its own, which the VMM then writes into that guest's slots.",
         ),
       }),
     )
     .default([])
-    .describe('swiotlb bounce paths from a guest to the host (docs/model.md#swiotlb-bounce).'),
+    .describe('swiotlb bounce paths between a guest and the host (docs/model.md#swiotlb-bounce).'),
 });
 
 const FfaLend = z.strictObject({

@@ -14,6 +14,7 @@ import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts
 import { checkPipeline } from './validatePipeline.ts';
 import { checkPrograms } from './validatePrograms.ts';
 import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
+import { checkVirtio } from './validateVirtio.ts';
 import { checkXen } from './validateXen.ts';
 
 /** Pages the model holds across all memory regions. */
@@ -436,64 +437,6 @@ function checkBuffers(
         `region ${quote(region.name)} owned by ${clip(region.owner)}`,
       );
     }
-  });
-}
-
-function checkVirtio(
-  topology: Pick<Topology, 'vms' | 'buffers' | 'memory' | 'virtio' | 'ffaLends'>,
-  problems: Problems,
-): void {
-  const vmNames = names(topology.vms);
-  const bufferNames = names(topology.buffers);
-  const regionNames = names(topology.memory);
-  const backendNames = names(topology.virtio.backends);
-  const vm = (path: FieldPath, value: string) =>
-    problems.reference(path, value, vmNames, 'VM', declared('VM', vmNames));
-  const buffer = (path: FieldPath, value: string) =>
-    problems.reference(path, value, bufferNames, 'buffer', declared('buffer', bufferNames));
-  const { backends, exports, imports, bounce } = topology.virtio;
-  backends.forEach((backend, index) => {
-    vm(['virtio', 'backends', index, 'servesVm'], backend.servesVm);
-  });
-  exports.forEach((entry, index) => {
-    const path = ['virtio', 'exports', index];
-    buffer([...path, 'buffer'], entry.buffer);
-    if (entry.via === 'vhostUser') {
-      problems.reference(
-        [...path, 'by'],
-        entry.by,
-        backendNames,
-        'back-end',
-        declared('back-end', backendNames),
-      );
-    } else {
-      vm([...path, 'by'], entry.by);
-    }
-    entry.allow.forEach((backend, allowIndex) => {
-      problems.reference(
-        [...path, 'allow', allowIndex],
-        backend,
-        backendNames,
-        'back-end',
-        declared('back-end', backendNames),
-      );
-    });
-  });
-  imports.forEach((entry, index) => {
-    buffer(['virtio', 'imports', index, 'buffer'], entry.buffer);
-    vm(['virtio', 'imports', index, 'into'], entry.into);
-  });
-  bounce.forEach((entry, index) => {
-    const path = ['virtio', 'bounce', index];
-    vm([...path, 'vm'], entry.vm);
-    problems.reference([...path, 'pool'], entry.pool, regionNames, 'region', declared('region', regionNames));
-    buffer([...path, 'buffer'], entry.buffer);
-    if (entry.deliverTo !== undefined) buffer([...path, 'deliverTo'], entry.deliverTo);
-  });
-  topology.ffaLends.forEach((entry, index) => {
-    const path = ['ffaLends', index];
-    buffer([...path, 'buffer'], entry.buffer);
-    vm([...path, 'by'], entry.by);
   });
 }
 

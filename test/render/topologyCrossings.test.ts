@@ -45,6 +45,16 @@ describe('the crossings a design declares', () => {
     ).toBe(true);
   });
 
+  it('draws a frame from one pVM to another through both bounce pools', async () => {
+    expect(
+      (await crossingsOf('pkvm-cluster-virtio-bounce')).filter((c) => c.startsWith('swiotlbBounce')),
+    ).toEqual([
+      'swiotlbBounce buffer:frame -> region:infotainment-swiotlb: swiotlb bounce of frame by infotainment',
+      "swiotlbBounce region:infotainment-swiotlb -> region:cluster-swiotlb: the VMM copies the bounce into cluster-swiotlb's slots for cluster-frame",
+      'swiotlbBounce region:cluster-swiotlb -> buffer:cluster-frame: swiotlb bounce into cluster-frame, received by cluster',
+    ]);
+  });
+
   it('keeps only crossings whose ends are drawn', async () => {
     const { topology } = await loadTopologyFile('topologies/split-vms-virtio-bounce.yaml');
     const graph = topologyGraph(topology);

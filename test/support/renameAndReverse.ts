@@ -108,6 +108,7 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
         vm: rename(entry.vm),
         pool: rename(entry.pool),
         buffer: rename(entry.buffer),
+        direction: entry.direction,
         ...(entry.deliverTo !== undefined ? { deliverTo: rename(entry.deliverTo) } : {}),
       })),
     },

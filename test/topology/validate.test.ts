@@ -667,6 +667,33 @@ describe('virtio', () => {
       message: 'unknown region "swiotlb"',
     });
   });
+
+  it('a receiving bounce delivers nowhere', () => {
+    const text = edit(
+      PKVM,
+      '      buffer: staging\n',
+      '      buffer: staging\n      direction: fromDevice\n      deliverTo: frame\n',
+    );
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'incompatible',
+      ...positionOf(text, 'frame', 'deliverTo: '),
+      path: 'virtio.bounce[0].deliverTo',
+      found: '"frame"',
+    });
+  });
+
+  it('a buffer is received through one bounce only', () => {
+    const text = edit(
+      PKVM,
+      '      buffer: staging\n',
+      '      buffer: staging\n      direction: fromDevice\n    - vm: player\n      pool: pool\n      buffer: staging\n      direction: fromDevice\n',
+    );
+    expect(onlyIssue(text)).toMatchObject({
+      code: 'duplicateName',
+      path: 'virtio.bounce[1].buffer',
+      found: '"staging", already received by virtio.bounce[0]',
+    });
+  });
 });
 
 describe('streams and pipeline', () => {

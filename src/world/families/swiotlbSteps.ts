@@ -1,7 +1,9 @@
 /**
  * The swiotlb data path of a protected guest's virtio device: the guest bounces a buffer page by
  * page into slots of a pool it shared with the host (`swiotlb_tbl_map_single()`), and the VMM's back-end
- * copies the bounced data out into a buffer of its own (`virtqueue_pop()`).
+ * copies the bounced data out into a buffer of its own (`virtqueue_pop()`), or into the slots a
+ * receiving guest mapped for a buffer of its own (DMA_FROM_DEVICE), which that guest's unmap
+ * copies back into the buffer (`swiotlb_tbl_unmap_single()`).
  */
 import { hostBorrowsFromGuest } from '../../../machines/pkvmPageState.ts';
 import { slotBounces, slotIsFree } from '../../../machines/swiotlbBounceMachine.ts';
@@ -35,6 +37,7 @@ export function bouncePage(
   source: HeapBuffer,
   index: number,
   slots: readonly SwiotlbSlot[],
+  dir: 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' = 'DMA_TO_DEVICE',
 ): StepInput {
   const { content, reach, pkvm, layout } = context;
   const origPage = source.pages[index]!;
@@ -45,7 +48,10 @@ export function bouncePage(
     actor: vm,
     role: 'pipeline',
     args: { buffer: source.name, page: index },
-    text: `${vm} maps ${source.name} for a virtio device: swiotlb bounces page ${index} into a free slot of ${pool}`,
+    text:
+      dir === 'DMA_TO_DEVICE'
+        ? `${vm} maps ${source.name} for a virtio device: swiotlb bounces page ${index} into a free slot of ${pool}`
+        : `${vm} maps ${source.name} to receive from a virtio device: swiotlb takes a free slot of ${pool} for page ${index}`,
     touches: () => [
       content.contents[origPage]!,
       ...reach.reads(origPage),
@@ -72,7 +78,7 @@ export function bouncePage(
         send(slot.component, {
           type: 'SWIOTLB_TBL_MAP_SINGLE',
           origPage,
-          dir: 'DMA_TO_DEVICE',
+          dir,
           bouncePageSharedWithHost: shared,
         }),
       ];
@@ -110,34 +116,55 @@ export function unbouncePage(
 /**
  * `virtqueue_pop()` in the VMM's virtio back-end: it reads the bounced data out of the slots
  * that hold the source buffer's pages (every page must be mapped, as the descriptor the device
- * pops names them) and copies it into a host-side buffer it holds, with the host's CPU.
+ * pops names them) and copies it, with the host's CPU, into a host-side buffer it holds; or,
+ * when the target is a buffer its guest receives through a bounce of its own (`receiveSlots`),
+ * into the slots that guest mapped for it (DMA_FROM_DEVICE): the buffers the guest posted on
+ * its receive queue, which the VMM writes before `virtqueue_push()` hands them back.
  */
 export function copyOutOfBounce(
   context: VirtioStepContext,
   source: HeapBuffer,
   target: HeapBuffer,
   slots: readonly SwiotlbSlot[],
+  receiveSlots?: readonly SwiotlbSlot[],
 ): StepInput {
   const { content, reach, holdings, layout } = context;
   const pool = layout.pages[slots[0]!.bouncePage]!.region;
+  const receivePool = receiveSlots && layout.pages[receiveSlots[0]!.bouncePage]!.region;
+  const slotPages = (list: readonly SwiotlbSlot[]) =>
+    list.flatMap((slot) => [
+      slot.component,
+      content.contents[slot.bouncePage]!,
+      ...reach.reads(slot.bouncePage),
+    ]);
+  /** The pages the VMM writes: the target's own, or the receive slots mapped for them. */
+  const writtenPages = (state: WorldState): readonly number[] | undefined => {
+    if (!receiveSlots) return target.pages;
+    const pages: number[] = [];
+    for (const pfn of target.pages) {
+      const slot = slotOf(state, receiveSlots, pfn);
+      if (slot === undefined) return undefined;
+      pages.push(slot.bouncePage);
+    }
+    return pages;
+  };
   return {
     action: 'copyOutOfBounce',
     call: 'VIRTQUEUE_POP',
     actor: 'vmm',
     role: 'pipeline',
     args: { buffer: source.name, into: target.name },
-    text: `the VMM copies the bounced ${source.name} out of ${pool} into ${target.name}`,
+    text: receivePool
+      ? `the VMM copies the bounced ${source.name} out of ${pool} into the slots of ${receivePool} posted for ${target.name}`
+      : `the VMM copies the bounced ${source.name} out of ${pool} into ${target.name}`,
     touches: () => [
-      ...holdings.holdsReads(target),
-      ...slots.flatMap((slot) => [
-        slot.component,
-        content.contents[slot.bouncePage]!,
-        ...reach.reads(slot.bouncePage),
-      ]),
-      ...target.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
+      ...(receiveSlots ? slotPages(receiveSlots) : holdings.holdsReads(target)),
+      ...slotPages(slots),
+      ...(receiveSlots ? [] : target.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)])),
     ],
     plan: (state) => {
-      if (!holdings.holds(state, 'vmm', target) && !holdings.holds(state, 'host', target)) return undefined;
+      if (!receiveSlots && !holdings.holds(state, 'vmm', target) && !holdings.holds(state, 'host', target))
+        return undefined;
       const bouncePages: number[] = [];
       for (const pfn of source.pages) {
         const slot = slotOf(state, slots, pfn);
@@ -146,9 +173,10 @@ export function copyOutOfBounce(
       }
       if (!bouncePages.every((pfn) => reach.paths(state, pfn, 'read').some((p) => p.party === 'host')))
         return undefined;
-      if (!target.pages.every((pfn) => reach.paths(state, pfn, 'write').some((p) => p.party === 'host')))
+      const written = writtenPages(state);
+      if (!written?.every((pfn) => reach.paths(state, pfn, 'write').some((p) => p.party === 'host')))
         return undefined;
-      return content.copy(target.pages, content.label(state, bouncePages));
+      return content.copy(written, content.label(state, bouncePages));
     },
   };
 }
@@ -158,10 +186,16 @@ export function addSwiotlbSteps(add: (step: StepInput) => void, context: VirtioS
   const { virtio, heaps } = context;
   for (const { spec, slots } of virtio.bounces) {
     const source = heaps.bufferByName.get(spec.buffer)!;
+    const dir = spec.direction === 'fromDevice' ? 'DMA_FROM_DEVICE' : 'DMA_TO_DEVICE';
     source.pages.forEach((_, index) => {
-      add(bouncePage(context, spec.vm, source, index, slots));
+      add(bouncePage(context, spec.vm, source, index, slots, dir));
       add(unbouncePage(context, spec.vm, source, index, slots));
     });
-    if (spec.deliverTo) add(copyOutOfBounce(context, source, heaps.bufferByName.get(spec.deliverTo)!, slots));
+    if (spec.deliverTo) {
+      const receive = virtio.bounces.find(
+        (b) => b.spec.direction === 'fromDevice' && b.spec.buffer === spec.deliverTo,
+      );
+      add(copyOutOfBounce(context, source, heaps.bufferByName.get(spec.deliverTo)!, slots, receive?.slots));
+    }
   }
 }

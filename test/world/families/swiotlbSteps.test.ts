@@ -3,7 +3,8 @@
  * (one per page of the pool) and `swiotlb_bounce()`'s copy landing on the slot's page; the
  * guest's bounce of each page into the lowest free slot (only while its CPU reaches both pages,
  * and refused with -ENOMEM when the pool is full), its unmap, and the VMM's copy out of the slots
- * holding the buffer into a buffer the host holds.
+ * holding the buffer into a buffer the host holds, or into the slots a second protected guest
+ * mapped to receive a buffer of its own (DMA_FROM_DEVICE), which its unmap copies back.
  *
  * The pKVM, content, heap, FF-A and virtio families are built, as the steps ask who reaches a
  * page (`createReach`) and who holds the target (`createHoldings`).
@@ -71,7 +72,11 @@ pipeline:
 
 /** Pages: decrypt-ram 0–2 (frame on 1 and 2), the pool from 3, then dram (received). */
 function bounceWorld(poolShared = true, poolPages = 2) {
-  const topology = design(poolShared, poolPages);
+  return worldOf(design(poolShared, poolPages));
+}
+
+function worldOf(topology: ReturnType<typeof tinyDesign>) {
+  const guests = topology.vms.map((vm) => vm.name);
   const builder = new WorldBuilder();
   const layout = resolveLayout(topology);
   const pkvm = addPkvmFamily(builder, {
@@ -91,7 +96,7 @@ function bounceWorld(poolShared = true, poolPages = 2) {
   const reach = createReach({
     hypervisor: 'pkvm',
     pages: sdpPages(layout, content, pkvm, tzasc),
-    guests: ['decrypt'],
+    guests,
     devices: [],
     buffers: heaps.buffers,
     imports: [],
@@ -107,10 +112,14 @@ function bounceWorld(poolShared = true, poolPages = 2) {
     reach,
     layout,
   });
-  const world = builder.build({ guestNames: ['decrypt'], guestProtected: [true], kernel: 'android' });
+  const world = builder.build({
+    guestNames: guests,
+    guestProtected: topology.vms.map((vm) => vm.protected),
+    kernel: 'android',
+  });
   const state = booted(world, [...guestBootSteps(pkvm, topology, layout), ...virtio.boot, ...heaps.boot]);
   const received = heaps.bufferByName.get('received') as HeapBuffer & { readonly dmaBuf: DmaBuf };
-  return { world, state, virtio, content, received };
+  return { world, state, virtio, content, received, heaps };
 }
 
 describe('swiotlb bounce slots', () => {
@@ -247,5 +256,74 @@ describe('a buffer larger than its bounce pool', () => {
     expect(world.apply(freed, second!)).toBeDefined();
     const copy = stepOf(world, 'VIRTQUEUE_POP', { buffer: 'frame', into: 'received' });
     expect([mapped, freed].map((s) => copy.plan(s))).toEqual([undefined, undefined]);
+  });
+});
+
+/** Two pVMs: `decrypt` sends its frame out through its pool, `display` receives it through its own. */
+const twoGuests = tinyDesign(`
+hypervisor: { kind: pkvm, kernel: android, iommu: identity }
+secureWorld: { tee: false }
+vms:
+  - { name: decrypt, protected: true }
+  - { name: display, protected: true }
+memory:
+  - { name: decrypt-ram, pages: 2, owner: decrypt }
+  - { name: decrypt-swiotlb, pages: 1, owner: decrypt, sharedWithHost: true }
+  - { name: display-ram, pages: 1, owner: display }
+  - { name: display-swiotlb, pages: 1, owner: display, sharedWithHost: true }
+buffers:
+  - { name: ciphertext, region: decrypt-ram, allocatedBy: decrypt }
+  - { name: frame, region: decrypt-ram, allocatedBy: decrypt }
+  - { name: received, region: display-ram, allocatedBy: display }
+devices:
+  - { name: dpu, role: display, controlledBy: display, iommu: domain, assignedTo: display }
+virtio:
+  bounce:
+    - { vm: decrypt, pool: decrypt-swiotlb, buffer: frame, deliverTo: received }
+    - { vm: display, pool: display-swiotlb, buffer: received, direction: fromDevice }
+streams:
+  - { name: movie, audience: [decrypt, display, dpu] }
+pipeline:
+  stream: movie
+  input: ciphertext
+  decrypt: { by: decrypt, output: frame }
+  display: { by: dpu }
+`);
+
+describe('a protected guest receiving through its own pool', () => {
+  // Pages: decrypt-ram 0-1 (frame on 1), decrypt-swiotlb 2, display-ram 3, display-swiotlb 4.
+  it('maps the receive buffer DMA_FROM_DEVICE, and the VMM writes the slot, not the buffer', () => {
+    const { world, state, content } = worldOf(twoGuests);
+    const receive = stepOf(world, 'SWIOTLB_TBL_MAP_SINGLE', { buffer: 'received', page: 0 });
+    expect(receive.actor).toBe('display');
+    expect(receive.text).toBe(
+      'display maps received to receive from a virtio device: swiotlb takes a free slot of display-swiotlb for page 0',
+    );
+    expect(receive.plan(state)!.map((d) => d.event)).toEqual([
+      { type: 'SWIOTLB_TBL_MAP_SINGLE', origPage: 3, dir: 'DMA_FROM_DEVICE', bouncePageSharedWithHost: true },
+    ]);
+    const copy = stepOf(world, 'VIRTQUEUE_POP', { buffer: 'frame', into: 'received' });
+    expect(copy.text).toBe(
+      'the VMM copies the bounced frame out of decrypt-swiotlb into the slots of display-swiotlb posted for received',
+    );
+    const sent = appliedAll(world, delivered(world, state, content.writePlaintext([1], 'movie', 'decrypt')), [
+      ['SWIOTLB_TBL_MAP_SINGLE', { buffer: 'frame', page: 0 }],
+    ]);
+    // Nothing is posted to receive into yet: the host cannot write the display guest's own page.
+    expect(copy.plan(sent)).toBeUndefined();
+    const posted = applied(world, sent, receive);
+    expect(deliveryTypes(world, copy.plan(posted))).toEqual(['content:4 COPY_FROM']);
+    const copied = applied(world, posted, copy);
+    expect([content.labelOf(copied, 4), content.labelOf(copied, 3)]).toEqual([
+      plaintextOf('movie'),
+      ZERO_LABEL,
+    ]);
+    // Unmapping a DMA_FROM_DEVICE slot copies it back into the guest's buffer.
+    const unmapped = applied(
+      world,
+      copied,
+      stepOf(world, 'SWIOTLB_TBL_UNMAP_SINGLE', { buffer: 'received', page: 0 }),
+    );
+    expect(content.labelOf(unmapped, 3)).toEqual(plaintextOf('movie'));
   });
 });
