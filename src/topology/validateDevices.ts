@@ -2,7 +2,7 @@
  * The device checks of a topology: who programs each device, which IOMMU mode its translation
  * needs, and, for a device assigned to a VM, what pKVM's device assignment requires.
  */
-import { quote } from './issues.ts';
+import { clip, quote } from './issues.ts';
 import { names, type Problems, partyOf } from './problems.ts';
 import type { DeviceSpec, Topology } from './schema.ts';
 
@@ -102,8 +102,8 @@ function checkAssignment(
       'incompatible',
       [...path, 'controlledBy'],
       `an assigned device is programmed by the VM it is assigned to`,
-      `controlledBy: ${vm}`,
-      `controlledBy: ${device.controlledBy}`,
+      `controlledBy: ${clip(vm)}`,
+      `controlledBy: ${clip(device.controlledBy)}`,
     );
   }
   if (device.iommu !== 'domain') {

@@ -572,6 +572,16 @@ describe('device assignment', () => {
       ['devices[0].controlledBy', 'incompatible', 'controlledBy: decrypt', 'controlledBy: host'],
     ]);
   });
+
+  it('quotes a long controlling party only by its start', () => {
+    const long = 'x'.repeat(5_000);
+    const text = edit(ASSIGNED, '    controlledBy: decrypt\n', `    controlledBy: ${long}\n`);
+    const [issue] = issuesOf(text).filter(
+      (i) => i.path === 'devices[0].controlledBy' && i.code === 'incompatible',
+    );
+    expect(issue!.found.length).toBeLessThan(200);
+    expect(issue!.found).toMatch(/^controlledBy: x+\.\.\.$/);
+  });
 });
 
 describe('devices', () => {
