@@ -2,7 +2,14 @@
  * The problems a topology check collects, and the words its messages share: each problem is
  * data first (a code, the field path, what was expected and found) and prose second.
  */
-import { type FieldPath, listWords, quote, type TopologyIssueCode, type TopologyProblem } from './issues.ts';
+import {
+  clip,
+  type FieldPath,
+  listWords,
+  quote,
+  type TopologyIssueCode,
+  type TopologyProblem,
+} from './issues.ts';
 import { didYouMean } from './suggest.ts';
 
 export class Problems {
@@ -43,7 +50,11 @@ export function declared(what: string, names: readonly string[]): string {
 /** `host or a declared VM (vm-a)`; `fixed` are the built-in parties allowed. */
 export function partyOf(fixed: readonly string[], vms: readonly string[]): string {
   const vmText = vms.length === 0 ? 'a VM (none are declared)' : `a declared VM (${listWords(vms, 'or')})`;
-  return fixed.length === 0 ? vmText : `${fixed.join(', ')} or ${vmText}`;
+  if (fixed.length === 0) return vmText;
+  // Each name clipped and the list bounded, as listWords does, all joined by commas.
+  const shown = fixed.slice(0, 10).map((name) => clip(name));
+  if (fixed.length > 10) shown.push('...');
+  return `${shown.join(', ')} or ${vmText}`;
 }
 
 /** The names of declared entries. */

@@ -11,6 +11,7 @@ import {
   MAX_QUOTED_LENGTH,
   quote,
 } from '../../src/topology/issues.ts';
+import { partyOf } from '../../src/topology/problems.ts';
 
 describe('quote', () => {
   it('quotes short text whole, as JSON', () => {
@@ -77,5 +78,20 @@ describe('listWords', () => {
     expect(text.length).toBeLessThan(400);
     expect(text.startsWith(`0${'w'.repeat(MAX_QUOTED_LENGTH - 1)}..., 1`)).toBe(true);
     expect(text.endsWith(', ...')).toBe(true);
+  });
+});
+
+describe('partyOf', () => {
+  it('lists the fixed parties, then the declared VMs', () => {
+    expect(partyOf(['host', 'secure'], ['decrypt', 'player'])).toBe(
+      'host, secure or a declared VM (decrypt or player)',
+    );
+    expect(partyOf([], [])).toBe('a VM (none are declared)');
+  });
+
+  it('shortens a long party name, as the fuzzer found a secure app named by 1.9 million characters', () => {
+    const text = partyOf([`ui${'x'.repeat(2_000_000)}`, 'secure'], ['decrypt']);
+    expect(text.length).toBeLessThan(200);
+    expect(text.endsWith('..., secure or a declared VM (decrypt)')).toBe(true);
   });
 });
