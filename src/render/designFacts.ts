@@ -102,6 +102,12 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
     { aspect: 'virtio-gpu imports', value: of(['virtioImport']) },
     { aspect: 'swiotlb bounce', value: of(['swiotlbBounce']) },
     { aspect: 'FF-A lends', value: of(['ffaLend']) },
+    ...(h.kind === 'xen'
+      ? [
+          { aspect: 'Xen grants', value: of(['xenGrant']) },
+          { aspect: 'gntdev exports', value: of(['gntdevExport']) },
+        ]
+      : []),
   );
   if (topology.virtio.exports.length > 0) {
     facts.push({

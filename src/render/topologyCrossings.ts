@@ -4,7 +4,9 @@
  * under a UUID; a back-end's UUID lookup takes it out (every back-end without access control,
  * only the allowed ones with it); a virtio-gpu import hands it to another VM; a swiotlb bounce
  * copies it through the guest's pool, and the VMM on into a host buffer; an FF-A lend gives it
- * to the secure world. Pure: topology in, edges out.
+ * to the secure world. Under Xen, a grant names the domain that may map the buffer's pages, and a
+ * gntdev export turns the grantee's mapping into a dma-buf of its own. Pure: topology in, edges
+ * out.
  */
 import type { Topology } from '../topology/schema.ts';
 
@@ -12,7 +14,14 @@ export interface CrossingEdge {
   /** Node ids of the drawing: `buffer:frame`, `party:vmm`, `region:bounce`. */
   readonly from: string;
   readonly to: string;
-  readonly kind: 'virtioExport' | 'virtioLookup' | 'virtioImport' | 'swiotlbBounce' | 'ffaLend';
+  readonly kind:
+    | 'virtioExport'
+    | 'virtioLookup'
+    | 'virtioImport'
+    | 'swiotlbBounce'
+    | 'ffaLend'
+    | 'xenGrant'
+    | 'gntdevExport';
   /** What crosses, in words: `virtio-gpu export by decrypt (UUID)`. */
   readonly label: string;
 }
@@ -73,6 +82,22 @@ export function topologyCrossings(topology: Topology): CrossingEdge[] {
             : `the VMM copies the bounce into ${pool}'s slots for ${bounce.deliverTo}`,
       });
     }
+  }
+  for (const grant of topology.xen.grants) {
+    out.push({
+      from: `buffer:${grant.buffer}`,
+      to: `party:${grant.to}`,
+      kind: 'xenGrant',
+      label: `Xen grant of ${grant.buffer} by ${grant.by} to ${grant.to} (${grant.readonly ? 'read-only' : 'read-write'})`,
+    });
+  }
+  for (const exported of topology.xen.gntdevExports) {
+    out.push({
+      from: `buffer:${exported.buffer}`,
+      to: `party:${exported.by}`,
+      kind: 'gntdevExport',
+      label: `gntdev dma-buf export of ${exported.buffer} by ${exported.by}`,
+    });
   }
   for (const lend of topology.ffaLends) {
     out.push({

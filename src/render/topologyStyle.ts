@@ -33,7 +33,8 @@ export const CROSSING_STYLE: EdgeStyle = {
   color: '#be185d',
   colorName: 'magenta',
   line: 'bold',
-  meaning: 'a crossing the design declares (virtio export, UUID lookup, import, swiotlb bounce, FF-A lend)',
+  meaning:
+    'a crossing the design declares (virtio export, UUID lookup, import, swiotlb bounce, FF-A lend, Xen grant, gntdev export)',
 };
 
 export const RELATION_STYLE: EdgeStyle = {

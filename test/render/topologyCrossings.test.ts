@@ -55,6 +55,18 @@ describe('the crossings a design declares', () => {
     ]);
   });
 
+  it("draws a Xen grant with its access, and the grantee's gntdev export", async () => {
+    expect(await crossingsOf('xen-cluster-readonly-grant-to-monitor')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^xenGrant buffer:frame -> party:monitor: .*\(read-only\)$/),
+      ]),
+    );
+    expect(await crossingsOf('xen-cluster-gntdev-display')).toEqual([
+      'xenGrant buffer:frame -> party:cluster: Xen grant of frame by infotainment to cluster (read-write)',
+      'gntdevExport buffer:frame -> party:cluster: gntdev dma-buf export of frame by cluster',
+    ]);
+  });
+
   it('keeps only crossings whose ends are drawn', async () => {
     const { topology } = await loadTopologyFile('topologies/split-vms-virtio-bounce.yaml');
     const graph = topologyGraph(topology);
