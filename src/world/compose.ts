@@ -13,7 +13,8 @@
  * - the environment (`role: environment`): firmware configuring a region late, the secure
  *   world's answers, a reclaim that fails, a back-end that dies.
  * Trusted parties (the secure world, protected guests running the decrypt stage) only do what
- * the design says they do; the adversary does anything its interfaces allow.
+ * the design says they do; the adversary does anything its interfaces allow, a protected guest
+ * outside every audience included (its MEM_SHARE, MEM_UNSHARE and MEM_RELINQUISH on its pages).
  */
 import type { SdpModel } from '../../properties/sdp/sdpModel.ts';
 import { secureAppNames } from '../topology/parties.ts';
@@ -21,7 +22,7 @@ import { pipelineDevices } from '../topology/pipelineChain.ts';
 import type { Topology } from '../topology/schema.ts';
 import { type BootFailure, type BootStep, bootWorld } from './boot.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
-import { withHostScratch } from './design.ts';
+import { untrustedGuestPages, withHostScratch } from './design.ts';
 import { addDecryptFamily, addDecryptSteps } from './families/decryptFamily.ts';
 import { addAssignmentSteps } from './families/deviceAssignment.ts';
 import { addDeviceFamily } from './families/deviceFamily.ts';
@@ -91,6 +92,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
 
   // Every family's machines, what their emissions cause, and their boot calls.
   const bounds = { hypPins: 1, dmaMappings: Math.max(1, topology.devices.length), vcpus: 1 };
+  const untrusted = untrustedGuestPages(topology, layout.regionPages);
   const pkvm = hypervisor
     ? addPkvmFamily(builder, {
         kernel: hypervisor.kernel,
@@ -99,7 +101,10 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
           label: page.label,
           memoryType: topology.memory.find((r) => r.name === page.region)!.type,
         })),
-        guests: topology.vms,
+        guests: topology.vms.map((vm) => {
+          const pages = untrusted.get(vm.name);
+          return { name: vm.name, protected: vm.protected, ...(pages ? { freeHypercallPages: pages } : {}) };
+        }),
         bounds,
         rawFfaCalls: false,
         scope: 'sdp',

@@ -40,3 +40,24 @@ export function withHostScratch(topology: Topology): Topology {
     buffers: [...topology.buffers, { name: HOST_SCRATCH, heap: HOST_SCRATCH, pages: 1, allocatedBy: 'host' }],
   };
 }
+
+/**
+ * The protected guests the design does not trust, and their own pages: a pVM in no stream's
+ * audience and without a program. It may issue any of its hypercalls on those pages at any
+ * time, as the host may make any of its calls (docs/model.md#guest-hypercalls).
+ */
+export function untrustedGuestPages(
+  topology: Pick<Topology, 'vms' | 'streams' | 'memory'>,
+  regionPages: ReadonlyMap<string, readonly number[]>,
+): ReadonlyMap<string, readonly number[]> {
+  const audience = new Set(topology.streams.flatMap((stream) => stream.audience));
+  const out = new Map<string, readonly number[]>();
+  for (const vm of topology.vms) {
+    if (!vm.protected || vm.program !== undefined || audience.has(vm.name)) continue;
+    const pages = topology.memory
+      .filter((region) => region.owner === vm.name)
+      .flatMap((region) => regionPages.get(region.name) ?? []);
+    if (pages.length > 0) out.set(vm.name, pages);
+  }
+  return out;
+}

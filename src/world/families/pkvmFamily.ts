@@ -51,6 +51,12 @@ export interface PkvmPageSpec {
 export interface PkvmGuestSpec {
   readonly name: string;
   readonly protected: boolean;
+  /**
+   * An untrusted guest's own pages, on which it may issue any of its hypercalls (MEM_SHARE,
+   * MEM_UNSHARE, MEM_RELINQUISH) at any time, whatever the scope: it does anything its interface
+   * allows. A trusted guest's calls come from its program or the design's boot instead.
+   */
+  readonly freeHypercallPages?: readonly number[];
 }
 
 export interface PkvmFamilySpec {
@@ -163,9 +169,11 @@ export function addPkvmFamily(builder: WorldBuilder, spec: PkvmFamilySpec): Pkvm
       if (inScope(call.call)) builder.addStep(hostPageCall(family, spec, pfn, page.label, call));
     }
     for (const [vm, guest] of spec.guests.entries()) {
+      const free = guest.freeHypercallPages?.includes(pfn) ?? false;
       for (const call of GUEST_PAGE_CALLS) {
         if (call.android && !android) continue;
-        if (inScope(call.call)) builder.addStep(guestPageCall(family, pfn, page.label, vm, guest.name, call));
+        if (inScope(call.call) || (free && call.actor === 'guest'))
+          builder.addStep(guestPageCall(family, pfn, page.label, vm, guest.name, call));
       }
     }
   }
