@@ -8,6 +8,7 @@
 import { assignedDeviceFlaws } from '../../machines/assignedDeviceMachine.ts';
 import { decryptTrustedAppFlaws } from '../../machines/decryptTrustedAppMachine.ts';
 import { dmaBufFlaws } from '../../machines/dmaBufMachine.ts';
+import { ccaGranuleFlaws } from '../../machines/ccaGranuleMachine.ts';
 import { describesFlaw, type FlawEntry } from '../../machines/flaws.ts';
 import { mediaDeviceFlaws } from '../../machines/mediaDeviceMachine.ts';
 import { pkvmFfaProxyFlaws } from '../../machines/pkvmFfaProxyMachine.ts';
@@ -36,6 +37,7 @@ export const FLAW_SOURCES: readonly FlawSource[] = [
   { kind: 'decryptTrustedApp', flaws: decryptTrustedAppFlaws },
   { kind: 'assignedDevice', flaws: assignedDeviceFlaws },
   { kind: 'xenGrantEntry', flaws: xenGrantEntryFlaws },
+  { kind: 'ccaGranule', flaws: ccaGranuleFlaws },
 ];
 
 export interface FlawInfo {
