@@ -6,9 +6,9 @@
  * flaws` prints) and the world's switches (`src/world/flawSwitches.ts`) are derived from it.
  */
 import { assignedDeviceFlaws } from '../../machines/assignedDeviceMachine.ts';
+import { ccaGranuleFlaws } from '../../machines/ccaGranuleMachine.ts';
 import { decryptTrustedAppFlaws } from '../../machines/decryptTrustedAppMachine.ts';
 import { dmaBufFlaws } from '../../machines/dmaBufMachine.ts';
-import { ccaGranuleFlaws } from '../../machines/ccaGranuleMachine.ts';
 import { describesFlaw, type FlawEntry } from '../../machines/flaws.ts';
 import { mediaDeviceFlaws } from '../../machines/mediaDeviceMachine.ts';
 import { pkvmFfaProxyFlaws } from '../../machines/pkvmFfaProxyMachine.ts';
