@@ -7,6 +7,7 @@
 import { quote } from './issues.ts';
 import { declared, names, type Problems } from './problems.ts';
 import type { Topology } from './schema.ts';
+import { checkPkvmOnlyFeatures } from './validatePkvmOnly.ts';
 
 type CcaTopology = Pick<
   Topology,
@@ -35,20 +36,14 @@ function checkCcaOnly(topology: CcaTopology, problems: Problems): void {
 
 /** Under CCA every VM is a realm, and pKVM's features are not there. */
 function checkRealmsOnly(topology: CcaTopology, problems: Problems): void {
-  const pkvm = (path: (string | number)[], message: string, found: string) =>
-    problems.add(
-      'incompatible',
-      path,
-      message,
-      'hypervisor.kind: pkvm',
-      `${found} with hypervisor.kind: cca`,
-    );
   topology.vms.forEach((vm, index) => {
     if (vm.protected)
-      pkvm(
+      problems.add(
+        'incompatible',
         ['vms', index, 'protected'],
         'a pVM is pKVM; under CCA a VM is protected as a realm',
-        'protected: true',
+        'hypervisor.kind: pkvm',
+        'protected: true with hypervisor.kind: cca',
       );
     else if (!vm.realm)
       problems.add(
@@ -58,24 +53,13 @@ function checkRealmsOnly(topology: CcaTopology, problems: Problems): void {
         'realm: true',
         'no realm: true',
       );
-    if (vm.program !== undefined)
-      pkvm(['vms', index, 'program'], 'a program lists pKVM guest hypercalls (MEM_SHARE, ...)', 'a program');
   });
-  topology.devices.forEach((device, index) => {
-    if (device.assignedTo !== undefined)
-      pkvm(['devices', index, 'assignedTo'], 'assignedTo is pKVM device assignment', 'assignedTo');
-  });
-  if (topology.ffaLends.length > 0) pkvm(['ffaLends'], 'ffaLends go through the pKVM FF-A proxy', 'ffaLends');
-  if (topology.virtio.bounce.length > 0)
-    pkvm(['virtio', 'bounce'], 'a swiotlb bounce pool is a pVM sharing pages back with the host', 'bounce');
-  topology.memory.forEach((region, index) => {
-    if (region.sharedWithHost)
-      pkvm(
-        ['memory', index, 'sharedWithHost'],
-        "sharedWithHost is a pVM MEM_SHARE at boot; a realm's shared memory is listed in cca.unprotected",
-        'sharedWithHost',
-      );
-  });
+  checkPkvmOnlyFeatures(
+    topology,
+    problems,
+    'cca',
+    "sharedWithHost is a pVM MEM_SHARE at boot; a realm's shared memory is listed in cca.unprotected",
+  );
 }
 
 /** Unprotected windows are realms' regions; realm memory holds that realm's buffers; realm devices use the SMMU. */

@@ -91,4 +91,20 @@ describe('a CCA design', () => {
       found: 'iommu: bypass',
     });
   });
+
+  it('has no pKVM features: a pVM swiotlb pool shared with the host', () => {
+    const text = edit(
+      SHARED,
+      '  - name: realm-shared\n    pages: 1\n    owner: decrypt',
+      '  - name: realm-shared\n    pages: 1\n    owner: decrypt\n    sharedWithHost: true',
+    );
+    expect(issuesOf(text)).toContainEqual(
+      expect.objectContaining({
+        path: 'memory[1].sharedWithHost',
+        code: 'incompatible',
+        expected: 'hypervisor.kind: pkvm',
+        found: 'sharedWithHost with hypervisor.kind: cca',
+      }),
+    );
+  });
 });

@@ -5,35 +5,50 @@
  * then `RMI_GRANULE_UNDELEGATE` (`smc_granule_undelegate()` in runtime/rmi/granule.c; refused
  * with RMI_ERROR_INPUT while the granule is still DATA), after which the page is the host's.
  */
+import type { CcaGranuleEvent } from '../../../machines/ccaGranuleMachine.ts';
 import { type StepInput, send } from '../builder.ts';
 import type { CcaFamily, RealmBuffer } from './ccaFamily.ts';
 
-/** `RMI_DATA_DESTROY` on every page of the buffer, with the realm's RD. */
-export function destroyRealmData(buffer: RealmBuffer): StepInput {
+/** One RMI command of the host on every granule of a realm's buffer. */
+function hostCommand(
+  buffer: RealmBuffer,
+  action: string,
+  event: CcaGranuleEvent,
+  text: string,
+  touches: readonly number[],
+): StepInput {
   return {
-    action: 'destroyRealmData',
-    call: 'RMI_DATA_DESTROY',
+    action,
+    call: event.type,
     actor: 'host',
     role: 'adversary',
     args: { buffer: buffer.name, realm: buffer.realm },
-    text: `host destroys the DATA granules of ${buffer.realm}'s buffer ${buffer.name} (RMI_DATA_DESTROY)`,
-    touches: [...buffer.granules, ...buffer.contents],
-    plan: () => buffer.granules.map((g) => send(g, { type: 'RMI_DATA_DESTROY', realm: buffer.realm })),
+    text,
+    touches,
+    plan: () => buffer.granules.map((g) => send(g, event)),
   };
+}
+
+/** `RMI_DATA_DESTROY` on every page of the buffer, with the realm's RD; the RMM zeroes each. */
+export function destroyRealmData(buffer: RealmBuffer): StepInput {
+  return hostCommand(
+    buffer,
+    'destroyRealmData',
+    { type: 'RMI_DATA_DESTROY', realm: buffer.realm },
+    `host destroys the DATA granules of ${buffer.realm}'s buffer ${buffer.name} (RMI_DATA_DESTROY)`,
+    [...buffer.granules, ...buffer.contents],
+  );
 }
 
 /** `RMI_GRANULE_UNDELEGATE` on every page of the buffer: back to the Non-secure PAS. */
 export function undelegateRealmBuffer(buffer: RealmBuffer): StepInput {
-  return {
-    action: 'undelegateRealmBuffer',
-    call: 'RMI_GRANULE_UNDELEGATE',
-    actor: 'host',
-    role: 'adversary',
-    args: { buffer: buffer.name, realm: buffer.realm },
-    text: `host undelegates the granules of buffer ${buffer.name} back to the Non-secure PAS (RMI_GRANULE_UNDELEGATE)`,
-    touches: [...buffer.granules],
-    plan: () => buffer.granules.map((g) => send(g, { type: 'RMI_GRANULE_UNDELEGATE' })),
-  };
+  return hostCommand(
+    buffer,
+    'undelegateRealmBuffer',
+    { type: 'RMI_GRANULE_UNDELEGATE' },
+    `host undelegates the granules of buffer ${buffer.name} back to the Non-secure PAS (RMI_GRANULE_UNDELEGATE)`,
+    buffer.granules,
+  );
 }
 
 /** Every CCA step, in the order the world offers them. */
