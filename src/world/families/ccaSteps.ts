@@ -9,46 +9,36 @@ import type { CcaGranuleEvent } from '../../../machines/ccaGranuleMachine.ts';
 import { type StepInput, send } from '../builder.ts';
 import type { CcaFamily, RealmBuffer } from './ccaFamily.ts';
 
-/** One RMI command of the host on every granule of a realm's buffer. */
-function hostCommand(
-  buffer: RealmBuffer,
-  action: string,
-  event: CcaGranuleEvent,
-  text: string,
-  touches: readonly number[],
-): StepInput {
+/** Who makes an RMI command on every granule of a realm's buffer, and what it delivers. */
+function onEveryGranule(buffer: RealmBuffer, event: CcaGranuleEvent) {
   return {
-    action,
-    call: event.type,
     actor: 'host',
-    role: 'adversary',
+    role: 'adversary' as const,
     args: { buffer: buffer.name, realm: buffer.realm },
-    text,
-    touches,
     plan: () => buffer.granules.map((g) => send(g, event)),
   };
 }
 
 /** `RMI_DATA_DESTROY` on every page of the buffer, with the realm's RD; the RMM zeroes each. */
 export function destroyRealmData(buffer: RealmBuffer): StepInput {
-  return hostCommand(
-    buffer,
-    'destroyRealmData',
-    { type: 'RMI_DATA_DESTROY', realm: buffer.realm },
-    `host destroys the DATA granules of ${buffer.realm}'s buffer ${buffer.name} (RMI_DATA_DESTROY)`,
-    [...buffer.granules, ...buffer.contents],
-  );
+  return {
+    action: 'destroyRealmData',
+    call: 'RMI_DATA_DESTROY',
+    ...onEveryGranule(buffer, { type: 'RMI_DATA_DESTROY', realm: buffer.realm }),
+    text: `host destroys the DATA granules of ${buffer.realm}'s buffer ${buffer.name} (RMI_DATA_DESTROY)`,
+    touches: [...buffer.granules, ...buffer.contents],
+  };
 }
 
 /** `RMI_GRANULE_UNDELEGATE` on every page of the buffer: back to the Non-secure PAS. */
 export function undelegateRealmBuffer(buffer: RealmBuffer): StepInput {
-  return hostCommand(
-    buffer,
-    'undelegateRealmBuffer',
-    { type: 'RMI_GRANULE_UNDELEGATE' },
-    `host undelegates the granules of buffer ${buffer.name} back to the Non-secure PAS (RMI_GRANULE_UNDELEGATE)`,
-    buffer.granules,
-  );
+  return {
+    action: 'undelegateRealmBuffer',
+    call: 'RMI_GRANULE_UNDELEGATE',
+    ...onEveryGranule(buffer, { type: 'RMI_GRANULE_UNDELEGATE' }),
+    text: `host undelegates the granules of buffer ${buffer.name} back to the Non-secure PAS (RMI_GRANULE_UNDELEGATE)`,
+    touches: buffer.granules,
+  };
 }
 
 /** Every CCA step, in the order the world offers them. */
