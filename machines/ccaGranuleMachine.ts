@@ -15,8 +15,8 @@
  *   (`handle_rsi_ipa_state_set()`), `lib/smc/include/smc-rmi.h` (the `RMI_ERROR_*` codes);
  * - the same repository at 9a7f8ef46378 (main, RMM 2.0 ABI), where `smc_granule_undelegate()`
  *   scrubs (`buffer_granule_sanitize()`) and `smc_granule_delegate()` no longer does;
- * - the RMM specification, Arm DEN0137 1.0: A2.2 (granule states), A5.2 (realm IPA space,
- *   protected and unprotected), A5.2.2 (RIPAS), B4.3 (RMI commands).
+ * - the RMM specification, Arm DEN0137 1.0: its sections on granule states, the realm IPA space
+ *   (protected and unprotected IPA), RIPAS, and the RMI command descriptions.
  *
  * Where data is scrubbed: at tf-rmm-v0.7.0 `smc_granule_delegate()` and `smc_data_destroy()`
  * zero the granule (`buffer_granule_memzero()`) and `smc_granule_undelegate()` does not, since a
@@ -34,7 +34,7 @@ import type { MachineFlaw } from './flaws.ts';
 import type { RefusalTable } from './refusals.ts';
 import type { MachineSnapshot } from './snapshot.ts';
 
-/** RIPAS of the protected IPA the granule backs (DEN0137 A5.2.2). */
+/** RIPAS of the protected IPA the granule backs (DEN0137: Realm IPA state). */
 export type Ripas = 'EMPTY' | 'RAM' | 'DESTROYED';
 
 export interface CcaGranuleInput {

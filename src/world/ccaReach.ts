@@ -1,6 +1,6 @@
 /**
  * Reach under Arm CCA, from each granule's state as the RMM tracks it and the Granule Protection
- * Table (GPT) enforces it (RMM specification DEN0137 1.0 A2.2, A5.2; TF-RMM tf-rmm-v0.7.0
+ * Table (GPT) enforces it (RMM specification DEN0137 1.0, granule states and realm IPA space; TF-RMM tf-rmm-v0.7.0
  * `runtime/rmi/granule.c`): an NS granule is the host's, its CPU's and its devices' (the SMMU
  * checks the GPT too); a realm reaches its DATA granules whose RIPAS is RAM through its protected
  * IPA, and NS granules the host mapped at its unprotected IPA (`RMI_RTT_MAP_UNPROTECTED`). A
