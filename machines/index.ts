@@ -8,6 +8,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { assignedDeviceMachine } from './assignedDeviceMachine.ts';
+import { ccaGranuleMachine } from './ccaGranuleMachine.ts';
 import { decryptTrustedAppMachine } from './decryptTrustedAppMachine.ts';
 import { dmaBufMachine } from './dmaBufMachine.ts';
 import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
@@ -42,6 +43,7 @@ function entry(machine: AnyStateMachine): MachineEntry {
 
 export const machines: readonly MachineEntry[] = [
   assignedDeviceMachine,
+  ccaGranuleMachine,
   decryptTrustedAppMachine,
   dmaBufMachine,
   ffaTransactionMachine,

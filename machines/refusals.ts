@@ -53,6 +53,9 @@ export type XenGrantStatus =
   | 'GNTST_bad_handle'
   | 'GNTST_permission_denied';
 
+/** Arm CCA RMI status codes (`RMI_ERROR_*`, TF-RMM lib/smc/include/smc-rmi.h). */
+export type RmiStatus = 'RMI_ERROR_INPUT' | 'RMI_ERROR_REALM' | 'RMI_ERROR_RTT';
+
 /** Status words of other layers (TEE Internal Core API, Widevine CDM, virtio, QEMU). */
 export type OtherStatus =
   /** TEE Internal Core API (`TEE_CheckMemoryAccessRights()` and friends). */
@@ -78,7 +81,15 @@ export type OtherStatus =
  */
 export type NotIssued = 'NOT_ISSUED';
 
-export type ErrorCode = Errno | KernelBug | NoEffect | NotIssued | FfaStatus | XenGrantStatus | OtherStatus;
+export type ErrorCode =
+  | Errno
+  | KernelBug
+  | NoEffect
+  | NotIssued
+  | FfaStatus
+  | XenGrantStatus
+  | RmiStatus
+  | OtherStatus;
 
 /**
  * The code for an event the current state has no transition for. A function when the source

@@ -35,7 +35,8 @@ export type ComponentKind =
   | 'assignedDevice'
   | 'guestProgram'
   | 'xenGrantEntry'
-  | 'gntdevDmabuf';
+  | 'gntdevDmabuf'
+  | 'ccaGranule';
 
 export interface ComponentInfo {
   readonly index: number;

@@ -5,6 +5,7 @@
  * protected pipeline or corrupt what the decoder consumes (the firewall's write enables,
  * docs/model.md#secure-world; what counts as a breach, docs/model.md#trust).
  */
+import { type CcaGranuleContext, granuleRealmPath } from '../../machines/ccaGranuleMachine.ts';
 import { bufferIsExported } from '../../machines/dmaBufMachine.ts';
 import { ownsPage, type PkvmPageContext } from '../../machines/pkvmPageState.ts';
 import type { Invariant, Violation } from '../model.ts';
@@ -39,7 +40,16 @@ export const protectedBufferIntegrity: Invariant = {
               const view = part<PkvmPageContext>(state, pkvm).context.guests[owner];
               return view !== undefined && ownsPage(view);
             });
-      for (const pfn of pages) {
+      // Likewise a realm's buffer is only the granules the realm still maps: one the host
+      // destroyed and undelegated (RMI_DATA_DESTROY, RMI_GRANULE_UNDELEGATE) is the host's page.
+      const mapped = (pfn: number) => {
+        const granule = model.pages[pfn]!.cca;
+        return (
+          granule === undefined ||
+          granuleRealmPath(part<CcaGranuleContext>(state, granule), buffer.allocatedBy) !== undefined
+        );
+      };
+      for (const pfn of pages.filter(mapped)) {
         for (const writer of accessPaths(model, state, pfn, 'write')) {
           if (inAudience(model, stream, writer.party) || seen.has(writer.party)) continue;
           seen.add(writer.party);

@@ -39,6 +39,8 @@ export interface SdpPage {
   readonly content: number;
   /** The firewall region machine protecting the page, if any. */
   readonly tzasc?: number;
+  /** The Arm CCA granule machine of a page of realm memory, with `hypervisor: 'cca'`. */
+  readonly cca?: number;
 }
 
 export interface SdpDevice {
@@ -91,12 +93,12 @@ export interface SdpStream {
 }
 
 export interface SdpModel extends WorldModel {
-  readonly hypervisor: 'none' | 'pkvm' | 'xen';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca';
   readonly pages: readonly SdpPage[];
   readonly devices: readonly SdpDevice[];
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
-  /** Xen domUs: live for the whole run (their lifecycle is not modelled). */
+  /** Xen domUs and CCA realms: live for the whole run (their lifecycle is not modelled). */
   readonly domains?: readonly string[];
   /** Xen grant entry machines, with the page each grants. */
   readonly grants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];

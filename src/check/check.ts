@@ -68,6 +68,11 @@ export function assumptionsOf(topology: Topology): string[] {
         ? 'privileged dom0: it can foreign-map any page (privcmd)'
         : 'dom0 not privileged over domU memory (an XSM policy refuses foreign mappings)',
     );
+  } else if (h.kind === 'cca') {
+    out.push(
+      'Arm CCA: the RMM keeps realm DATA granules in the Realm PAS, out of reach of the host and non-realm DMA',
+    );
+    out.push('the KVM host is untrusted: it may destroy and undelegate any realm granule at any time');
   } else {
     out.push(`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`);
     out.push(

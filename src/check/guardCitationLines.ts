@@ -11,6 +11,12 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'noHostEndpoint: __pkvm_group_assign() | ',
     'assignedToRequester: pkvm_device_request_dma() | ',
   ],
+  ccaGranule: [
+    'realmOwnsGranule: smc_data_destroy() | runtime/rmi/rtt.c',
+    'zeroesDestroyedData: smc_data_destroy(), buffer_granule_memzero() | runtime/rmi/rtt.c',
+    'ripasNotDestroyed: update_ripas() | runtime/rmi/rtt.c',
+    'unprotectedMappedByRealm: map_unmap_ns() | runtime/rmi/rtt.c',
+  ],
   decryptTrustedApp: [
     'keyLoadedForStream: CdmSession::Decrypt() | ',
     'secureDecryptHasSecureBuffer: CryptoSession::Decrypt() | crypto_session.cpp',

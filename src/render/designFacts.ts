@@ -40,12 +40,14 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
           ? 'none: the host kernel maps all normal-world memory'
           : h.kind === 'xen'
             ? `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`
-            : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
+            : h.kind === 'cca'
+              ? 'Arm CCA: KVM host in the normal world, the RMM at R-EL2'
+              : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
     },
-    { aspect: 'IOMMU', value: h.kind === 'pkvm' ? h.iommu : h.kind === 'xen' ? 'Xen p2m' : 'no hypervisor' },
+    { aspect: 'IOMMU', value: iommuFact(h) },
     {
       aspect: 'FF-A MEM_LEND',
-      value: h.kind === 'pkvm' ? h.ffaLend : h.kind === 'xen' ? 'not modelled with Xen' : 'no hypervisor',
+      value: ffaLendFact(h),
     },
     {
       aspect: 'secure world',
@@ -58,7 +60,9 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
     },
     {
       aspect: 'VMs',
-      value: none(topology.vms.map((vm) => `${vm.name} (${vm.protected ? 'pVM' : 'np-VM'})`)),
+      value: none(
+        topology.vms.map((vm) => `${vm.name} (${vm.realm ? 'realm' : vm.protected ? 'pVM' : 'np-VM'})`),
+      ),
     },
   ];
   for (const region of topology.memory) {
@@ -117,6 +121,8 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
         : 'no access control',
     });
   }
+  if (h.kind === 'cca')
+    facts.push({ aspect: 'realm unprotected IPA', value: none(topology.cca?.unprotected ?? []) });
   const stream = topology.streams.find((each) => each.name === pipeline.stream);
   facts.push(
     { aspect: 'audience', value: none(stream?.audience ?? []) },
@@ -124,4 +130,21 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
     { aspect: 'search', value: boundText(report) },
   );
   return facts;
+}
+
+/** The IOMMU aspect: the pKVM mode, or what translates DMA under the other hypervisors. */
+function iommuFact(h: Topology['hypervisor']): string {
+  if (h.kind === 'pkvm') return h.iommu;
+  if (h.kind === 'xen') return 'Xen p2m';
+  if (h.kind === 'cca')
+    return "SMMU with the host's stage 2 (GPT-checked), or a realm's for an assigned device";
+  return 'no hypervisor';
+}
+
+/** The FF-A MEM_LEND aspect: the pKVM proxy's choice, or why there is none. */
+function ffaLendFact(h: Topology['hypervisor']): string {
+  if (h.kind === 'pkvm') return h.ffaLend;
+  if (h.kind === 'xen') return 'not modelled with Xen';
+  if (h.kind === 'cca') return 'not modelled with Arm CCA';
+  return 'no hypervisor';
 }

@@ -6,6 +6,7 @@
  * flaws` prints) and the world's switches (`src/world/flawSwitches.ts`) are derived from it.
  */
 import { assignedDeviceFlaws } from '../../machines/assignedDeviceMachine.ts';
+import { ccaGranuleFlaws } from '../../machines/ccaGranuleMachine.ts';
 import { decryptTrustedAppFlaws } from '../../machines/decryptTrustedAppMachine.ts';
 import { dmaBufFlaws } from '../../machines/dmaBufMachine.ts';
 import { describesFlaw, type FlawEntry } from '../../machines/flaws.ts';
@@ -36,6 +37,7 @@ export const FLAW_SOURCES: readonly FlawSource[] = [
   { kind: 'decryptTrustedApp', flaws: decryptTrustedAppFlaws },
   { kind: 'assignedDevice', flaws: assignedDeviceFlaws },
   { kind: 'xenGrantEntry', flaws: xenGrantEntryFlaws },
+  { kind: 'ccaGranule', flaws: ccaGranuleFlaws },
 ];
 
 export interface FlawInfo {

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { Pipeline } from './pipelineSchema.ts';
+import { Cca, RealmFlag } from './schemaCca.ts';
 import { Hypervisor } from './schemaHypervisor.ts';
 import { Name } from './schemaName.ts';
 import { Xen } from './schemaXen.ts';
@@ -75,6 +76,7 @@ const ProgramEntry = z.strictObject({
 const Vm = z.strictObject({
   name: Name.describe('The VM, as parties, owners and programs name it.'),
   protected: z.boolean().describe('A protected VM (pVM): the host cannot access its memory.'),
+  realm: RealmFlag,
   program: z
     .array(ProgramEntry)
     .optional()
@@ -359,7 +361,9 @@ export const TopologyFields = z
       .describe(
         'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
       ),
-    hypervisor: Hypervisor.describe('What runs at EL2: nothing, pKVM in one of its variants, or Xen.'),
+    hypervisor: Hypervisor.describe(
+      'What runs at EL2: nothing, pKVM in one of its variants, Xen, or KVM with the Arm CCA RMM.',
+    ),
     secureWorld: SecureWorld.describe('What the secure world offers (docs/model.md#secure-world).').default({
       tee: true,
       spmc: 'none',
@@ -386,6 +390,7 @@ export const TopologyFields = z
       grants: [],
       gntdevExports: [],
     }),
+    cca: Cca.optional().describe('Arm CCA realm memory, with hypervisor.kind: cca.'),
     virtio: Virtio.describe('How buffers cross VMs through virtio (docs/model.md#virtio).').default({
       sharedObjects: { accessControl: false },
       backends: [],

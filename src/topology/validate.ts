@@ -9,6 +9,7 @@ import { clip, type FieldPath, listWords, quote, type TopologyProblem } from './
 import { BUILT_IN_PARTIES } from './parties.ts';
 import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
+import { checkCca } from './validateCca.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
 import { checkPipeline } from './validatePipeline.ts';
@@ -71,6 +72,7 @@ const CHECKS: readonly Check[] = [
   check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
+  check(['hypervisor', 'cca', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkCca),
   check(['secureWorld'], checkSecureWorld),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),

@@ -1,12 +1,12 @@
 /**
  * The Xen checks of a topology: the `xen` section only with `hypervisor.kind: xen`, the pKVM
- * features Xen has no counterpart for (protected VMs, guest hypercall programs, device
- * assignment, FF-A lends, swiotlb bounce pools shared back with the host),
+ * features Xen has no counterpart for (protected VMs, and those of `validatePkvmOnly.ts`),
  * and the references of grants and gntdev exports.
  */
 import { quote } from './issues.ts';
 import { declared, names, type Problems, partyOf } from './problems.ts';
 import type { Topology } from './schema.ts';
+import { checkPkvmOnlyFeatures } from './validatePkvmOnly.ts';
 
 type XenTopology = Pick<
   Topology,
@@ -31,39 +31,17 @@ function checkXenOnly(topology: XenTopology, problems: Problems): void {
 
 /** pKVM features a Xen design cannot have. */
 function checkPkvmOnly(topology: XenTopology, problems: Problems): void {
-  const pkvm = (path: (string | number)[], message: string, found: string) =>
-    problems.add(
-      'incompatible',
-      path,
-      message,
-      'hypervisor.kind: pkvm',
-      `${found} with hypervisor.kind: xen`,
-    );
   topology.vms.forEach((vm, index) => {
     if (vm.protected)
-      pkvm(
+      problems.add(
+        'incompatible',
         ['vms', index, 'protected'],
         'Xen has no protected VMs: a domU is protected: false',
-        'protected: true',
-      );
-    if (vm.program !== undefined)
-      pkvm(['vms', index, 'program'], 'a program lists pKVM guest hypercalls (MEM_SHARE, ...)', 'a program');
-  });
-  topology.devices.forEach((device, index) => {
-    if (device.assignedTo !== undefined)
-      pkvm(['devices', index, 'assignedTo'], 'assignedTo is pKVM device assignment', 'assignedTo');
-  });
-  if (topology.ffaLends.length > 0) pkvm(['ffaLends'], 'ffaLends go through the pKVM FF-A proxy', 'ffaLends');
-  if (topology.virtio.bounce.length > 0)
-    pkvm(['virtio', 'bounce'], 'a swiotlb bounce pool is a pVM sharing pages back with the host', 'bounce');
-  topology.memory.forEach((region, index) => {
-    if (region.sharedWithHost)
-      pkvm(
-        ['memory', index, 'sharedWithHost'],
-        'sharedWithHost is a pVM MEM_SHARE at boot',
-        'sharedWithHost',
+        'hypervisor.kind: pkvm',
+        'protected: true with hypervisor.kind: xen',
       );
   });
+  checkPkvmOnlyFeatures(topology, problems, 'xen', 'sharedWithHost is a pVM MEM_SHARE at boot');
 }
 
 /** Grants name declared buffers and domains; the granter is the buffer's owner; exports name a grant. */

@@ -23,6 +23,8 @@ import type { Topology } from '../topology/schema.ts';
 import { type BootFailure, type BootStep, bootWorld } from './boot.ts';
 import { type StepInput, type StepperKind, WorldBuilder } from './builder.ts';
 import { untrustedGuestPages, withHostScratch } from './design.ts';
+import { addCcaFamily } from './families/ccaFamily.ts';
+import { addCcaSteps } from './families/ccaSteps.ts';
 import { addDecryptFamily, addDecryptSteps } from './families/decryptFamily.ts';
 import { addAssignmentSteps } from './families/deviceAssignment.ts';
 import { addDeviceFamily } from './families/deviceFamily.ts';
@@ -121,12 +123,15 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const virtio = addVirtioFamily(builder, topology, layout, content, pkvm);
   const programs = pkvm ? addGuestPrograms(builder, topology) : [];
   const xen = topology.hypervisor.kind === 'xen' ? addXenFamily(builder, topology, layout) : undefined;
+  const cca =
+    topology.hypervisor.kind === 'cca' ? addCcaFamily(builder, topology, layout, content) : undefined;
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
-  const pages = sdpPages(layout, content, pkvm, tzasc);
+  const pages = sdpPages(layout, content, pkvm, tzasc, cca?.granules);
   const reach = createReach({
     hypervisor: topology.hypervisor.kind,
     ...(xen ? { xen: xenReachLayout(xen) } : {}),
+    ...(cca ? { cca: { granules: cca.granules, realms: cca.realms } } : {}),
     pages,
     guests: topology.vms.map((vm) => vm.name),
     devices: devices.devices,
@@ -135,7 +140,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ffaSlots: ffa.slots,
     secureApps: secureAppReach(topology, layout),
   });
-  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen);
+  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen, cca);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
   const vmNames = new Set(topology.vms.map((vm) => vm.name));
   const optionalPkvm = pkvm ? { pkvm } : {};
@@ -192,6 +197,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     const domains = ['host', ...vmNames];
     addXenSteps(add, xen, { trusted: (party) => audience.includes(party), domains });
   }
+  if (cca) addCcaSteps(add, cca);
   if (pkvm && ffa.slots.length > 0) {
     const lends = topology.ffaLends.flatMap((lend) => {
       const vm = topology.vms.findIndex((g) => g.name === lend.by);
@@ -238,6 +244,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ...ffa.boot,
     ...virtio.boot,
     ...(xen ? xen.boot : []),
+    ...(cca ? cca.boot : []),
     ...heaps.boot,
   ];
   const booted = bootWorld(world, boot);

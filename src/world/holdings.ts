@@ -8,6 +8,7 @@ import { uuidIsAssigned } from '../../machines/virtioDmabufExportMachine.ts';
 import type { Topology } from '../topology/schema.ts';
 import { snapshotOf } from './builder.ts';
 import { HOST_PARTIES } from './design.ts';
+import type { CcaFamily } from './families/ccaFamily.ts';
 import type { HeapBuffer } from './families/dmaHeapFamily.ts';
 import type { FfaFamily } from './families/ffaFamily.ts';
 import type { PkvmFamily } from './families/pkvmFamily.ts';
@@ -36,6 +37,7 @@ export function createHoldings(
   ffa: FfaFamily,
   virtio: VirtioFamily,
   xen?: XenFamily,
+  cca?: CcaFamily,
 ): Holdings {
   const vmIndex = new Map(topology.vms.map((vm, index) => [vm.name, index]));
   const npVms = new Set(topology.vms.filter((vm) => !vm.protected).map((vm) => vm.name));
@@ -61,6 +63,9 @@ export function createHoldings(
         if (HOST_PARTIES.has(party) && xen.dom0Privileged) return true;
         return xen.mapsBuffer(state, party, buffer.name);
       }
+      // Under CCA the host knows the NS pages it gave a realm's unprotected IPA, and no other
+      // realm memory: a realm's protected granules are in the Realm PAS.
+      if (cca !== undefined) return HOST_PARTIES.has(party) && cca.unprotectedBuffers.has(buffer.name);
       // The VMM maps a non-protected guest's whole RAM (QEMU's guest memory backend).
       if (HOST_PARTIES.has(party) && npVms.has(buffer.allocatedBy)) return true;
       const exporterAlive = !destroyed(state, buffer.allocatedBy);

@@ -23,6 +23,7 @@ export function sdpPages(
   content: PageContentFamily,
   pkvm: PkvmFamily | undefined,
   tzasc: TzascFamily,
+  ccaGranules?: readonly (number | undefined)[],
 ): SdpPage[] {
   return layout.pages.map((page) => ({
     pfn: page.pfn,
@@ -31,6 +32,7 @@ export function sdpPages(
     content: content.contents[page.pfn]!,
     ...(pkvm ? { pkvm: pkvm.pages[page.pfn]! } : {}),
     ...(tzasc.regionOf.has(page.region) ? { tzasc: tzasc.regionOf.get(page.region)! } : {}),
+    ...(ccaGranules?.[page.pfn] !== undefined ? { cca: ccaGranules[page.pfn]! } : {}),
   }));
 }
 
@@ -66,6 +68,7 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     ...(topology.hypervisor.kind === 'xen'
       ? { domains: topology.vms.map((vm) => vm.name), grants: parts.xenGrants ?? [] }
       : {}),
+    ...(topology.hypervisor.kind === 'cca' ? { domains: topology.vms.map((vm) => vm.name) } : {}),
     // Each stream's trusted computing base: its own, or EL2 and the secure world's apps
     // (docs/model.md#parties-and-trust).
     streams: topology.streams.map((stream) => ({

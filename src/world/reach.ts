@@ -22,13 +22,16 @@ import { tzascAllows } from '../../machines/tzascRegionState.ts';
 import { blobIsCreated } from '../../machines/virtioGpuImportMachine.ts';
 import type { WorldSnapshot } from '../../properties/model.ts';
 import type { Access, AccessPath, Reach, SdpDevice, SdpPage } from '../../properties/sdp/sdpModel.ts';
+import { type CcaReachLayout, ccaCpuPath, ccaDmaPath, ccaDmaRefusal, ccaReads } from './ccaReach.ts';
 import { type XenReachLayout, xenCpuPath, xenReads } from './xenReach.ts';
 
 /** What reach is computed from: where each page's machines are, and who masters DMA through what. */
 export interface ReachLayout {
-  readonly hypervisor: 'none' | 'pkvm' | 'xen';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca';
   /** Grant entries and page owners, with `hypervisor: 'xen'`. */
   readonly xen?: XenReachLayout;
+  /** The granule machines of realm memory, with `hypervisor: 'cca'`. */
+  readonly cca?: CcaReachLayout;
   readonly pages: readonly SdpPage[];
   /** Guest VM names, in VM index order (the index a page's guest views use). */
   readonly guests: readonly string[];
@@ -139,6 +142,7 @@ function cpuPath(
   if (!firewallAllows(page, state, CPU_NSAID, access, false)) return undefined;
   if (context.layout.hypervisor === 'xen')
     return xenCpuPath(context.layout.xen!, state, page.pfn, domain, access);
+  if (context.layout.hypervisor === 'cca') return ccaCpuPath(context.layout.cca!, state, page.pfn, domain);
   if (context.layout.hypervisor === 'none') {
     return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
   }
@@ -165,6 +169,10 @@ function dmaPath(
   if (inSecurePas(context, state, page.pfn)) return undefined;
   if (!firewallAllows(page, state, device.nsaid, access, false)) return undefined;
   const through = page.tzasc === undefined ? '' : ' (firewall allows this master)';
+  if (context.layout.hypervisor === 'cca') {
+    const via = ccaDmaPath(context.layout.cca!, state, page.pfn, device.controller);
+    return via === undefined ? undefined : `${via}${through}`;
+  }
   if (device.iommu === 'bypass') return `DMA with no IOMMU translation${through}`;
   if (context.layout.hypervisor === 'xen') {
     const via = xenCpuPath(context.layout.xen!, state, page.pfn, device.controller, access);
@@ -230,6 +238,9 @@ function dmaRefusal(
   }
   if (!firewallAllows(page, state, device.nsaid, access, device.secureMaster)) {
     return `the firewall of region ${page.region} refuses ${access}s by NSAID ${device.nsaid} to page ${page.label}`;
+  }
+  if (context.layout.hypervisor === 'cca') {
+    return ccaDmaRefusal(context.layout.cca!, state, page.pfn, device.controller);
   }
   if (context.layout.hypervisor === 'xen') {
     return `the IOMMU translates with ${device.controller}'s p2m, which maps page ${page.label} neither as its own nor through a grant mapping`;
@@ -352,6 +363,7 @@ export function createReach(layout: ReachLayout): WorldReach {
       ...layout.buffers.flatMap((b) => (b.dmaBuf !== undefined && b.pages.includes(pfn) ? [b.dmaBuf] : [])),
       ...layout.imports,
       ...(layout.xen !== undefined ? xenReads(layout.xen, pfn) : []),
+      ...(layout.cca !== undefined ? ccaReads(layout.cca, pfn) : []),
     ];
   };
   return {

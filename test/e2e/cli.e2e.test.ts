@@ -101,11 +101,11 @@ describe.concurrent('protmem', () => {
 
   it('check of a malformed topology exits 2 naming file, line and field', async () => {
     const file = join(dir, 'malformed.yaml');
-    await writeFile(file, 'name: demo\ndescription: x\nhypervisor:\n  kind: gunyah\n');
+    await writeFile(file, 'name: demo\ndescription: x\nhypervisor:\n  kind: acrn\n');
     const run = await protmem('check', file);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      `${file}:4:9  hypervisor.kind  not an allowed value (expected one of none, pkvm or xen, found "gunyah")\n`,
+      `${file}:4:9  hypervisor.kind  not an allowed value (expected one of none, pkvm, xen or cca, found "acrn")\n`,
     );
     expect(run.stderr).toContain(`${file}:1:1  memory  missing required field "memory"`);
     expect(run.stderr).not.toMatch(/^\s+at /m);

@@ -30,6 +30,7 @@ const DESIGNS = [
   'xen-cluster-gntdev-dom0-privileged.yaml',
   'xen-cluster-frontend-frees-mapped-grant.yaml',
   'xen-cluster-readonly-grant-to-monitor.yaml',
+  'cca-realm-decrypt-assigned-display.yaml',
 ];
 
 interface FamilyFile {
