@@ -53,6 +53,15 @@ export type XenGrantStatus =
   | 'GNTST_bad_handle'
   | 'GNTST_permission_denied';
 
+/** Gunyah resource-manager errors (`rm_error_t`, gunyah-resource-manager `RM_ERROR_*`). */
+export type GunyahRmError =
+  | 'RM_ERROR_HANDLE_INVALID'
+  | 'RM_ERROR_VMID_INVALID'
+  | 'RM_ERROR_DENIED'
+  | 'RM_ERROR_MEM_RELEASED'
+  | 'RM_ERROR_MEM_INUSE'
+  | 'RM_ERROR_ARGUMENT_INVALID';
+
 /** Status words of other layers (TEE Internal Core API, Widevine CDM, virtio, QEMU). */
 export type OtherStatus =
   /** TEE Internal Core API (`TEE_CheckMemoryAccessRights()` and friends). */
@@ -78,7 +87,15 @@ export type OtherStatus =
  */
 export type NotIssued = 'NOT_ISSUED';
 
-export type ErrorCode = Errno | KernelBug | NoEffect | NotIssued | FfaStatus | XenGrantStatus | OtherStatus;
+export type ErrorCode =
+  | Errno
+  | KernelBug
+  | NoEffect
+  | NotIssued
+  | FfaStatus
+  | XenGrantStatus
+  | GunyahRmError
+  | OtherStatus;
 
 /**
  * The code for an event the current state has no transition for. A function when the source

@@ -35,7 +35,8 @@ export type ComponentKind =
   | 'assignedDevice'
   | 'guestProgram'
   | 'xenGrantEntry'
-  | 'gntdevDmabuf';
+  | 'gntdevDmabuf'
+  | 'gunyahMemparcel';
 
 export interface ComponentInfo {
   readonly index: number;
