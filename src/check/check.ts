@@ -68,6 +68,9 @@ export function assumptionsOf(topology: Topology): string[] {
         ? 'privileged dom0: it can foreign-map any page (privcmd)'
         : 'dom0 not privileged over domU memory (an XSM policy refuses foreign mappings)',
     );
+  } else if (h.kind === 'gunyah') {
+    out.push('Gunyah: HLOS (Linux in the primary VM) is the host party and owns the memory no VM was given');
+    out.push('a VM reaches a foreign page only once it accepted a memory parcel whose access list names it');
   } else {
     out.push(`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`);
     out.push(

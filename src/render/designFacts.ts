@@ -40,12 +40,31 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
           ? 'none: the host kernel maps all normal-world memory'
           : h.kind === 'xen'
             ? `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`
-            : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
+            : h.kind === 'gunyah'
+              ? 'Gunyah, HLOS (the primary VM) as the host party'
+              : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
     },
-    { aspect: 'IOMMU', value: h.kind === 'pkvm' ? h.iommu : h.kind === 'xen' ? 'Xen p2m' : 'no hypervisor' },
+    {
+      aspect: 'IOMMU',
+      value:
+        h.kind === 'pkvm'
+          ? h.iommu
+          : h.kind === 'xen'
+            ? 'Xen p2m'
+            : h.kind === 'gunyah'
+              ? "Gunyah SMMU with the controlling VM's stage-2"
+              : 'no hypervisor',
+    },
     {
       aspect: 'FF-A MEM_LEND',
-      value: h.kind === 'pkvm' ? h.ffaLend : h.kind === 'xen' ? 'not modelled with Xen' : 'no hypervisor',
+      value:
+        h.kind === 'pkvm'
+          ? h.ffaLend
+          : h.kind === 'xen'
+            ? 'not modelled with Xen'
+            : h.kind === 'gunyah'
+              ? 'not modelled with Gunyah'
+              : 'no hypervisor',
     },
     {
       aspect: 'secure world',
@@ -108,6 +127,7 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
           { aspect: 'gntdev exports', value: of(['gntdevExport']) },
         ]
       : []),
+    ...(h.kind === 'gunyah' ? [{ aspect: 'Gunyah memory parcels', value: of(['gunyahParcel']) }] : []),
   );
   if (topology.virtio.exports.length > 0) {
     facts.push({

@@ -1,9 +1,10 @@
 /**
  * The `hypervisor` section of a topology: nothing at EL2, pKVM in one of its variants (mainline
  * or the Android Common Kernel, its IOMMU mode, what the FF-A proxy does on a lend, the host's
- * calls after boot), or Xen (`schemaXen.ts`).
+ * calls after boot), Xen (`schemaXen.ts`), or Gunyah (`schemaGunyah.ts`).
  */
 import { z } from 'zod';
+import { GunyahHypervisor } from './schemaGunyah.ts';
 import { XenHypervisor } from './schemaXen.ts';
 
 /** An ownership hypercall the host may issue after boot (docs/model.md#host-hypercalls-after-boot). */
@@ -45,4 +46,5 @@ export const Hypervisor = z.discriminatedUnion('kind', [
       ),
   }),
   XenHypervisor,
+  GunyahHypervisor,
 ]);

@@ -10,6 +10,7 @@ import { BUILT_IN_PARTIES } from './parties.ts';
 import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { checkDevices } from './validateDevices.ts';
+import { checkGunyah } from './validateGunyah.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
 import { checkPipeline } from './validatePipeline.ts';
 import { checkPrograms } from './validatePrograms.ts';
@@ -71,6 +72,7 @@ const CHECKS: readonly Check[] = [
   check(['streams', 'secureWorld', 'vms', 'devices'], checkStreamTrust),
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
+  check(['hypervisor', 'gunyah', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkGunyah),
   check(['secureWorld'], checkSecureWorld),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),

@@ -40,8 +40,10 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
     }
     const needs =
       device.iommu === 'identity' ? 'identity' : device.iommu === 'domain' ? 'dmaDomains' : undefined;
-    // Xen's IOMMU translates a device's DMA with its controlling domain's p2m.
-    const xenDomain = hypervisor.kind === 'xen' && device.iommu === 'domain';
+    // Xen's IOMMU translates a device's DMA with its controlling domain's p2m, Gunyah's SMMU
+    // with its controlling VM's stage-2.
+    const xenDomain =
+      (hypervisor.kind === 'xen' || hypervisor.kind === 'gunyah') && device.iommu === 'domain';
     if (needs !== undefined && iommuMode !== needs && !xenDomain) {
       problems.add(
         'requiresFeature',

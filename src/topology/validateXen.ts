@@ -14,7 +14,7 @@ type XenTopology = Pick<
 >;
 
 export function checkXen(topology: XenTopology, problems: Problems): void {
-  if (topology.hypervisor.kind === 'xen') checkPkvmOnly(topology, problems);
+  if (topology.hypervisor.kind === 'xen') checkPkvmOnly(topology, problems, 'Xen', 'a domU');
   else checkXenOnly(topology, problems);
   checkGrants(topology, problems);
 }
@@ -29,21 +29,27 @@ function checkXenOnly(topology: XenTopology, problems: Problems): void {
   if (!topology.xen.dom0Privileged) needs(['xen', 'dom0Privileged'], 'dom0Privileged: false');
 }
 
-/** pKVM features a Xen design cannot have. */
-function checkPkvmOnly(topology: XenTopology, problems: Problems): void {
+/** pKVM features a Xen (or Gunyah) design cannot have. */
+export function checkPkvmOnly(
+  topology: Pick<Topology, 'hypervisor' | 'vms' | 'devices' | 'ffaLends' | 'virtio' | 'memory'>,
+  problems: Problems,
+  hypervisor: 'Xen' | 'Gunyah',
+  guest: string,
+): void {
+  const kind = hypervisor.toLowerCase();
   const pkvm = (path: (string | number)[], message: string, found: string) =>
     problems.add(
       'incompatible',
       path,
       message,
       'hypervisor.kind: pkvm',
-      `${found} with hypervisor.kind: xen`,
+      `${found} with hypervisor.kind: ${kind}`,
     );
   topology.vms.forEach((vm, index) => {
     if (vm.protected)
       pkvm(
         ['vms', index, 'protected'],
-        'Xen has no protected VMs: a domU is protected: false',
+        `${hypervisor} has no protected VMs: ${guest} is protected: false`,
         'protected: true',
       );
     if (vm.program !== undefined)
