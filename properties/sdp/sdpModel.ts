@@ -91,12 +91,12 @@ export interface SdpStream {
 }
 
 export interface SdpModel extends WorldModel {
-  readonly hypervisor: 'none' | 'pkvm' | 'xen';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'gunyah';
   readonly pages: readonly SdpPage[];
   readonly devices: readonly SdpDevice[];
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
-  /** Xen domUs: live for the whole run (their lifecycle is not modelled). */
+  /** Xen domUs and Gunyah VMs: live for the whole run (their lifecycle is not modelled). */
   readonly domains?: readonly string[];
   /** Xen grant entry machines, with the page each grants. */
   readonly grants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];

@@ -30,6 +30,8 @@ import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
 import { addHeapSteps, addPoolSteps } from './families/dmaHeapSteps.ts';
 import { addFfaFamily, addGuestLendSteps } from './families/ffaFamily.ts';
 import { addGuestProgramSteps, addGuestPrograms, inProgramOrder } from './families/guestPrograms.ts';
+import { addGunyahFamily, type GunyahFamily } from './families/gunyahFamily.ts';
+import { addGunyahSteps } from './families/gunyahSteps.ts';
 import { addHostCallSteps } from './families/hostCalls.ts';
 import { addPageContentFamily } from './families/pageContentFamily.ts';
 import { guestBootSteps } from './families/pkvmBoot.ts';
@@ -60,6 +62,14 @@ function xenReachLayout(xen: XenFamily) {
         ref: grant.firstRef + i,
       })),
     ),
+  };
+}
+
+/** The memory parcels and page owners Gunyah reach reads. */
+function gunyahReachLayout(gunyah: GunyahFamily) {
+  return {
+    owners: gunyah.owners,
+    parcels: gunyah.parcels.map((p) => ({ component: p.component, pages: p.pages, handle: p.handle })),
   };
 }
 
@@ -116,12 +126,15 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const virtio = addVirtioFamily(builder, topology, layout, content, pkvm);
   const programs = pkvm ? addGuestPrograms(builder, topology) : [];
   const xen = topology.hypervisor.kind === 'xen' ? addXenFamily(builder, topology, layout) : undefined;
+  const gunyah =
+    topology.hypervisor.kind === 'gunyah' ? addGunyahFamily(builder, topology, layout) : undefined;
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
   const pages = sdpPages(layout, content, pkvm, tzasc);
   const reach = createReach({
     hypervisor: topology.hypervisor.kind,
     ...(xen ? { xen: xenReachLayout(xen) } : {}),
+    ...(gunyah ? { gunyah: gunyahReachLayout(gunyah) } : {}),
     pages,
     guests: topology.vms.map((vm) => vm.name),
     devices: devices.devices,
@@ -130,7 +143,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ffaSlots: ffa.slots,
     secureApps: secureAppReach(topology, layout),
   });
-  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen);
+  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen, gunyah);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
   const vmNames = new Set(topology.vms.map((vm) => vm.name));
   const optionalPkvm = pkvm ? { pkvm } : {};
@@ -187,6 +200,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     const domains = ['host', ...vmNames];
     addXenSteps(add, xen, { trusted: (party) => audience.includes(party), domains });
   }
+  if (gunyah)
+    addGunyahSteps(add, gunyah, { trusted: (party) => audience.includes(party), vms: ['host', ...vmNames] });
   if (pkvm && ffa.slots.length > 0) {
     const lends = topology.ffaLends.flatMap((lend) => {
       const vm = topology.vms.findIndex((g) => g.name === lend.by);
