@@ -50,11 +50,20 @@ export function gunyahCpuPath(
   const last = parcels.at(-1);
   if (last === undefined)
     return gunyah.owners[pfn] === vm ? `CPU through ${vmName(vm)}'s own stage-2` : undefined;
-  const rights = memparcelAccess(parcel(state, last.component), vm);
+  const snap = parcel(state, last.component);
+  const rights = memparcelAccess(snap, vm);
   if (rights === undefined) return undefined;
-  if (rights === 'owner') return `CPU through ${vmName(vm)}'s own stage-2 (memparcel ${last.handle})`;
+  if (rights === 'owner') {
+    const how =
+      snap.value === 'reclaimed'
+        ? ` (memparcel ${last.handle} reclaimed, MEM_RECLAIM)`
+        : snap.value === 'donated'
+          ? ` (donated by memparcel ${last.handle}, MEM_DONATE)`
+          : '';
+    return `CPU through ${vmName(vm)}'s own stage-2${how}`;
+  }
   if (access === 'write' && rights === 'r') return undefined;
-  if (vm === parcel(state, last.component).context.owner)
+  if (vm === snap.context.owner)
     return `CPU through ${vmName(vm)}'s own stage-2, kept ${rights === 'r' ? 'read-only' : 'read-write'} by MEM_SHARE of memparcel ${last.handle}`;
   return `CPU through memparcel ${last.handle}, accepted ${rights === 'r' ? 'read-only' : 'read-write'} (MEM_ACCEPT)`;
 }
