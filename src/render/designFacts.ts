@@ -28,44 +28,38 @@ function boundText(report: CheckReport): string {
   ].join(', ');
 }
 
+/** What runs at EL2, how DMA is translated, and what an FF-A lend does, by hypervisor kind. */
+function hypervisorFacts(topology: Topology): DesignFact[] {
+  const h = topology.hypervisor;
+  const [hypervisor, iommu, ffaLend] =
+    h.kind === 'pkvm'
+      ? [`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`, h.iommu, h.ffaLend]
+      : h.kind === 'xen'
+        ? [
+            `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`,
+            'Xen p2m',
+            'not modelled with Xen',
+          ]
+        : h.kind === 'gunyah'
+          ? [
+              'Gunyah, HLOS (the primary VM) as the host party',
+              "Gunyah SMMU with the controlling VM's stage-2",
+              'not modelled with Gunyah',
+            ]
+          : ['none: the host kernel maps all normal-world memory', 'no hypervisor', 'no hypervisor'];
+  return [
+    { aspect: 'hypervisor', value: hypervisor },
+    { aspect: 'IOMMU', value: iommu },
+    { aspect: 'FF-A MEM_LEND', value: ffaLend },
+  ];
+}
+
 /** The facts of a design, in a fixed order of aspects. */
 export function designFacts(topology: Topology, report: CheckReport): DesignFact[] {
   const h = topology.hypervisor;
   const s = topology.secureWorld;
   const facts: DesignFact[] = [
-    {
-      aspect: 'hypervisor',
-      value:
-        h.kind === 'none'
-          ? 'none: the host kernel maps all normal-world memory'
-          : h.kind === 'xen'
-            ? `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`
-            : h.kind === 'gunyah'
-              ? 'Gunyah, HLOS (the primary VM) as the host party'
-              : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
-    },
-    {
-      aspect: 'IOMMU',
-      value:
-        h.kind === 'pkvm'
-          ? h.iommu
-          : h.kind === 'xen'
-            ? 'Xen p2m'
-            : h.kind === 'gunyah'
-              ? "Gunyah SMMU with the controlling VM's stage-2"
-              : 'no hypervisor',
-    },
-    {
-      aspect: 'FF-A MEM_LEND',
-      value:
-        h.kind === 'pkvm'
-          ? h.ffaLend
-          : h.kind === 'xen'
-            ? 'not modelled with Xen'
-            : h.kind === 'gunyah'
-              ? 'not modelled with Gunyah'
-              : 'no hypervisor',
-    },
+    ...hypervisorFacts(topology),
     {
       aspect: 'secure world',
       value: [

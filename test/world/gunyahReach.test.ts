@@ -4,27 +4,13 @@
  * behind the SMMU with its controller's stage-2), a share that keeps the owner mapped, a reclaim
  * refused while a VM has the parcel accepted, and an accept by a VM the ACL does not name.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { accessPaths } from '../../properties/sdp/access.ts';
-import { parseTopology } from '../../src/topology/load.ts';
-import { composeWorld } from '../../src/world/compose.ts';
-import type { WorldState } from '../../src/world/world.ts';
+import { reachHarness as harness } from '../support/reachHarness.ts';
 import { applied, appliedAll, stepOf } from '../support/tinyWorld.ts';
 
 const LEND = 'topologies/gunyah-cluster-memparcel-lend-display.yaml';
 const SHARE = 'topologies/gunyah-parcel-reclaim-before-release.yaml';
 const HOST = 'topologies/gunyah-cluster-memparcel-acl-admits-host.yaml';
-
-function harness(file: string) {
-  const sdp = composeWorld(parseTopology(readFileSync(file, 'utf8'), file).topology);
-  const pfn = (label: string) => sdp.model.pages.find((p) => p.label === label)!.pfn;
-  return {
-    sdp,
-    reach: (state: WorldState, label: string, access: 'read' | 'write') =>
-      accessPaths(sdp.model, state, pfn(label), access).map((p) => `${p.party}: ${p.via}`),
-  };
-}
 
 const frame = 'infotainment-ram:1';
 const owner = { buffer: 'frame', domain: 'infotainment' };
