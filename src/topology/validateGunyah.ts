@@ -7,9 +7,9 @@
  * share does; a donation names one VM).
  */
 import { quote } from './issues.ts';
-import { declared, names, type Problems, partyOf } from './problems.ts';
+import { names, type Problems, partyOf } from './problems.ts';
 import type { Topology } from './schema.ts';
-import { checkPkvmOnly } from './validateXen.ts';
+import { checkOwnBuffer, checkPkvmOnly } from './validateXen.ts';
 
 type GunyahTopology = Pick<
   Topology,
@@ -31,28 +31,13 @@ export function checkGunyah(topology: GunyahTopology, problems: Problems): void 
 
 function checkParcels(topology: GunyahTopology, problems: Problems): void {
   const vmNames = names(topology.vms);
-  const bufferNames = names(topology.buffers);
   const vm = partyOf(['host'], vmNames);
   topology.gunyah.parcels.forEach((parcel, index) => {
     const path = ['gunyah', 'parcels', index];
-    const buffer = topology.buffers.find((b) => b.name === parcel.buffer);
-    problems.reference(
-      [...path, 'buffer'],
-      parcel.buffer,
-      bufferNames,
-      'buffer',
-      declared('buffer', bufferNames),
-    );
-    const byKnown = problems.reference([...path, 'by'], parcel.by, ['host', ...vmNames], 'VM', vm);
-    if (byKnown && buffer !== undefined && buffer.allocatedBy !== parcel.by) {
-      problems.add(
-        'incompatible',
-        [...path, 'by'],
-        'a VM makes a parcel of its own memory only',
-        `the buffer's owner ${quote(buffer.allocatedBy)}`,
-        quote(parcel.by),
-      );
-    }
+    checkOwnBuffer(topology, problems, path, parcel, {
+      party: 'VM',
+      message: 'a VM makes a parcel of its own memory only',
+    });
     const seen = new Set<string>();
     parcel.acl.forEach((entry, at) => {
       const entryPath = [...path, 'acl', at, 'vm'];

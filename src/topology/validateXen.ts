@@ -72,32 +72,56 @@ export function checkPkvmOnly(
   });
 }
 
+/**
+ * A crossing (a grant, a memory parcel) names a declared buffer and a declared party `by`, and
+ * that party allocated the buffer: one hands over only its own pages.
+ */
+export function checkOwnBuffer(
+  topology: Pick<Topology, 'vms' | 'buffers'>,
+  problems: Problems,
+  path: (string | number)[],
+  crossing: { readonly buffer: string; readonly by: string },
+  words: { readonly party: string; readonly message: string },
+): void {
+  const vmNames = names(topology.vms);
+  const bufferNames = names(topology.buffers);
+  const buffer = topology.buffers.find((b) => b.name === crossing.buffer);
+  problems.reference(
+    [...path, 'buffer'],
+    crossing.buffer,
+    bufferNames,
+    'buffer',
+    declared('buffer', bufferNames),
+  );
+  const by = problems.reference(
+    [...path, 'by'],
+    crossing.by,
+    ['host', ...vmNames],
+    words.party,
+    partyOf(['host'], vmNames),
+  );
+  if (by && buffer !== undefined && buffer.allocatedBy !== crossing.by) {
+    problems.add(
+      'incompatible',
+      [...path, 'by'],
+      words.message,
+      `the buffer's owner ${quote(buffer.allocatedBy)}`,
+      quote(crossing.by),
+    );
+  }
+}
+
 /** Grants name declared buffers and domains; the granter is the buffer's owner; exports name a grant. */
 function checkGrants(topology: XenTopology, problems: Problems): void {
   const vmNames = names(topology.vms);
-  const bufferNames = names(topology.buffers);
   const domain = partyOf(['host'], vmNames);
   topology.xen.grants.forEach((grant, index) => {
     const path = ['xen', 'grants', index];
-    const buffer = topology.buffers.find((b) => b.name === grant.buffer);
-    problems.reference(
-      [...path, 'buffer'],
-      grant.buffer,
-      bufferNames,
-      'buffer',
-      declared('buffer', bufferNames),
-    );
-    const byKnown = problems.reference([...path, 'by'], grant.by, ['host', ...vmNames], 'domain', domain);
+    checkOwnBuffer(topology, problems, path, grant, {
+      party: 'domain',
+      message: 'a domain grants access to its own pages only',
+    });
     problems.reference([...path, 'to'], grant.to, ['host', ...vmNames], 'domain', domain);
-    if (byKnown && buffer !== undefined && buffer.allocatedBy !== grant.by) {
-      problems.add(
-        'incompatible',
-        [...path, 'by'],
-        'a domain grants access to its own pages only',
-        `the buffer's owner ${quote(buffer.allocatedBy)}`,
-        quote(grant.by),
-      );
-    }
     if (grant.to === grant.by) {
       problems.add(
         'incompatible',
