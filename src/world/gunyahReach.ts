@@ -8,7 +8,10 @@
  * unmaps it there (`memparcel_release()`), a reclaim maps it back into the owner
  * (`memparcel_do_reclaim()`), and an accepted donation leaves it with the acceptor. HLOS, the
  * primary VM, is the host party: it reaches its own memory and nothing a VM was given, there is
- * no privileged foreign mapping as Xen's dom0 has.
+ * no privileged foreign mapping as Xen's dom0 has. The hypervisor maps a memextent into an
+ * address space with no more access than the extent carries (`memextent_map()` and
+ * `memextent_check_map_attrs()`, `memextent_update_access()` in quic/gunyah-hypervisor
+ * hyp/mem/memextent/src/memextent.c at 36ca3a2a), so the ACL's rights are the mapping's.
  *
  * A device behind the SMMU (`iommu: domain`) translates with its controlling VM's stage-2, so
  * its DMA reaches what that VM reaches.
