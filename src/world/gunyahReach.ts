@@ -51,9 +51,10 @@ export function gunyahCpuPath(
   const parcels = gunyah.parcels.filter((p) => p.pages.includes(pfn));
   // The last parcel of a page decides; a page is in one parcel in the designs this accepts.
   const last = parcels.at(-1);
-  if (last === undefined)
+  const snap = last === undefined ? undefined : parcel(state, last.component);
+  // Before the parcel is created the page is its region owner's, as if there were none.
+  if (last === undefined || snap === undefined || snap.value === 'none')
     return gunyah.owners[pfn] === vm ? `CPU through ${vmName(vm)}'s own stage-2` : undefined;
-  const snap = parcel(state, last.component);
   const rights = memparcelAccess(snap, vm);
   if (rights === undefined) return undefined;
   if (rights === 'owner') {
