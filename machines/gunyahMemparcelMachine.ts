@@ -23,7 +23,11 @@
  * lent region from a secondary VM owner and map it back on reclaim; the vendor RM on Qualcomm
  * SoCs accepts parcels from secondary VMs (mem-buf lends from them). The model follows those
  * branches: a secondary VM may own a parcel. Nothing in `memparcel.c` at this commit runs when
- * a VM is destroyed: a parcel goes only by reclaim or by a completed donation.
+ * a VM is destroyed: a parcel goes only by reclaim or by a completed donation. The newest RM
+ * (bf31a9ac9ec3, 12/2023) adds a reset stage, `vm_reset_handle_release_memparcels()` called from
+ * `vm_reset_callback()` in src/vm_mgnt/vm_mgnt.c, that releases every parcel the reset VM
+ * accepted (`memparcel_do_release()`) and tells the owner (MEM_RELEASED): what MEM_RELEASE does,
+ * so an acceptor's reset is that step; it does not reclaim the parcels the reset VM owns.
  *
  * States:
  * - `none`: not created yet;
@@ -34,7 +38,8 @@
  *
  * Modelling choices: the ACL's rights are `r` or `rw` (the X bit is left out); sanitize flags,
  * labels, attributes, IO memory and MEM_NOTIFY are not modelled; a second MEM_ACCEPT by a VM that
- * has the parcel accepted is not issued.
+ * has the parcel accepted is refused with RM_ERROR_DENIED, as `memparcel_do_accept()` at
+ * bf31a9ac9ec3 does (`vm_info->mapped`; at 0accef9 it would map the parcel a second time).
  */
 import { and, assign, setup } from 'xstate';
 import type { RefusalTable } from './refusals.ts';
@@ -96,8 +101,8 @@ export const gunyahMemparcelMachine = setup({
      */
     accepterNotOwner: ({ context, event }) => actorOf(event) !== context.owner,
     /**
-     * `memparcel_do_accept()` in src/memparcel/memparcel.c: a VM that already has the parcel
-     * accepted is not modelled as accepting it again.
+     * `memparcel_do_accept()` in src/memparcel/memparcel.c (bf31a9ac9ec3): a VM that has the
+     * parcel mapped already is refused (RM_ERROR_DENIED).
      */
     notYetAccepted: ({ context, event }) => !context.accepted.includes(actorOf(event) ?? ''),
     /**
@@ -207,7 +212,7 @@ export const gunyahMemparcelRefusals: RefusalTable<
   guards: {
     accepterInAcl: 'RM_ERROR_VMID_INVALID',
     accepterNotOwner: 'RM_ERROR_DENIED',
-    notYetAccepted: 'NOT_ISSUED',
+    notYetAccepted: 'RM_ERROR_DENIED',
     releaserAccepted: 'RM_ERROR_MEM_RELEASED',
     reclaimerIsOwner: 'RM_ERROR_DENIED',
     isDonation: 'NOT_ISSUED',

@@ -93,8 +93,10 @@ describe('share (MEM_SHARE) and donate (MEM_DONATE)', () => {
 });
 
 describe('refusals (memparcel_do_accept, memparcel_release, memparcel_do_reclaim)', () => {
-  it('an accept by a VM outside the ACL: RM_ERROR_VMID_INVALID', () => {
+  it('an accept by a VM outside the ACL: RM_ERROR_VMID_INVALID; a second accept: RM_ERROR_DENIED', () => {
     expect(parcel.refusalDifferences(lend, [[accept('host'), 'RM_ERROR_VMID_INVALID']])).toEqual([]);
+    const accepted = parcel.accept(lend, accept('cluster'));
+    expect(parcel.refusalDifferences(accepted, [[accept('cluster'), 'RM_ERROR_DENIED']])).toEqual([]);
   });
 
   it('a release by a VM that has not accepted: RM_ERROR_MEM_RELEASED; by the owner: RM_ERROR_DENIED', () => {
