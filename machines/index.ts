@@ -15,6 +15,7 @@ import { ffaTransactionMachine } from './ffaTransactionMachine.ts';
 import { gntdevDmabufMachine } from './gntdevDmabufMachine.ts';
 import { guestProgramMachine } from './guestProgramMachine.ts';
 import { guestVmMachine } from './guestVmMachine.ts';
+import { gunyahMemparcelMachine } from './gunyahMemparcelMachine.ts';
 import { iommuDomainMachine } from './iommuDomainMachine.ts';
 import { mediaDeviceMachine } from './mediaDeviceMachine.ts';
 import { pageContentMachine } from './pageContentMachine.ts';
@@ -50,6 +51,7 @@ export const machines: readonly MachineEntry[] = [
   gntdevDmabufMachine,
   guestProgramMachine,
   guestVmMachine,
+  gunyahMemparcelMachine,
   iommuDomainMachine,
   mediaDeviceMachine,
   pageContentMachine,

@@ -55,6 +55,14 @@ export type XenGrantStatus =
 
 /** Arm CCA RMI status codes (`RMI_ERROR_*`, TF-RMM lib/smc/include/smc-rmi.h). */
 export type RmiStatus = 'RMI_ERROR_INPUT' | 'RMI_ERROR_REALM' | 'RMI_ERROR_RTT';
+/** Gunyah resource-manager errors (`rm_error_t`, gunyah-resource-manager `RM_ERROR_*`). */
+export type GunyahRmError =
+  | 'RM_ERROR_HANDLE_INVALID'
+  | 'RM_ERROR_VMID_INVALID'
+  | 'RM_ERROR_DENIED'
+  | 'RM_ERROR_MEM_RELEASED'
+  | 'RM_ERROR_MEM_INUSE'
+  | 'RM_ERROR_ARGUMENT_INVALID';
 
 /** Status words of other layers (TEE Internal Core API, Widevine CDM, virtio, QEMU). */
 export type OtherStatus =
@@ -89,6 +97,7 @@ export type ErrorCode =
   | FfaStatus
   | XenGrantStatus
   | RmiStatus
+  | GunyahRmError
   | OtherStatus;
 
 /**

@@ -36,7 +36,8 @@ export type ComponentKind =
   | 'guestProgram'
   | 'xenGrantEntry'
   | 'gntdevDmabuf'
-  | 'ccaGranule';
+  | 'ccaGranule'
+  | 'gunyahMemparcel';
 
 export interface ComponentInfo {
   readonly index: number;

@@ -93,12 +93,12 @@ export interface SdpStream {
 }
 
 export interface SdpModel extends WorldModel {
-  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca' | 'gunyah';
   readonly pages: readonly SdpPage[];
   readonly devices: readonly SdpDevice[];
   readonly buffers: readonly SdpBuffer[];
   readonly guests: readonly SdpGuest[];
-  /** Xen domUs and CCA realms: live for the whole run (their lifecycle is not modelled). */
+  /** Xen domUs, CCA realms and Gunyah VMs: live for the whole run (their lifecycle is not modelled). */
   readonly domains?: readonly string[];
   /** Xen grant entry machines, with the page each grants. */
   readonly grants?: readonly { readonly component: number; readonly page: number; readonly ref: number }[];

@@ -73,6 +73,9 @@ export function assumptionsOf(topology: Topology): string[] {
       'Arm CCA: the RMM keeps realm DATA granules in the Realm PAS, out of reach of the host and non-realm DMA',
     );
     out.push('the KVM host is untrusted: it may destroy and undelegate any realm granule at any time');
+  } else if (h.kind === 'gunyah') {
+    out.push('Gunyah: HLOS (Linux in the primary VM) is the host party and owns the memory no VM was given');
+    out.push('a VM reaches a foreign page only once it accepted a memory parcel whose access list names it');
   } else {
     out.push(`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`);
     out.push(

@@ -121,6 +121,15 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'vcpuInitialised: pkvm_load_hyp_vcpu(), created_vcpus() | nvhe/pkvm.c',
     'guestPagesReclaimed: __pkvm_start_teardown_vm(), __pkvm_finalize_teardown_vm() | arch/arm64/kvm/pkvm.c',
   ],
+  gunyahMemparcel: [
+    'accepterInAcl: memparcel_do_accept(), lookup_vm_info() | src/memparcel/memparcel.c',
+    'accepterNotOwner: memparcel_do_accept() | src/memparcel/memparcel.c',
+    'notYetAccepted: memparcel_do_accept() | src/memparcel/memparcel.c',
+    'releaserAccepted: memparcel_release() | src/memparcel/memparcel.c',
+    'reclaimerIsOwner: memparcel_do_reclaim() | src/memparcel/memparcel.c',
+    'isDonation: memparcel_do_accept() | src/memparcel/memparcel.c',
+    'lastAcceptor: memparcel_release(), share_count() | src/memparcel/memparcel.c',
+  ],
   iommuDomain: [
     'endpointNotInUse: smmu_attach_dev() | nvhe/iommu/arm-smmu-v3.c',
     'endpointAttachedHere: kvm_iommu_detach_dev() | ',

@@ -28,27 +28,44 @@ function boundText(report: CheckReport): string {
   ].join(', ');
 }
 
+/** What runs at EL2, how DMA is translated, and what an FF-A lend does, by hypervisor kind. */
+function hypervisorFacts(topology: Topology): DesignFact[] {
+  const h = topology.hypervisor;
+  const [hypervisor, iommu, ffaLend] =
+    h.kind === 'pkvm'
+      ? [`pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`, h.iommu, h.ffaLend]
+      : h.kind === 'xen'
+        ? [
+            `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`,
+            'Xen p2m',
+            'not modelled with Xen',
+          ]
+        : h.kind === 'gunyah'
+          ? [
+              'Gunyah, HLOS (the primary VM) as the host party',
+              "Gunyah SMMU with the controlling VM's stage-2",
+              'not modelled with Gunyah',
+            ]
+          : h.kind === 'cca'
+            ? [
+                'Arm CCA: KVM host in the normal world, the RMM at R-EL2',
+                "SMMU with the host's stage 2 (GPT-checked), or a realm's for an assigned device",
+                'not modelled with Arm CCA',
+              ]
+            : ['none: the host kernel maps all normal-world memory', 'no hypervisor', 'no hypervisor'];
+  return [
+    { aspect: 'hypervisor', value: hypervisor },
+    { aspect: 'IOMMU', value: iommu },
+    { aspect: 'FF-A MEM_LEND', value: ffaLend },
+  ];
+}
+
 /** The facts of a design, in a fixed order of aspects. */
 export function designFacts(topology: Topology, report: CheckReport): DesignFact[] {
   const h = topology.hypervisor;
   const s = topology.secureWorld;
   const facts: DesignFact[] = [
-    {
-      aspect: 'hypervisor',
-      value:
-        h.kind === 'none'
-          ? 'none: the host kernel maps all normal-world memory'
-          : h.kind === 'xen'
-            ? `Xen, dom0 ${topology.xen.dom0Privileged ? 'privileged (foreign-maps any page)' : 'without foreign mappings'}`
-            : h.kind === 'cca'
-              ? 'Arm CCA: KVM host in the normal world, the RMM at R-EL2'
-              : `pKVM, ${h.kernel === 'android' ? 'Android Common Kernel' : 'mainline'} rules`,
-    },
-    { aspect: 'IOMMU', value: iommuFact(h) },
-    {
-      aspect: 'FF-A MEM_LEND',
-      value: ffaLendFact(h),
-    },
+    ...hypervisorFacts(topology),
     {
       aspect: 'secure world',
       value: [
@@ -112,6 +129,7 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
           { aspect: 'gntdev exports', value: of(['gntdevExport']) },
         ]
       : []),
+    ...(h.kind === 'gunyah' ? [{ aspect: 'Gunyah memory parcels', value: of(['gunyahParcel']) }] : []),
   );
   if (topology.virtio.exports.length > 0) {
     facts.push({
@@ -130,21 +148,4 @@ export function designFacts(topology: Topology, report: CheckReport): DesignFact
     { aspect: 'search', value: boundText(report) },
   );
   return facts;
-}
-
-/** The IOMMU aspect: the pKVM mode, or what translates DMA under the other hypervisors. */
-function iommuFact(h: Topology['hypervisor']): string {
-  if (h.kind === 'pkvm') return h.iommu;
-  if (h.kind === 'xen') return 'Xen p2m';
-  if (h.kind === 'cca')
-    return "SMMU with the host's stage 2 (GPT-checked), or a realm's for an assigned device";
-  return 'no hypervisor';
-}
-
-/** The FF-A MEM_LEND aspect: the pKVM proxy's choice, or why there is none. */
-function ffaLendFact(h: Topology['hypervisor']): string {
-  if (h.kind === 'pkvm') return h.ffaLend;
-  if (h.kind === 'xen') return 'not modelled with Xen';
-  if (h.kind === 'cca') return 'not modelled with Arm CCA';
-  return 'no hypervisor';
 }

@@ -5,7 +5,8 @@
  * only the allowed ones with it); a virtio-gpu import hands it to another VM; a swiotlb bounce
  * copies it through the guest's pool, and the VMM on into a host buffer; an FF-A lend gives it
  * to the secure world. Under Xen, a grant names the domain that may map the buffer's pages, and a
- * gntdev export turns the grantee's mapping into a dma-buf of its own. Pure: topology in, edges
+ * gntdev export turns the grantee's mapping into a dma-buf of its own. Under Gunyah, a memory
+ * parcel goes to each VM of its access list. Pure: topology in, edges
  * out.
  */
 import type { Topology } from '../topology/schema.ts';
@@ -21,7 +22,8 @@ export interface CrossingEdge {
     | 'swiotlbBounce'
     | 'ffaLend'
     | 'xenGrant'
-    | 'gntdevExport';
+    | 'gntdevExport'
+    | 'gunyahParcel';
   /** What crosses, in words: `virtio-gpu export by decrypt (UUID)`. */
   readonly label: string;
 }
@@ -98,6 +100,17 @@ export function topologyCrossings(topology: Topology): CrossingEdge[] {
       kind: 'gntdevExport',
       label: `gntdev dma-buf export of ${exported.buffer} by ${exported.by}`,
     });
+  }
+  for (const parcel of topology.gunyah.parcels) {
+    for (const entry of parcel.acl) {
+      if (entry.vm === parcel.by) continue;
+      out.push({
+        from: `buffer:${parcel.buffer}`,
+        to: `party:${entry.vm}`,
+        kind: 'gunyahParcel',
+        label: `Gunyah MEM_${parcel.kind.toUpperCase()} of ${parcel.buffer} by ${parcel.by} to ${entry.vm} (${entry.rights === 'r' ? 'read-only' : 'read-write'})`,
+      });
+    }
   }
   for (const lend of topology.ffaLends) {
     out.push({

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { Pipeline } from './pipelineSchema.ts';
 import { Cca, RealmFlag } from './schemaCca.ts';
+import { Gunyah } from './schemaGunyah.ts';
 import { Hypervisor } from './schemaHypervisor.ts';
 import { Name } from './schemaName.ts';
 import { Xen } from './schemaXen.ts';
@@ -362,7 +363,7 @@ export const TopologyFields = z
         'The sources the design rests on: a repository, path and function (torvalds/linux arch/arm64/kvm/hyp/nvhe/ffa.c __do_ffa_mem_xfer()), or a section of docs/model.md (docs/model.md#ffa).',
       ),
     hypervisor: Hypervisor.describe(
-      'What runs at EL2: nothing, pKVM in one of its variants, Xen, or KVM with the Arm CCA RMM.',
+      'What runs at EL2: nothing, pKVM in one of its variants, Xen, KVM with the Arm CCA RMM, or Gunyah.',
     ),
     secureWorld: SecureWorld.describe('What the secure world offers (docs/model.md#secure-world).').default({
       tee: true,
@@ -391,6 +392,7 @@ export const TopologyFields = z
       gntdevExports: [],
     }),
     cca: Cca.optional().describe('Arm CCA realm memory, with hypervisor.kind: cca.'),
+    gunyah: Gunyah.describe('Gunyah memory parcels, with hypervisor.kind: gunyah.').default({ parcels: [] }),
     virtio: Virtio.describe('How buffers cross VMs through virtio (docs/model.md#virtio).').default({
       sharedObjects: { accessControl: false },
       backends: [],

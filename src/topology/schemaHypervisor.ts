@@ -1,10 +1,11 @@
 /**
  * The `hypervisor` section of a topology: nothing at EL2, pKVM in one of its variants (mainline
  * or the Android Common Kernel, its IOMMU mode, what the FF-A proxy does on a lend, the host's
- * calls after boot), Xen (`schemaXen.ts`), or Arm CCA (`schemaCca.ts`).
+ * calls after boot), Xen (`schemaXen.ts`), Arm CCA (`schemaCca.ts`), or Gunyah (`schemaGunyah.ts`).
  */
 import { z } from 'zod';
 import { CcaHypervisor } from './schemaCca.ts';
+import { GunyahHypervisor } from './schemaGunyah.ts';
 import { XenHypervisor } from './schemaXen.ts';
 
 /** An ownership hypercall the host may issue after boot (docs/model.md#host-hypercalls-after-boot). */
@@ -47,4 +48,5 @@ export const Hypervisor = z.discriminatedUnion('kind', [
   }),
   XenHypervisor,
   CcaHypervisor,
+  GunyahHypervisor,
 ]);

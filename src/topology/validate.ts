@@ -11,6 +11,7 @@ import { declared, names, Problems, partyOf } from './problems.ts';
 import { type RegionSpec, type Topology, TopologyFields } from './schema.ts';
 import { checkCca } from './validateCca.ts';
 import { checkDevices } from './validateDevices.ts';
+import { checkGunyah } from './validateGunyah.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
 import { checkPipeline } from './validatePipeline.ts';
 import { checkPrograms } from './validatePrograms.ts';
@@ -73,6 +74,7 @@ const CHECKS: readonly Check[] = [
   check(['streams', 'buffers', 'vms', 'pipeline', 'secureWorld', 'devices'], checkPipeline),
   check(['hypervisor', 'xen', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkXen),
   check(['hypervisor', 'cca', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkCca),
+  check(['hypervisor', 'gunyah', 'vms', 'buffers', 'devices', 'ffaLends', 'virtio', 'memory'], checkGunyah),
   check(['secureWorld'], checkSecureWorld),
   check(['flaws'], checkFlaws),
   check(['memory', 'buffers', 'heaps'], checkCapacity),

@@ -40,9 +40,12 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
     }
     const needs =
       device.iommu === 'identity' ? 'identity' : device.iommu === 'domain' ? 'dmaDomains' : undefined;
-    // Xen's IOMMU translates a device's DMA with its controlling domain's p2m; under CCA the
-    // SMMU translates with the host's stage 2, or with a realm's for a device assigned to it.
-    const xenDomain = (hypervisor.kind === 'xen' || hypervisor.kind === 'cca') && device.iommu === 'domain';
+    // Xen's IOMMU translates a device's DMA with its controlling domain's p2m, Gunyah's SMMU
+    // with its controlling VM's stage-2; under CCA the SMMU translates with the host's stage 2,
+    // or with a realm's for a device assigned to it.
+    const xenDomain =
+      (hypervisor.kind === 'xen' || hypervisor.kind === 'cca' || hypervisor.kind === 'gunyah') &&
+      device.iommu === 'domain';
     if (needs !== undefined && iommuMode !== needs && !xenDomain) {
       problems.add(
         'requiresFeature',

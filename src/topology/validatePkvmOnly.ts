@@ -1,5 +1,5 @@
 /**
- * The pKVM features a design under another hypervisor (Xen, Arm CCA) cannot have: guest
+ * The pKVM features a design under another hypervisor (Xen, Gunyah, Arm CCA) cannot have: guest
  * hypercall programs, device assignment, FF-A lends, swiotlb bounce pools shared back with the
  * host, and regions a pVM shares with the host at boot.
  */

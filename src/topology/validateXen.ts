@@ -14,7 +14,7 @@ type XenTopology = Pick<
 >;
 
 export function checkXen(topology: XenTopology, problems: Problems): void {
-  if (topology.hypervisor.kind === 'xen') checkPkvmOnly(topology, problems);
+  if (topology.hypervisor.kind === 'xen') checkPkvmOnly(topology, problems, 'Xen', 'a domU');
   else checkXenOnly(topology, problems);
   checkGrants(topology, problems);
 }
@@ -29,47 +29,77 @@ function checkXenOnly(topology: XenTopology, problems: Problems): void {
   if (!topology.xen.dom0Privileged) needs(['xen', 'dom0Privileged'], 'dom0Privileged: false');
 }
 
-/** pKVM features a Xen design cannot have. */
-function checkPkvmOnly(topology: XenTopology, problems: Problems): void {
+/** pKVM features a Xen (or Gunyah) design cannot have: protected VMs, and those of `validatePkvmOnly.ts`. */
+export function checkPkvmOnly(
+  topology: Pick<Topology, 'hypervisor' | 'vms' | 'devices' | 'ffaLends' | 'virtio' | 'memory'>,
+  problems: Problems,
+  hypervisor: 'Xen' | 'Gunyah',
+  guest: string,
+): void {
+  const kind = hypervisor.toLowerCase();
   topology.vms.forEach((vm, index) => {
     if (vm.protected)
       problems.add(
         'incompatible',
         ['vms', index, 'protected'],
-        'Xen has no protected VMs: a domU is protected: false',
+        `${hypervisor} has no protected VMs: ${guest} is protected: false`,
         'hypervisor.kind: pkvm',
-        'protected: true with hypervisor.kind: xen',
+        `protected: true with hypervisor.kind: ${kind}`,
       );
   });
-  checkPkvmOnlyFeatures(topology, problems, 'xen', 'sharedWithHost is a pVM MEM_SHARE at boot');
+  checkPkvmOnlyFeatures(topology, problems, kind, 'sharedWithHost is a pVM MEM_SHARE at boot');
+}
+
+/**
+ * A crossing (a grant, a memory parcel) names a declared buffer and a declared party `by`, and
+ * that party allocated the buffer: one hands over only its own pages.
+ */
+export function checkOwnBuffer(
+  topology: Pick<Topology, 'vms' | 'buffers'>,
+  problems: Problems,
+  path: (string | number)[],
+  crossing: { readonly buffer: string; readonly by: string },
+  words: { readonly party: string; readonly message: string },
+): void {
+  const vmNames = names(topology.vms);
+  const bufferNames = names(topology.buffers);
+  const buffer = topology.buffers.find((b) => b.name === crossing.buffer);
+  problems.reference(
+    [...path, 'buffer'],
+    crossing.buffer,
+    bufferNames,
+    'buffer',
+    declared('buffer', bufferNames),
+  );
+  const by = problems.reference(
+    [...path, 'by'],
+    crossing.by,
+    ['host', ...vmNames],
+    words.party,
+    partyOf(['host'], vmNames),
+  );
+  if (by && buffer !== undefined && buffer.allocatedBy !== crossing.by) {
+    problems.add(
+      'incompatible',
+      [...path, 'by'],
+      words.message,
+      `the buffer's owner ${quote(buffer.allocatedBy)}`,
+      quote(crossing.by),
+    );
+  }
 }
 
 /** Grants name declared buffers and domains; the granter is the buffer's owner; exports name a grant. */
 function checkGrants(topology: XenTopology, problems: Problems): void {
   const vmNames = names(topology.vms);
-  const bufferNames = names(topology.buffers);
   const domain = partyOf(['host'], vmNames);
   topology.xen.grants.forEach((grant, index) => {
     const path = ['xen', 'grants', index];
-    const buffer = topology.buffers.find((b) => b.name === grant.buffer);
-    problems.reference(
-      [...path, 'buffer'],
-      grant.buffer,
-      bufferNames,
-      'buffer',
-      declared('buffer', bufferNames),
-    );
-    const byKnown = problems.reference([...path, 'by'], grant.by, ['host', ...vmNames], 'domain', domain);
+    checkOwnBuffer(topology, problems, path, grant, {
+      party: 'domain',
+      message: 'a domain grants access to its own pages only',
+    });
     problems.reference([...path, 'to'], grant.to, ['host', ...vmNames], 'domain', domain);
-    if (byKnown && buffer !== undefined && buffer.allocatedBy !== grant.by) {
-      problems.add(
-        'incompatible',
-        [...path, 'by'],
-        'a domain grants access to its own pages only',
-        `the buffer's owner ${quote(buffer.allocatedBy)}`,
-        quote(grant.by),
-      );
-    }
     if (grant.to === grant.by) {
       problems.add(
         'incompatible',

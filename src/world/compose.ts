@@ -33,6 +33,8 @@ import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
 import { addHeapSteps, addPoolSteps } from './families/dmaHeapSteps.ts';
 import { addFfaFamily, addGuestLendSteps } from './families/ffaFamily.ts';
 import { addGuestProgramSteps, addGuestPrograms, inProgramOrder } from './families/guestPrograms.ts';
+import { addGunyahFamily, type GunyahFamily } from './families/gunyahFamily.ts';
+import { addGunyahSteps } from './families/gunyahSteps.ts';
 import { addHostCallSteps } from './families/hostCalls.ts';
 import { addPageContentFamily } from './families/pageContentFamily.ts';
 import { guestBootSteps } from './families/pkvmBoot.ts';
@@ -63,6 +65,14 @@ function xenReachLayout(xen: XenFamily) {
         ref: grant.firstRef + i,
       })),
     ),
+  };
+}
+
+/** The memory parcels and page owners Gunyah reach reads. */
+function gunyahReachLayout(gunyah: GunyahFamily) {
+  return {
+    owners: gunyah.owners,
+    parcels: gunyah.parcels.map((p) => ({ component: p.component, pages: p.pages, handle: p.handle })),
   };
 }
 
@@ -125,6 +135,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
   const xen = topology.hypervisor.kind === 'xen' ? addXenFamily(builder, topology, layout) : undefined;
   const cca =
     topology.hypervisor.kind === 'cca' ? addCcaFamily(builder, topology, layout, content) : undefined;
+  const gunyah =
+    topology.hypervisor.kind === 'gunyah' ? addGunyahFamily(builder, topology, layout) : undefined;
 
   // What steps ask across families: who reaches a page, who holds a buffer, who runs.
   const pages = sdpPages(layout, content, pkvm, tzasc, cca?.granules);
@@ -132,6 +144,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     hypervisor: topology.hypervisor.kind,
     ...(xen ? { xen: xenReachLayout(xen) } : {}),
     ...(cca ? { cca: { granules: cca.granules, realms: cca.realms } } : {}),
+    ...(gunyah ? { gunyah: gunyahReachLayout(gunyah) } : {}),
     pages,
     guests: topology.vms.map((vm) => vm.name),
     devices: devices.devices,
@@ -140,7 +153,7 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ffaSlots: ffa.slots,
     secureApps: secureAppReach(topology, layout),
   });
-  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen, cca);
+  const holdings = createHoldings(topology, pkvm, ffa, virtio, xen, cca, gunyah);
   const audience = topology.streams.find((s) => s.name === pipeline.stream)!.audience;
   const vmNames = new Set(topology.vms.map((vm) => vm.name));
   const optionalPkvm = pkvm ? { pkvm } : {};
@@ -198,6 +211,8 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     addXenSteps(add, xen, { trusted: (party) => audience.includes(party), domains });
   }
   if (cca) addCcaSteps(add, cca);
+  if (gunyah)
+    addGunyahSteps(add, gunyah, { trusted: (party) => audience.includes(party), vms: ['host', ...vmNames] });
   if (pkvm && ffa.slots.length > 0) {
     const lends = topology.ffaLends.flatMap((lend) => {
       const vm = topology.vms.findIndex((g) => g.name === lend.by);

@@ -11,6 +11,7 @@ import { HOST_PARTIES } from './design.ts';
 import type { CcaFamily } from './families/ccaFamily.ts';
 import type { HeapBuffer } from './families/dmaHeapFamily.ts';
 import type { FfaFamily } from './families/ffaFamily.ts';
+import type { GunyahFamily } from './families/gunyahFamily.ts';
 import type { PkvmFamily } from './families/pkvmFamily.ts';
 import type { VirtioFamily } from './families/virtioFamily.ts';
 import type { XenFamily } from './families/xenFamily.ts';
@@ -38,6 +39,7 @@ export function createHoldings(
   virtio: VirtioFamily,
   xen?: XenFamily,
   cca?: CcaFamily,
+  gunyah?: GunyahFamily,
 ): Holdings {
   const vmIndex = new Map(topology.vms.map((vm, index) => [vm.name, index]));
   const npVms = new Set(topology.vms.filter((vm) => !vm.protected).map((vm) => vm.name));
@@ -66,6 +68,9 @@ export function createHoldings(
       // Under CCA the host knows the NS pages it gave a realm's unprotected IPA, and no other
       // realm memory: a realm's protected granules are in the Realm PAS.
       if (cca !== undefined) return HOST_PARTIES.has(party) && cca.unprotectedBuffers.has(buffer.name);
+      // Under Gunyah a VM holds a foreign buffer once it accepted a parcel of it; HLOS has no
+      // foreign mappings of its own.
+      if (gunyah !== undefined) return gunyah.acceptedBy(state, party, buffer.name);
       // The VMM maps a non-protected guest's whole RAM (QEMU's guest memory backend).
       if (HOST_PARTIES.has(party) && npVms.has(buffer.allocatedBy)) return true;
       const exporterAlive = !destroyed(state, buffer.allocatedBy);
@@ -82,6 +87,7 @@ export function createHoldings(
       if (buffer.dmaBuf !== undefined) return [buffer.dmaBuf];
       const gpuExport = virtio.exportOf(buffer.name);
       if (xen !== undefined) return [...xen.entriesOf(buffer.name)];
+      if (gunyah !== undefined) return [...gunyah.parcelsOf(buffer.name)];
       return [
         ...(gpuExport !== undefined ? [gpuExport] : []),
         ...ffa.slots,

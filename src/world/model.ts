@@ -68,7 +68,9 @@ export function sdpModel(world: World, parts: ModelParts): SdpModel {
     ...(topology.hypervisor.kind === 'xen'
       ? { domains: topology.vms.map((vm) => vm.name), grants: parts.xenGrants ?? [] }
       : {}),
-    ...(topology.hypervisor.kind === 'cca' ? { domains: topology.vms.map((vm) => vm.name) } : {}),
+    ...(topology.hypervisor.kind === 'cca' || topology.hypervisor.kind === 'gunyah'
+      ? { domains: topology.vms.map((vm) => vm.name) }
+      : {}),
     // Each stream's trusted computing base: its own, or EL2 and the secure world's apps
     // (docs/model.md#parties-and-trust).
     streams: topology.streams.map((stream) => ({

@@ -23,15 +23,18 @@ import { blobIsCreated } from '../../machines/virtioGpuImportMachine.ts';
 import type { WorldSnapshot } from '../../properties/model.ts';
 import type { Access, AccessPath, Reach, SdpDevice, SdpPage } from '../../properties/sdp/sdpModel.ts';
 import { type CcaReachLayout, ccaCpuPath, ccaDmaPath, ccaDmaRefusal, ccaReads } from './ccaReach.ts';
+import { type GunyahReachLayout, gunyahCpuPath, gunyahReads } from './gunyahReach.ts';
 import { type XenReachLayout, xenCpuPath, xenReads } from './xenReach.ts';
 
 /** What reach is computed from: where each page's machines are, and who masters DMA through what. */
 export interface ReachLayout {
-  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca';
+  readonly hypervisor: 'none' | 'pkvm' | 'xen' | 'cca' | 'gunyah';
   /** Grant entries and page owners, with `hypervisor: 'xen'`. */
   readonly xen?: XenReachLayout;
   /** The granule machines of realm memory, with `hypervisor: 'cca'`. */
   readonly cca?: CcaReachLayout;
+  /** Memory parcels and page owners, with `hypervisor: 'gunyah'`. */
+  readonly gunyah?: GunyahReachLayout;
   readonly pages: readonly SdpPage[];
   /** Guest VM names, in VM index order (the index a page's guest views use). */
   readonly guests: readonly string[];
@@ -143,6 +146,8 @@ function cpuPath(
   if (context.layout.hypervisor === 'xen')
     return xenCpuPath(context.layout.xen!, state, page.pfn, domain, access);
   if (context.layout.hypervisor === 'cca') return ccaCpuPath(context.layout.cca!, state, page.pfn, domain);
+  if (context.layout.hypervisor === 'gunyah')
+    return gunyahCpuPath(context.layout.gunyah!, state, page.pfn, domain, access);
   if (context.layout.hypervisor === 'none') {
     return domain === 'host' ? 'CPU (no hypervisor: the host kernel maps all memory)' : undefined;
   }
@@ -179,6 +184,12 @@ function dmaPath(
     return via === undefined
       ? undefined
       : `DMA through the IOMMU with ${device.controller}'s p2m (${via})${through}`;
+  }
+  if (context.layout.hypervisor === 'gunyah') {
+    const via = gunyahCpuPath(context.layout.gunyah!, state, page.pfn, device.controller, access);
+    return via === undefined
+      ? undefined
+      : `DMA through the SMMU with ${device.controller}'s stage-2 (${via})${through}`;
   }
   if (device.iommu === 'identity') {
     if (page.pkvm === undefined) return `DMA with no IOMMU translation${through}`;
@@ -244,6 +255,9 @@ function dmaRefusal(
   }
   if (context.layout.hypervisor === 'xen') {
     return `the IOMMU translates with ${device.controller}'s p2m, which maps page ${page.label} neither as its own nor through a grant mapping`;
+  }
+  if (context.layout.hypervisor === 'gunyah') {
+    return `the SMMU translates with ${device.controller}'s stage-2, which maps page ${page.label} neither as its own nor through an accepted memory parcel`;
   }
   if (device.iommu === 'identity') {
     return `the identity IOMMU domain does not map page ${page.label}: it mirrors the host stage-2, where the page is ${hostView(context, state, page)} (kvm_iommu_host_stage2_idmap())`;
@@ -364,6 +378,7 @@ export function createReach(layout: ReachLayout): WorldReach {
       ...layout.imports,
       ...(layout.xen !== undefined ? xenReads(layout.xen, pfn) : []),
       ...(layout.cca !== undefined ? ccaReads(layout.cca, pfn) : []),
+      ...(layout.gunyah !== undefined ? gunyahReads(layout.gunyah, pfn) : []),
     ];
   };
   return {

@@ -105,7 +105,7 @@ describe.concurrent('protmem', () => {
     const run = await protmem('check', file);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      `${file}:4:9  hypervisor.kind  not an allowed value (expected one of none, pkvm, xen or cca, found "acrn")\n`,
+      `${file}:4:9  hypervisor.kind  not an allowed value (expected one of none, pkvm, xen, cca or gunyah, found "acrn")\n`,
     );
     expect(run.stderr).toContain(`${file}:1:1  memory  missing required field "memory"`);
     expect(run.stderr).not.toMatch(/^\s+at /m);

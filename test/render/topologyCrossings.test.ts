@@ -67,6 +67,16 @@ describe('the crossings a design declares', () => {
     ]);
   });
 
+  it('draws a Gunyah parcel to each VM of its access list but its owner, with its rights', async () => {
+    expect(await crossingsOf('gunyah-cluster-memparcel-acl-admits-host')).toEqual([
+      'gunyahParcel buffer:frame -> party:cluster: Gunyah MEM_LEND of frame by infotainment to cluster (read-write)',
+      'gunyahParcel buffer:frame -> party:host: Gunyah MEM_LEND of frame by infotainment to host (read-only)',
+    ]);
+    expect(await crossingsOf('gunyah-parcel-reclaim-before-release')).toEqual([
+      'gunyahParcel buffer:frame -> party:cluster: Gunyah MEM_SHARE of frame by infotainment to cluster (read-only)',
+    ]);
+  });
+
   it('keeps only crossings whose ends are drawn', async () => {
     const { topology } = await loadTopologyFile('topologies/split-vms-virtio-bounce.yaml');
     const graph = topologyGraph(topology);

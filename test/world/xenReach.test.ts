@@ -3,29 +3,14 @@
  * or read-write, and only while mapped), a privileged dom0's foreign mappings, and a device
  * behind the IOMMU with its controller's p2m; plus the grant and gntdev steps' refusals.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { accessPaths } from '../../properties/sdp/access.ts';
 import { noDanglingAccessAfterRelease } from '../../properties/sdp/noDanglingAccessAfterRelease.ts';
-import { parseTopology } from '../../src/topology/load.ts';
-import { composeWorld } from '../../src/world/compose.ts';
-import type { WorldState } from '../../src/world/world.ts';
+import { reachHarness as harness } from '../support/reachHarness.ts';
 import { applied, appliedAll, stepOf } from '../support/tinyWorld.ts';
 
 const SOUND = 'topologies/xen-cluster-gntdev-display.yaml';
 const PRIVILEGED = 'topologies/xen-cluster-gntdev-dom0-privileged.yaml';
 const FREES = 'topologies/xen-cluster-frontend-frees-mapped-grant.yaml';
-
-function harness(file: string, edit: (text: string) => string = (text) => text) {
-  const sdp = composeWorld(parseTopology(edit(readFileSync(file, 'utf8')), file).topology);
-  const pfn = (label: string) => sdp.model.pages.find((p) => p.label === label)!.pfn;
-  return {
-    sdp,
-    /** Who can make `access` to the page, by party: `party via`. */
-    reach: (state: WorldState, label: string, access: 'read' | 'write') =>
-      accessPaths(sdp.model, state, pfn(label), access).map((p) => `${p.party}: ${p.via}`),
-  };
-}
 
 const frame = 'infotainment-ram:1';
 const args = { buffer: 'frame', domain: 'cluster' };
