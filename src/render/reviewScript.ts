@@ -61,7 +61,8 @@ export const REVIEW_SCRIPT = `
     for (const line of lines) {
       const tr = tbody.insertRow();
       if (line.differs) tr.className = 'differs';
-      const th = element('th', (line.differs ? '≠ ' : '') + line.name);
+      else if (line.partial) tr.className = 'partial';
+      const th = element('th', (line.differs ? '≠ ' : line.partial ? '∅ ' : '') + line.name);
       th.scope = 'row';
       tr.appendChild(th);
       for (const cell of line.cells) tr.appendChild(element('td', cell.text, cell.className));
@@ -78,7 +79,11 @@ export const REVIEW_SCRIPT = `
     const properties = data.properties.map((p) => {
       const cells = designs.map((d) => { const [status, text] = d.cells[p.name]; return { text, className: 'status-' + status }; });
       const statuses = designs.map((d) => d.cells[p.name][0]);
-      return { name: p.name, cells, differs: new Set(statuses).size > 1 };
+      // A property some designs do not check (pKVM's own well-formedness under Xen) does not
+      // separate them by itself: only the statuses of the designs that check it are compared.
+      const checked = statuses.filter((status) => status !== 'notChecked');
+      const differs = new Set(checked).size > 1;
+      return { name: p.name, cells, differs, partial: !differs && checked.length > 0 && checked.length < statuses.length };
     });
     const aspects = [];
     for (const d of designs) for (const [aspect] of d.facts) if (!aspects.includes(aspect)) aspects.push(aspect);
@@ -87,13 +92,19 @@ export const REVIEW_SCRIPT = `
       return { name: aspect, cells: values.map((text) => ({ text })), differs: new Set(values).size > 1 };
     });
     const differing = properties.filter((p) => p.differs);
+    const partial = properties.filter((p) => p.partial);
     const view = element('div', undefined, 'compare-view');
     view.appendChild(element('h2', 'Comparing ' + designs.length + ' designs'));
     view.appendChild(element('p', 'Verdicts: ' + designs.map((d) => d.topology + ' ' + d.verdict).join(' · '), 'compare-verdicts'));
     view.appendChild(element('h3', differing.length > 0
       ? differing.length + ' propert' + (differing.length === 1 ? 'y separates' : 'ies separate') + ' these designs'
       : 'No property separates these designs'));
-    view.appendChild(table(head, [...differing, ...properties.filter((p) => !p.differs)])).id = 'compare-properties';
+    if (partial.length > 0) {
+      view.appendChild(element('p', partial.length + ' propert' + (partial.length === 1 ? 'y is' : 'ies are')
+        + ' checked for only some of them (marked ∅); where they are checked, they agree', 'compare-partial'));
+    }
+    const rest = properties.filter((p) => !p.differs && !p.partial);
+    view.appendChild(table(head, [...differing, ...partial, ...rest])).id = 'compare-properties';
     const changed = facts.filter((f) => f.differs).length;
     view.appendChild(element('h3', 'Assumptions side by side (' + changed + ' of ' + facts.length + ' differ, marked ≠)'));
     view.appendChild(table(head, facts)).id = 'compare-assumptions';

@@ -120,5 +120,6 @@ table.compare-table th, table.compare-table td { border: 1px solid var(--line); 
 table.compare-table thead th { background: #f3f4f6; }
 table.compare-table tr.differs > * { background: #fff7ed; }
 table.compare-table tr.differs th { color: #9a3412; }
+table.compare-table tr.partial th { color: #6b7280; }
 @media print { #side-panel { display: none; } body { display: block; } .matrix-wrap { overflow: visible; } }
 `;
