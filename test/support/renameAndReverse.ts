@@ -88,6 +88,16 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
         by: rename(entry.by),
       })),
     },
+    gunyah: {
+      ...topology.gunyah,
+      parcels: reversed(topology.gunyah.parcels, (parcel) => ({
+        ...parcel,
+        buffer: rename(parcel.buffer),
+        by: rename(parcel.by),
+        acl: reversed(parcel.acl, (entry) => ({ ...entry, vm: rename(entry.vm) })),
+      })),
+    },
+    ...(topology.cca ? { cca: { ...topology.cca, unprotected: names(topology.cca.unprotected) } } : {}),
     virtio: {
       ...virtio,
       backends: reversed(virtio.backends, (backend) => ({
