@@ -45,20 +45,23 @@ export interface HostMemDescriptor {
 
 /**
  * The descriptor a well-behaved host writes for `pages`, one constituent per page, the first
- * `firstFragmentPages` of them in the first fragment (all of them by default).
+ * `firstFragmentPages` of them in the first fragment (all of them by default), with one endpoint
+ * memory access descriptor per receiver (`ffa_setup_and_transmit()` in
+ * drivers/firmware/arm_ffa/driver.c writes `nattrs` of them before the composite).
  */
 export function hostMemDescriptor(
   pageCount: number,
   firstFragmentPages: number = pageCount,
+  epCount = 1,
 ): HostMemDescriptor {
-  const compositeOffset = FFA_MEM_REGION_BYTES + FFA_EMAD_BYTES;
+  const compositeOffset = FFA_MEM_REGION_BYTES + FFA_EMAD_BYTES * epCount;
   const header = compositeOffset + FFA_COMPOSITE_BYTES;
   return {
     length: header + FFA_CONSTITUENT_BYTES * pageCount,
     fragmentLength: header + FFA_CONSTITUENT_BYTES * firstFragmentPages,
     addressMbz: 0,
     pageCountMbz: 0,
-    epCount: 1,
+    epCount,
     senderId: HOST_FFA_ID,
     compositeOffset,
   };

@@ -159,6 +159,20 @@ const Heap = z.strictObject({
     .describe(
       'What the free path does: zero the pages, nothing, or zero and quarantine pages whose reclaim failed.',
     ),
+  memAttrs: z
+    .array(
+      z.strictObject({
+        endpoint: Name.describe(
+          'The FF-A endpoint the pool is lent to: secure (OP-TEE itself) or a secure app.',
+        ),
+      }),
+    )
+    .min(1)
+    .max(2)
+    .optional()
+    .describe(
+      "A protectedDynamic heap's endpoint list, as OP-TEE answers OPTEE_MSG_CMD_GET_PROTMEM_CONFIG (drivers/tee/optee/protmem.c optee_protmem_alloc_dyn_pool()): optee_ffa_lend_protmem() sends one endpoint memory access descriptor per entry. At most 2 (Hafnium's MAX_MEM_SHARE_RECIPIENTS). Without it, [{ endpoint: secure }] (docs/model.md#multi-endpoint-lends).",
+    ),
 });
 
 const Buffer = z.strictObject({

@@ -13,6 +13,7 @@ import { checkCca } from './validateCca.ts';
 import { checkDevices } from './validateDevices.ts';
 import { checkGunyah } from './validateGunyah.ts';
 import { checkDonation, checkHostCalls, checkMmio } from './validateHostCalls.ts';
+import { checkMemAttrs } from './validateMemAttrs.ts';
 import { checkPipeline } from './validatePipeline.ts';
 import { checkPrograms } from './validatePrograms.ts';
 import { checkSecureApps, checkStreamAudiences, checkStreamTrust } from './validateTrust.ts';
@@ -64,6 +65,7 @@ const CHECKS: readonly Check[] = [
   check(['hypervisor', 'vms'], checkVms),
   check(['vms', 'devices', 'memory', 'hypervisor'], checkMemory),
   check(['memory', 'heaps', 'hypervisor', 'secureWorld'], checkHeaps),
+  check(['heaps', 'secureWorld'], checkMemAttrs),
   check(['vms', 'heaps', 'memory', 'buffers'], checkBuffers),
   check(['vms', 'hypervisor', 'devices'], checkDevices),
   check(['vms', 'buffers', 'heaps', 'memory', 'pipeline', 'hypervisor'], checkPrograms),

@@ -30,7 +30,7 @@ import { addAssignmentSteps } from './families/deviceAssignment.ts';
 import { addDeviceFamily } from './families/deviceFamily.ts';
 import { addDeviceSteps } from './families/deviceSteps.ts';
 import { addDmaHeapFamily } from './families/dmaHeapFamily.ts';
-import { addHeapSteps, addPoolSteps } from './families/dmaHeapSteps.ts';
+import { addHeapSteps, addPoolSteps, lendProbes } from './families/dmaHeapSteps.ts';
 import { addFfaFamily, addGuestLendSteps } from './families/ffaFamily.ts';
 import { addGuestProgramSteps, addGuestPrograms, inProgramOrder } from './families/guestPrograms.ts';
 import { addGunyahFamily, type GunyahFamily } from './families/gunyahFamily.ts';
@@ -262,14 +262,14 @@ export function composeWorld(design: Topology, options: ComposeOptions = {}): Sd
     ...(cca ? cca.boot : []),
     ...heaps.boot,
   ];
-  const booted = bootWorld(world, boot);
+  const booted = bootWorld(world, boot, lendProbes(heapContext));
   return {
     world,
     model,
     layout,
     displayed: devices.displayed,
     stages: pipelineStages({ pipeline, world, heaps, content, displayed: devices.displayed }),
-    boot: booted.unbootable ? boot.slice(0, booted.unbootable.index + 1) : boot,
+    boot: booted.unbootable ? [...boot, booted.unbootable.step].slice(0, booted.unbootable.index + 1) : boot,
     ...(booted.unbootable ? { unbootable: booted.unbootable } : {}),
   };
 }

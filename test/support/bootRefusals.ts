@@ -19,4 +19,10 @@ export const UNBOOTABLE_REFUSALS: ReadonlySet<string> = new Set([
    * `pkvm_device_hyp_assign_mmio()` returns -EBUSY (`dev->refcount` is set).
    */
   'pkvm_device_hyp_assign_mmio() EBUSY',
+  /**
+   * A dynamic heap whose endpoint list names more than one endpoint, under pKVM: the FF-A
+   * proxy's `__do_ffa_mem_xfer()` refuses the first allocation's lend (`ep_count != 1`:
+   * FFA_RET_INVALID_PARAMETERS), so the allocation fails.
+   */
+  'DMA_HEAP_IOCTL_ALLOC FFA_RET_INVALID_PARAMETERS',
 ]);

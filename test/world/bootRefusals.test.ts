@@ -11,6 +11,7 @@
  * | `OPTEE_MSG_CMD_GET_PROTMEM_CONFIG`          | a dynamic pool on a region not lent at run time | invalid       |
  * | `__pkvm_guest_share_host()` (MEM_SHARE)     | the region is not a protected VM's own         | invalid       |
  * | `pkvm_device_request_dma()`                 | a device of the IOMMU group is not the hypervisor's (-EPERM) | unbootable |
+ * | `DMA_HEAP_IOCTL_ALLOC` (first lend of a dynamic pool, tried once booted) | its endpoint list names two endpoints under pKVM (FFA_RET_INVALID_PARAMETERS) | unbootable |
  * | every other boot call (vCPU init, load and put, `tzc400_configure_region()`, the IOMMU domain, the TA session, FF-A version and mailbox, vhost-user, `of_reserved_mem_lookup()`, `tee_device_register_dma_heap()`) | never, in a design that validates | — |
  *
  * The last row is checked by a sweep: single-field edits of the catalog's designs in the fields
@@ -41,6 +42,23 @@ function issuesOf(text: string): string[] {
 }
 
 describe('boot refusals that are findings: unbootable', () => {
+  it("a dynamic heap lent to two endpoints under pKVM: the FF-A proxy's __do_ffa_mem_xfer() refuses it", () => {
+    const sdp = composeWorld(
+      parseTopology(read('dynamic-heap-two-endpoints-pkvm.yaml'), 'design.yaml').topology,
+    );
+    expect(sdp.unbootable).toMatchObject({
+      component: 'pKVM FF-A proxy',
+      code: 'FFA_RET_INVALID_PARAMETERS',
+      failedGuard: 'singleEndpoint',
+      message:
+        "the host's DMA_HEAP_IOCTL_ALLOC refuses buffer frame, whose FFA_MEM_LEND of heap secure-video names 2 endpoints (secure, video-sp) (FFA_RET_INVALID_PARAMETERS)",
+    });
+    expect(sdp.boot.at(-1)?.call).toBe('DMA_HEAP_IOCTL_ALLOC');
+    // Without the proxy, Hafnium takes both endpoints and the design boots.
+    const direct = read('dynamic-heap-two-endpoints-no-hypervisor.yaml');
+    expect(composeWorld(parseTopology(direct, 'design.yaml').topology).unbootable).toBeUndefined();
+  });
+
   it('a protected VM given a no-map carveout: __pkvm_host_donate_guest() refuses it', () => {
     const text = read('pkvm-pvm-decrypt-host-display-upstream.yaml').replace(
       '  - name: decrypt-ram\n',

@@ -4,6 +4,7 @@
  * (the retrieve that completes it, the reclaim once the pool empties).
  */
 import { bufferIsExported } from '../../../machines/dmaBufMachine.ts';
+import type { BootProbe } from '../boot.ts';
 import { type StepInput, send, snapshotOf } from '../builder.ts';
 import { HOST_PARTIES } from '../design.ts';
 import type { Delivery, WorldState } from '../world.ts';
@@ -60,6 +61,8 @@ export function allocateBuffer(context: HeapStepContext, buffer: Served): StepIn
   const pool = buffer.heap ? heaps.poolOf.get(buffer.heap.name) : undefined;
   const dynamic = buffer.heap?.kind === 'protectedDynamic';
   const poolPages = pool === undefined ? [] : heaps.pools.find((p) => p.component === pool)!.pages;
+  // The endpoints OP-TEE named for the use case (`rp->mem_attrs`, optee_protmem_alloc_dyn_pool()).
+  const endpoints = buffer.heap?.memAttrs?.map((attr) => attr.endpoint);
   return {
     action: 'allocateBuffer',
     call: 'DMA_HEAP_IOCTL_ALLOC',
@@ -75,7 +78,7 @@ export function allocateBuffer(context: HeapStepContext, buffer: Served): StepIn
     ],
     plan: (state) => {
       if (dynamic && heaps.unlent(state, pool!)) {
-        const lend = ffa.memLend(state, 'host', poolPages);
+        const lend = ffa.memLend(state, 'host', poolPages, endpoints);
         if (lend === undefined) return undefined;
         return [
           send(pool!, { type: 'TEE_DMA_HEAP_ALLOC', pages: buffer.pages, cmaPages: poolPages }),
@@ -317,4 +320,29 @@ export function addPoolSteps(add: (step: StepInput) => void, context: HeapStepCo
     add(retrievePool(context, component, heap.name, pages));
     for (const ok of [true, false]) add(reclaimPool(context, component, heap, pages, ok));
   }
+}
+
+/**
+ * The first allocation from each dynamic pool with a declared endpoint list, tried once at the
+ * booted state (`BootProbe`): its lend carries one endpoint memory access descriptor per entry
+ * (`optee_ffa_lend_protmem()`), and a proxy that refuses the descriptor's shape (pKVM's
+ * `__do_ffa_mem_xfer()`: `ep_count != 1`) refuses it in every state, so the allocation, and
+ * the design, fails with the proxy's code.
+ */
+export function lendProbes(context: HeapStepContext): BootProbe[] {
+  return context.heaps.pools.flatMap(({ heap }) => {
+    const endpoints = heap.memAttrs?.map((attr) => attr.endpoint);
+    const first = context.heaps.buffers.find((b) => b.dmaBuf !== undefined && b.heap?.name === heap.name);
+    if (heap.kind !== 'protectedDynamic' || endpoints === undefined || first === undefined) return [];
+    const step = allocateBuffer(context, first as Served);
+    return [
+      {
+        actor: first.allocatedBy,
+        call: 'DMA_HEAP_IOCTL_ALLOC',
+        subject: `buffer ${first.name}, whose FFA_MEM_LEND of heap ${heap.name} names ${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'} (${endpoints.join(', ')})`,
+        text: step.text,
+        deliveries: (state: WorldState) => step.plan(state),
+      },
+    ];
+  });
 }

@@ -44,9 +44,16 @@ export interface FfaFamily {
    * The deliveries of one FFA_MEM_LEND of `pages` to the secure world by `sender`, through the
    * proxy when the host sends and a hypervisor runs; `undefined` when no slot is free
    * (Hafnium's NO_MEMORY). Hafnium accepts only CLEAR and TIME_SLICE at send: whether the pages
-   * come back zeroed is the borrower's relinquish flag, not the lend's.
+   * come back zeroed is the borrower's relinquish flag, not the lend's. `endpoints` are the
+   * secure endpoints it is lent to, one endpoint memory access descriptor each (a dynamic heap's
+   * `mem_attrs`); OP-TEE (`secure`) alone by default.
    */
-  memLend(state: WorldState, sender: string, pages: readonly number[]): Delivery[] | undefined;
+  memLend(
+    state: WorldState,
+    sender: string,
+    pages: readonly number[],
+    endpoints?: readonly string[],
+  ): Delivery[] | undefined;
 }
 
 export function addFfaFamily(
@@ -131,7 +138,7 @@ export function addFfaFamily(
         const exclusive = c.shareFunc === 'FFA_MEM_LEND' || c.shareFunc === 'FFA_MEM_DONATE';
         return exclusive && c.pages.includes(pfn) && retrievedBySecureIn(c);
       }),
-    memLend: (state, sender, pages) => {
+    memLend: (state, sender, pages, endpoints = ['secure']) => {
       const slot = family.freeSlot(state);
       if (slot === undefined) return undefined;
       const flags = 0;
@@ -141,7 +148,7 @@ export function addFfaFamily(
           ? [
               send(proxy, {
                 type: 'FFA_MEM_LEND',
-                ...hostMemDescriptor(pages.length),
+                ...hostMemDescriptor(pages.length, pages.length, endpoints.length),
                 receiver: 'secure',
                 flags,
                 pages,
@@ -155,7 +162,7 @@ export function addFfaFamily(
           caller: sender,
           sender,
           senderSecure: false,
-          receivers: [{ id: 'secure', access: 'RW', secure: true }],
+          receivers: endpoints.map((id) => ({ id, access: 'RW' as const, secure: true })),
           pages,
           flags,
           fragments: 1,
