@@ -59,6 +59,10 @@ export function renameAndReverse(topology: Topology, prefix = 'z'): Topology {
       ...heap,
       name: rename(heap.name),
       region: rename(heap.region),
+      // The endpoint list is the order of the lend's access descriptors: it keeps its order.
+      ...(heap.memAttrs !== undefined
+        ? { memAttrs: heap.memAttrs.map((entry) => ({ ...entry, endpoint: rename(entry.endpoint) })) }
+        : {}),
     })),
     buffers: reversed(topology.buffers, (buffer) => ({
       ...buffer,
