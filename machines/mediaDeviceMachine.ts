@@ -40,6 +40,16 @@
  * real state change: XState hands back the very same snapshot for a transition that only
  * emits, which the interpreted stepper cannot tell from a refusal.
  *
+ * Display writeback (`writeback` input; docs/model.md#display-writeback): a display controller
+ * with a DRM writeback connector writes the frame it composes into a framebuffer its controller
+ * names (`WRITEBACK_FB_ID`, set by `drm_atomic_set_writeback_fb_for_connector()` in
+ * `drivers/gpu/drm/drm_atomic_uapi.c`; the job queued by `drm_writeback_queue_job()` and
+ * completed by `drm_writeback_signal_completion()` in `drivers/gpu/drm/drm_writeback.c`, read in
+ * torvalds/linux v6.12). `WRITEBACK` writes the shown framebuffer's content into that target.
+ * With secure in ⇒ secure out on, a protected framebuffer is written back only into a protected
+ * target: no upstream driver was found to check this, so it is the design's declared rule,
+ * the display's counterpart of the restricted-queue checks above.
+ *
  * Emitted effects:
  * - `DEVICE_DMA_WRITE { role, controller, from, to, toProtected, label }`: the decoder or GPU
  *   writes `label` (its input's label: decoding keeps the stream and its kind) into every page
@@ -69,6 +79,8 @@ export interface MediaDeviceInput {
   readonly controller: string;
   /** The device refuses a clear output behind a protected input (secure in ⇒ secure out). */
   readonly secureOutputEnforced: boolean;
+  /** A display with a writeback connector (`drm_writeback_connector_init()`). */
+  readonly writeback?: boolean;
 }
 
 export interface MediaDeviceContext extends MediaDeviceInput {
@@ -81,6 +93,8 @@ export interface MediaDeviceContext extends MediaDeviceInput {
    * started streaming: for the display, what is on screen. Null when stopped.
    */
   readonly lastFrame: ContentLabel | null;
+  /** The last writeback target (`WRITEBACK_FB_ID`); present only on a display with writeback. */
+  readonly writebackTarget?: string | null;
 }
 
 export type MediaDeviceEvent =
@@ -88,6 +102,7 @@ export type MediaDeviceEvent =
   | { readonly type: 'VIDIOC_STREAMON' }
   | { readonly type: 'DEVICE_RUN'; readonly inputLabel: ContentLabel }
   | { readonly type: 'SCANOUT'; readonly label: ContentLabel }
+  | { readonly type: 'WRITEBACK'; readonly target: BufferFacts; readonly label: ContentLabel }
   | { readonly type: 'VIDIOC_STREAMOFF' };
 
 export interface DeviceDmaWriteEvent {
@@ -151,6 +166,21 @@ export const mediaDeviceMachine = setup({
     roleIsMemToMem: ({ context }) => isMemToMem(context.role),
     /** Scanout is what a display controller does; a decoder or GPU never scans out. */
     roleIsDisplay: ({ context }) => context.role === 'display',
+    /**
+     * Only a display with a writeback connector takes a writeback job
+     * (`drm_writeback_connector_init()`; without one, `WRITEBACK_FB_ID` does not exist).
+     */
+    hasWritebackConnector: ({ context }) => context.role === 'display' && context.writeback === true,
+    /**
+     * Secure in ⇒ secure out for writeback, the design's declared rule: with enforcement on, a
+     * protected framebuffer is written back only into a protected target (the display's
+     * counterpart of `vb2_dc_map_dmabuf()`'s restricted check; no upstream DRM driver has it).
+     */
+    secureFrameImpliesSecureWriteback: ({ context, event }) =>
+      event.type !== 'WRITEBACK' ||
+      !context.secureOutputEnforced ||
+      !(context.input?.protected ?? false) ||
+      event.target.protected,
   },
   actions: {
     queueBuffers: assign(({ event }) =>
@@ -171,6 +201,22 @@ export const mediaDeviceMachine = setup({
       to: context.output?.buffer ?? '',
       toProtected: context.output?.protected ?? false,
       label: event.type === 'DEVICE_RUN' ? event.inputLabel : { ciphertext: [], plaintext: [] },
+    })),
+    recordWriteback: assign(({ event }) =>
+      event.type === 'WRITEBACK' ? { writebackTarget: event.target.buffer } : {},
+    ),
+    /**
+     * `drm_writeback_queue_job()`: the controller writes the composed frame, the framebuffer's
+     * content, into the writeback framebuffer.
+     */
+    writeBack: emit(({ context, event }) => ({
+      type: 'DEVICE_DMA_WRITE' as const,
+      role: context.role,
+      controller: context.controller,
+      from: context.input?.buffer ?? '',
+      to: event.type === 'WRITEBACK' ? event.target.buffer : '',
+      toProtected: event.type === 'WRITEBACK' && event.target.protected,
+      label: event.type === 'WRITEBACK' ? event.label : { ciphertext: [], plaintext: [] },
     })),
     /** The display shows the framebuffer's plaintext streams. */
     displayFrame: emit(({ context, event }) => {
@@ -196,6 +242,7 @@ export const mediaDeviceMachine = setup({
     input: null,
     output: null,
     lastFrame: null,
+    ...(input.writeback ? { writeback: true, writebackTarget: null } : {}),
   }),
   initial: 'idle',
   states: {
@@ -236,6 +283,11 @@ export const mediaDeviceMachine = setup({
         DEVICE_RUN: { guard: 'roleIsMemToMem', actions: ['recordFrame', 'writeOutput'] },
         /** The display controller fetches the framebuffer: the frame is on screen. */
         SCANOUT: { guard: 'roleIsDisplay', actions: ['recordFrame', 'displayFrame'] },
+        /** A writeback job of the commit that named `WRITEBACK_FB_ID` (`drm_writeback_queue_job()`). */
+        WRITEBACK: {
+          guard: and(['hasWritebackConnector', 'secureFrameImpliesSecureWriteback']),
+          actions: ['recordWriteback', 'writeBack'],
+        },
         VIDIOC_STREAMOFF: { target: 'idle', actions: 'returnBuffers' },
       },
     },
@@ -271,12 +323,15 @@ export const mediaDeviceRefusals: RefusalTable<DeviceGuard, MediaDeviceContext, 
     VIDIOC_STREAMOFF: 'NO_EFFECT',
     DEVICE_RUN: 'NOT_ISSUED',
     SCANOUT: 'NOT_ISSUED',
+    WRITEBACK: 'NOT_ISSUED',
   },
   guards: {
     buffersFitRole: 'NOT_ISSUED',
     secureInputImpliesSecureOutput: 'EINVAL',
     roleIsMemToMem: 'NOT_ISSUED',
     roleIsDisplay: 'NOT_ISSUED',
+    hasWritebackConnector: 'EINVAL',
+    secureFrameImpliesSecureWriteback: 'EINVAL',
   },
 };
 

@@ -144,6 +144,8 @@ export const guardCitationLines: Readonly<Record<string, readonly string[]>> = {
     'secureInputImpliesSecureOutput: vb2_core_reqbufs(), vb2_dc_map_dmabuf(), kbase_jm_enter_protected_mode() | drivers/media/common/videobuf2/, backend/gpu/mali_kbase_jm_rb.c',
     'roleIsMemToMem: device_run() | ',
     'roleIsDisplay:  | ',
+    'hasWritebackConnector: drm_writeback_connector_init() | ',
+    'secureFrameImpliesSecureWriteback: vb2_dc_map_dmabuf() | ',
   ],
   pageContent: ['writtenLabelHasPlaintext:  | ', 'writtenLabelHasCiphertext:  | ', 'writeAddsContent:  | '],
   pkvmFfaProxy: [

@@ -211,6 +211,12 @@ const Device = z.strictObject({
     .boolean()
     .default(true)
     .describe('The device refuses to write output for protected input into a non-protected buffer.'),
+  writeback: z
+    .boolean()
+    .default(false)
+    .describe(
+      "A display with a DRM writeback connector (drivers/gpu/drm/drm_writeback.c): its controller names a framebuffer (WRITEBACK_FB_ID) and the display writes the frame it shows into it (docs/model.md#display-writeback). With secureInImpliesSecureOut, a protected frame is written back only into a protected buffer (the design's declared rule).",
+    ),
   assignedTo: Name.optional().describe(
     'A protected VM the device is assigned to (Android pKVM device assignment, docs/model.md#device-assignment): the host hands its MMIO to the hypervisor at boot, the VM claims it with its IOMMU group, and its DMA goes through an IOMMU domain the VM owns (pvIOMMU). Needs controlledBy: the same VM and iommu: domain.',
   ),

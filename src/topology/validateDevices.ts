@@ -18,6 +18,16 @@ export function checkDevices(topology: DeviceTopology, problems: Problems): void
       : `hypervisor ${hypervisor.kind}`;
   topology.devices.forEach((device, index) => {
     const path = ['devices', index];
+    if (device.writeback && device.role !== 'display') {
+      // drm_writeback_connector_init(): a writeback connector belongs to a display's CRTC.
+      problems.add(
+        'incompatible',
+        [...path, 'writeback'],
+        'a writeback connector is part of a display controller (drm_writeback_connector_init())',
+        'role: display',
+        `role: ${device.role}`,
+      );
+    }
     problems.reference(
       [...path, 'controlledBy'],
       device.controlledBy,

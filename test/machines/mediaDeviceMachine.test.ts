@@ -234,3 +234,45 @@ describe('snapshot predicates', () => {
     expectTrueExactlyIn(mediaDeviceMachine, deviceIsRunning, ['running']);
   });
 });
+
+describe('display writeback (drm_writeback_queue_job())', () => {
+  const withWriteback: MediaDeviceInput = { ...display, controller: 'host', writeback: true };
+  const writeback = (target: BufferFacts): MediaDeviceEvent => ({
+    type: 'WRITEBACK',
+    target,
+    label: plaintextOf('movie'),
+  });
+  const shown = (input: MediaDeviceInput) =>
+    device.accept(device.accept(device.start(input), qbuf(secureFrames)), streamon);
+
+  it('writes the shown frame into the target its controller names', () => {
+    const { snap, emitted } = device.acceptEmitting(
+      shown({ ...withWriteback, secureOutputEnforced: false }),
+      writeback(clearFrames),
+    );
+    expect(snap.context.writebackTarget).toBe('clear-frames');
+    expect(emitted).toEqual([
+      {
+        type: 'DEVICE_DMA_WRITE',
+        role: 'display',
+        controller: 'host',
+        from: 'frames',
+        to: 'clear-frames',
+        toProtected: false,
+        label: plaintextOf('movie'),
+      },
+    ]);
+  });
+
+  it('with secure in ⇒ secure out, writes a protected frame back only into a protected target', () => {
+    const running = shown(withWriteback);
+    expect(device.code(running, writeback(clearFrames))).toBe('EINVAL');
+    expect(device.accept(running, writeback(secureFrames)).context.writebackTarget).toBe('frames');
+  });
+
+  it('needs a writeback connector and a streaming display', () => {
+    expect(device.code(shown(display), writeback(secureFrames))).toBe('EINVAL');
+    expect(device.code(device.start(withWriteback), writeback(secureFrames))).toBe('NOT_ISSUED');
+    expect(device.start(display).context).not.toHaveProperty('writebackTarget');
+  });
+});

@@ -65,6 +65,7 @@ describe('parseTopology on a valid topology', () => {
       iommu: 'bypass',
       secureMaster: false,
       secureInImpliesSecureOut: true,
+      writeback: false,
     });
     expect(loaded.topology.check).toEqual({
       mode: 'exhaustive',

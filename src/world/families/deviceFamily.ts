@@ -32,6 +32,8 @@ export interface Device extends SdpDevice {
   readonly domain?: Domain;
   readonly machine?: MediaDevice;
   readonly assignment?: Assignment;
+  /** A display with a writeback connector (`devices[].writeback`). */
+  readonly writeback?: boolean;
 }
 
 export interface DeviceFamily {
@@ -70,6 +72,7 @@ export function addDeviceFamily(
               role: device.role,
               controller: device.controlledBy,
               secureOutputEnforced: device.secureInImpliesSecureOut,
+              ...(device.writeback ? { writeback: true } : {}),
             },
             refusals: mediaDeviceRefusals,
           });
@@ -99,6 +102,7 @@ export function addDeviceFamily(
       nsaid: index + 1,
       ...(domain !== undefined ? { domain } : {}),
       ...(media !== undefined ? { machine: media } : {}),
+      ...(device.writeback ? { writeback: true } : {}),
       ...(assignment !== undefined ? { assignment, assignedTo: device.assignedTo } : {}),
       ...(device.iommuGroup !== undefined ? { group: device.iommuGroup } : {}),
     };
@@ -109,7 +113,8 @@ export function addDeviceFamily(
   const machines = devices.flatMap((d) => (d.machine !== undefined ? [d.machine] : []));
   for (const device of devices) {
     if (device.machine === undefined) continue;
-    // A job's DMA write of its output (`DEVICE_RUN`): the label lands on the output's pages.
+    // A job's DMA write of its output (`DEVICE_RUN`), or a display's writeback (`WRITEBACK`):
+    // the label lands on the written buffer's pages.
     builder.onEmit(device.machine, 'DEVICE_DMA_WRITE', content.contents, (event) =>
       content.dmaWrite(heaps.bufferByName.get(event.to)!.pages, event.label),
     );

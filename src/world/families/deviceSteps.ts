@@ -164,6 +164,66 @@ export function runDevice(context: DeviceStepContext, device: Driven): StepInput
   };
 }
 
+/**
+ * A display's writeback (`drm_writeback_queue_job()` in drivers/gpu/drm/drm_writeback.c): its
+ * controller commits `WRITEBACK_FB_ID` naming a buffer it holds, and the display writes the
+ * frame it shows, the framebuffer's content, into that buffer by DMA. The target is attached
+ * as the framebuffer is (`drm_gem_prime_import()`); the model leaves that attachment out.
+ */
+export function writebackDevice(context: DeviceStepContext, device: Driven, target: HeapBuffer): StepInput {
+  const { heaps, content, reach, holdings } = context;
+  const shown = (state: WorldState) => {
+    const facts = snapshotOf(state, device.machine).context.input;
+    return facts ? heaps.bufferByName.get(facts.buffer) : undefined;
+  };
+  const preconditions: Precondition[] = [
+    {
+      holds: (state) => deviceIsRunning(snapshotOf(state, device.machine)) && shown(state) !== undefined,
+      says: () => `${device.name} is not scanning out a framebuffer`,
+    },
+    holdsBuffer(holdings, device.controller, target),
+    {
+      holds: (state) => {
+        const source = shown(state);
+        return source === undefined || reach.reaches(state, device.name, source.pages, 'read', 'dma');
+      },
+      says: (state) => `${device.name} cannot read buffer ${shown(state)!.name} by DMA`,
+    },
+    {
+      holds: (state) => reach.reaches(state, device.name, target.pages, 'write', 'dma'),
+      says: (state) =>
+        `${device.name} cannot write buffer ${target.name} by DMA: ${reach.dmaRefusal(state, device.name, target.pages, 'write') ?? 'no DMA path reaches it'}`,
+    },
+  ];
+  return {
+    action: 'writebackDevice',
+    call: 'WRITEBACK',
+    actor: device.controller,
+    role: 'adversary',
+    args: { device: device.name, target: target.name },
+    text: `${device.controller} has ${device.name} write back the frame it shows into ${target.name} (WRITEBACK_FB_ID)`,
+    touches: () => [
+      device.machine,
+      ...holdings.holdsReads(target),
+      ...heaps.buffers.flatMap((b) =>
+        b.pages.flatMap((pfn) => [content.contents[pfn]!, ...reach.reads(pfn)]),
+      ),
+    ],
+    unmet: unmetOf(preconditions),
+    plan: (state) => {
+      if (firstUnmet(preconditions, state) >= 0) return undefined;
+      const label = content.label(state, shown(state)!.pages);
+      return [
+        send(device.machine, {
+          type: 'WRITEBACK',
+          target: { buffer: target.name, protected: target.protected },
+          label,
+        }),
+      ];
+    },
+  };
+}
+
 /** `VIDIOC_STREAMOFF`: the controller stops the device and takes its buffers back. */
 export function stopDevice(device: Driven): StepInput {
   return {
@@ -194,5 +254,6 @@ export function addDeviceSteps(add: (step: StepInput) => void, context: DeviceSt
     add(startDevice(driven));
     add(runDevice(context, driven));
     add(stopDevice(driven));
+    if (device.writeback) for (const target of buffers) add(writebackDevice(context, driven, target));
   }
 }

@@ -28,6 +28,7 @@ const DESIGNS = [
   'pkvm-pvm-unshare-then-decrypt.yaml',
   'pkvm-host-dma-map-then-donate-dma-domains.yaml',
   'xen-cluster-gntdev-dom0-privileged.yaml',
+  'display-writeback-secure-out.yaml',
   'xen-cluster-frontend-frees-mapped-grant.yaml',
   'xen-cluster-readonly-grant-to-monitor.yaml',
   'cca-realm-decrypt-assigned-display.yaml',
